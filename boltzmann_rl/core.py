@@ -1,0 +1,645 @@
+"""The stable softmax core: one code path for every probability in the toolkit.
+
+Convention, used in every docstring of the package: a *temperature* ``T >= 0``
+turns logits (action values) ``x`` into the Boltzmann distribution
+
+.. math::
+
+    p_i = \\frac{\\exp(x_i / T)}{\\sum_j \\exp(x_j / T)},
+
+with ``T -> 0`` the argmax (mass split equally among tied maxima) and ``T -> inf``
+the uniform distribution over the allowed entries. Both limits are exact here.
+
+The contract of every function in this module:
+
+* the logits are shifted by their maximum before exponentiation, so no input
+  overflows, and the warnings numpy would emit for intermediate overflow or
+  underflow are never emitted for valid input;
+* ``-inf`` logits and ``mask=False`` entries are excluded (probability exactly 0);
+  ``+inf`` logits share all the mass equally, at every temperature;
+* ``temperature`` is a scalar or an array with the shape of ``x`` without ``axis``
+  (one temperature per row), so one call can evaluate many temperatures at once;
+* NaN logits, a negative or NaN temperature, an empty axis, a row with every
+  entry excluded, and a mask that does not broadcast raise ``ValueError`` naming
+  the offending value;
+* float32 input gives float32 output, float64 gives float64; integer and boolean
+  input is computed in float64.
+
+The private helper :func:`_shifted` is the one place where logits become the
+shifted, scaled values ``z = (x - max x) / T`` (0 at the maximum, ``-inf`` for
+excluded entries). :func:`softmax`, :func:`log_softmax`, :func:`logsumexp`,
+:func:`softmax_entropy` and :func:`softmax_sample` are all built on it.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+from numpy.random import Generator
+
+__all__ = [
+    "as_generator",
+    "log_softmax",
+    "logsumexp",
+    "softmax",
+    "softmax_entropy",
+    "softmax_sample",
+]
+
+ArrayLike = Any
+RNGLike = Generator | int | np.random.SeedSequence | None
+
+# Rows of at most this many logits given as 1-D float64 arrays (or lists) with a
+# scalar temperature and no mask take a pure-Python path: for a single decision
+# of a gym agent, numpy's per-call overhead costs more than the arithmetic.
+_SMALL = 32
+
+
+def as_generator(rng: RNGLike = None) -> Generator:
+    """Return a :class:`numpy.random.Generator` for ``rng``.
+
+    Every random entry point of the toolkit takes ``rng: Generator | int | None``
+    and normalises it once, here. No global random state is ever used.
+
+    Parameters
+    ----------
+    rng : Generator, int, SeedSequence or None
+        An existing generator is returned as is (so draws continue its stream);
+        an int or a :class:`numpy.random.SeedSequence` seeds a new PCG64 generator;
+        ``None`` seeds one from fresh OS entropy.
+
+    Returns
+    -------
+    Generator
+
+    Raises
+    ------
+    TypeError
+        If ``rng`` is of any other type (for example the legacy ``RandomState``).
+    ValueError
+        If ``rng`` is a negative integer.
+
+    Examples
+    --------
+    >>> from boltzmann_rl import as_generator
+    >>> g = as_generator(42)
+    >>> as_generator(g) is g
+    True
+    >>> float(as_generator(42).random()) == float(as_generator(42).random())
+    True
+    """
+    if isinstance(rng, Generator):
+        return rng
+    if rng is None or isinstance(rng, np.random.SeedSequence):
+        return np.random.default_rng(rng)
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"rng seed must be a non-negative integer, got {rng}")
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        "rng must be a numpy.random.Generator, an int seed or None, "
+        f"got {type(rng).__name__}: {rng!r}"
+    )
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _as_float_array(x: ArrayLike) -> np.ndarray:
+    arr = np.asarray(x)
+    kind = arr.dtype.kind
+    if kind == "f":
+        if arr.dtype == np.float16:
+            return arr.astype(np.float32)
+        return arr
+    if kind in "biu":
+        return arr.astype(np.float64)
+    raise TypeError(f"logits must be real numbers, got an array of dtype {arr.dtype}")
+
+
+def _normalize_axis(axis: int, ndim: int) -> int:
+    if ndim == 0:
+        raise ValueError("logits must have at least one dimension, got a scalar")
+    if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+        raise TypeError(f"axis must be an int, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} is out of bounds for logits with {ndim} dimension(s)")
+    return int(axis) % ndim
+
+
+def _check_temperature(temperature: ArrayLike, x: np.ndarray, axis: int) -> np.ndarray | float:
+    """Return the temperature as a float, or an array broadcastable against ``x``."""
+    if isinstance(temperature, numbers.Real) and not isinstance(temperature, bool):
+        t = float(temperature)
+        if not t >= 0.0:  # catches NaN too
+            raise ValueError(f"temperature must be >= 0 (0 is argmax, inf is uniform), got {t}")
+        return t
+    t_arr = np.asarray(temperature)
+    if t_arr.dtype.kind not in "fiu":
+        raise TypeError(f"temperature must be a real number or array, got {temperature!r}")
+    t_arr = t_arr.astype(np.float64)
+    if t_arr.ndim == 0:
+        return _check_temperature(float(t_arr), x, axis)
+    bad = ~(t_arr >= 0.0)
+    if bad.any():
+        raise ValueError(
+            "temperature must be >= 0 (0 is argmax, inf is uniform), "
+            f"got {t_arr[bad].flat[0]} at index {np.argwhere(bad)[0].tolist()}"
+        )
+    row_shape = x.shape[:axis] + x.shape[axis + 1 :]
+    try:
+        t_arr = np.broadcast_to(t_arr, row_shape)
+    except ValueError:
+        raise ValueError(
+            f"temperature of shape {t_arr.shape} does not match the rows of logits: "
+            f"expected a scalar or shape {row_shape} (the logits' shape {x.shape} "
+            f"without axis {axis})"
+        ) from None
+    return np.expand_dims(t_arr, axis)
+
+
+def _row_index(flags: np.ndarray, axis: int) -> list[int]:
+    """Index of the first True entry of a keepdims boolean array, without ``axis``."""
+    idx = np.argwhere(flags)[0].tolist()
+    del idx[axis]
+    return idx
+
+
+def _shifted(
+    x: ArrayLike, temperature: ArrayLike, axis: int, mask: ArrayLike | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | float, int]:
+    """Validate the inputs and return ``(z, m, t, axis)``.
+
+    ``z = (x - m) / t`` along ``axis`` with ``m`` the row maximum over the allowed
+    entries (keepdims), computed without overflow; ``z`` is 0 at the maximum and
+    ``-inf`` for excluded entries. At ``t == 0`` (argmax), ``t == inf`` (uniform)
+    and for rows with ``+inf`` logits, ``z`` is 0 on the entries that share the mass
+    and ``-inf`` elsewhere, so callers need no special cases. ``z`` is a fresh
+    array that callers may overwrite.
+    """
+    arr = _as_float_array(x)
+    axis = _normalize_axis(axis, arr.ndim)
+    if arr.shape[axis] == 0:
+        raise ValueError(f"logits have an empty axis {axis} (shape {arr.shape})")
+    t = _check_temperature(temperature, arr, axis)
+    dtype = arr.dtype
+    if mask is not None:
+        mask_arr = np.asarray(mask)
+        if mask_arr.dtype != np.bool_:
+            raise TypeError(
+                f"mask must be a boolean array (True = allowed), got dtype {mask_arr.dtype}"
+            )
+        try:
+            mask_arr = np.broadcast_to(mask_arr, arr.shape)
+        except ValueError:
+            raise ValueError(
+                f"mask of shape {mask_arr.shape} does not broadcast to logits of shape {arr.shape}"
+            ) from None
+        if np.isnan(arr).any():
+            _raise_nan(arr)
+        arr = np.where(mask_arr, arr, dtype.type(-np.inf))
+    m = arr.max(axis=axis, keepdims=True)  # NaN propagates into m
+    if not np.isfinite(m).all():
+        if np.isnan(m).any():
+            _raise_nan(arr)
+        if (m == -np.inf).any():
+            raise ValueError(
+                "every entry of a row is excluded (-inf or masked), so no action is "
+                f"allowed: row {_row_index(m == -np.inf, axis)} of logits with shape "
+                f"{arr.shape}"
+            )
+    with np.errstate(over="raise", invalid="ignore"):
+        try:
+            d = np.subtract(arr, m)
+            scale = 1.0
+        except FloatingPointError:
+            # The difference of two finite floats exceeds the float range. Halving
+            # both first is exact at such magnitudes; the halved difference divided
+            # by T and then doubled is the correctly rounded z.
+            with np.errstate(invalid="ignore"):
+                d = np.subtract(arr * 0.5, m * 0.5)
+            scale = 2.0
+    # d is <= 0, -inf for excluded entries, NaN where x = m = +inf.
+    posinf = m == np.inf
+    if isinstance(t, float):
+        if t == 0.0 or t == np.inf:
+            z = _limit(arr, m, uniform=t == np.inf)
+        else:
+            z = _divide(d, t, scale)
+        if posinf.any():
+            z = np.where(posinf, _limit(arr, m, uniform=False), z)
+        return z, m, t, axis
+    zero = t == 0.0
+    inf = t == np.inf
+    special = zero | inf
+    z = _divide(d, np.where(special, 1.0, t), scale)
+    if special.any():
+        z = np.where(zero, _limit(arr, m, uniform=False), z)
+        z = np.where(inf, _limit(arr, m, uniform=True), z)
+    if posinf.any():
+        z = np.where(posinf, _limit(arr, m, uniform=False), z)
+    return z, m, t, axis
+
+
+def _divide(d: np.ndarray, t: float | np.ndarray, scale: float) -> np.ndarray:
+    """``d / t * scale`` in ``d``'s dtype, in place when possible, without warnings.
+
+    Overflow to ``-inf`` and underflow to 0 are the correct limits here. For float32
+    logits a temperature outside float32's range is applied in float64, so that
+    ``T = 1e-300`` or ``T = 1e300`` still gives the limiting answer, never NaN.
+    """
+    dtype = d.dtype
+    with np.errstate(over="ignore", under="ignore"):
+        if dtype == np.float64 or _fits(t, dtype):
+            if isinstance(t, float):
+                if t != 1.0:
+                    d /= dtype.type(t)
+            else:
+                d /= t.astype(dtype, copy=False)
+            if scale != 1.0:
+                d *= dtype.type(scale)
+            return d
+        z = d.astype(np.float64) / t * scale
+        return z.astype(dtype)
+
+
+def _fits(t: float | np.ndarray, dtype: np.dtype) -> bool:
+    info = np.finfo(dtype)
+    t_arr = np.asarray(t)
+    return bool(((t_arr >= info.smallest_normal) & (t_arr <= info.max)).all())
+
+
+def _limit(arr: np.ndarray, m: np.ndarray, *, uniform: bool) -> np.ndarray:
+    """Shifted logits of a limiting distribution: 0 where mass is shared, -inf else."""
+    dtype = arr.dtype
+    if uniform:
+        share = arr > -np.inf
+        # rows with +inf logits give all mass to those entries, at every temperature
+        share = np.where(m == np.inf, arr == np.inf, share)
+    else:
+        share = arr == m
+    return np.where(share, dtype.type(0.0), dtype.type(-np.inf))
+
+
+def _raise_nan(arr: np.ndarray) -> None:
+    where = np.argwhere(np.isnan(arr))[0].tolist()
+    raise ValueError(f"logits contain NaN, first at index {where} (shape {arr.shape})")
+
+
+def _lse_shifted(z: np.ndarray, axis: int) -> np.ndarray:
+    """``log(sum(exp(z)))`` along ``axis`` (keepdims) for shifted logits ``z``.
+
+    One entry of each row is exactly 0, so the sum is ``1 + r`` with ``r`` the sum
+    over the other entries, and ``log1p(r)`` keeps full relative precision even when
+    ``r`` is far below the resolution of 1.
+    """
+    e = np.exp(z)
+    top = np.argmax(z, axis=axis, keepdims=True)
+    np.put_along_axis(e, top, 0.0, axis=axis)
+    return np.log1p(e.sum(axis=axis, keepdims=True))
+
+
+# ------------------------------------------------------------------- fast small rows
+
+
+def _small_row(x: ArrayLike, temperature: ArrayLike, axis: int, mask: ArrayLike | None):
+    """Return the row as a list of floats and T as a float when the fast path applies."""
+    if mask is not None or axis not in (-1, 0) or type(temperature) not in (float, int):
+        return None
+    if type(x) is np.ndarray:
+        if x.ndim != 1 or x.dtype != np.float64 or not 0 < x.shape[0] <= _SMALL:
+            return None
+        row = x.tolist()
+    elif type(x) is list and 0 < len(x) <= _SMALL:
+        row = x
+        for v in row:
+            if type(v) is not float:
+                return None
+    else:
+        return None
+    t = float(temperature)
+    if not 0.0 < t < math.inf:
+        return None
+    m = max(row)
+    if not math.isfinite(m):  # +inf, -inf everywhere, or possibly NaN: general path
+        return None
+    for v in row:
+        if v != v:
+            return None
+    if min(row) < m - 1.0e308:  # the difference could overflow: general path
+        return None
+    return row, t, m
+
+
+def _small_exp(row: list[float], t: float, m: float) -> list[float]:
+    exp = math.exp
+    if t == 1.0:
+        return [exp(v - m) for v in row]
+    return [exp((v - m) / t) for v in row]
+
+
+# --------------------------------------------------------------------- public API
+
+
+def softmax(
+    x: ArrayLike,
+    temperature: ArrayLike = 1.0,
+    *,
+    axis: int = -1,
+    mask: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Softmax (Boltzmann) probabilities of ``x`` at ``temperature``.
+
+    .. math:: p_i = \exp(x_i / T) / \sum_j \exp(x_j / T)
+
+    computed as ``exp(z) / sum(exp(z))`` with ``z = (x - max x) / T``, so no entry
+    overflows whatever the magnitude of ``x`` or the smallness of ``T``.
+
+    Parameters
+    ----------
+    x : array_like
+        Logits (action values). Any real values, ``-inf`` included (an excluded
+        action); NaN raises.
+    temperature : float or array_like, default 1.0
+        ``T >= 0``. A scalar, or one temperature per row: an array with the shape
+        of ``x`` without ``axis`` (broadcastable to it). ``0`` is the argmax with
+        ties sharing the mass equally; ``inf`` is uniform over allowed entries.
+    axis : int, default -1
+        The axis over which the probabilities sum to one.
+    mask : array_like of bool, optional
+        Broadcastable to ``x``; ``False`` marks an action that is not allowed
+        (probability exactly 0).
+
+    Returns
+    -------
+    ndarray
+        Probabilities with the shape of ``x``, float32 for float32 input and
+        float64 otherwise.
+
+    Raises
+    ------
+    ValueError
+        NaN in ``x``, a negative or NaN temperature, an empty axis, a row with no
+        allowed entry, a temperature or mask whose shape does not fit.
+    TypeError
+        Non-numeric logits or temperature, a non-boolean mask.
+
+    Notes
+    -----
+    Softmax is invariant to adding a constant to every logit but not to scaling
+    them: temperature ``T`` is the same as dividing the logits by ``T``, so ``T``
+    is measured in the units of the action values. With two classes it is the
+    logistic function, ``softmax([a, 0])[0] == 1 / (1 + exp(-a))``.
+
+    References
+    ----------
+    .. [1] J. S. Bridle, "Probabilistic interpretation of feedforward classification
+       network outputs, with relationships to statistical pattern recognition",
+       Neurocomputing, 1990.
+    .. [2] R. S. Sutton and A. G. Barto, *Reinforcement Learning: An Introduction*,
+       2nd ed., MIT Press, 2018, sec. 2.8 and 13.1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from boltzmann_rl import softmax
+    >>> softmax([1.0, 2.0, 3.0])
+    array([0.09003057, 0.24472847, 0.66524096])
+
+    Naive ``exp(x) / exp(x).sum()`` overflows here; this does not:
+
+    >>> softmax([1000.0, 1000.0, -1000.0])
+    array([0.5, 0.5, 0. ])
+
+    The temperature moves the policy between argmax and uniform, exactly:
+
+    >>> softmax([1.0, 3.0, 3.0], temperature=0)
+    array([0. , 0.5, 0.5])
+    >>> softmax([1.0, 3.0, 3.0], temperature=np.inf)
+    array([0.33333333, 0.33333333, 0.33333333])
+
+    One temperature per row evaluates a whole sweep in one call:
+
+    >>> softmax([[0.0, 1.0], [0.0, 1.0]], temperature=[1.0, 0.1]).round(6)
+    array([[0.268941, 0.731059],
+           [0.000045, 0.999955]])
+    """
+    small = _small_row(x, temperature, axis, mask)
+    if small is not None:
+        e = _small_exp(*small)
+        s = math.fsum(e)
+        return np.array([v / s for v in e])
+    z, _, _, axis = _shifted(x, temperature, axis, mask)
+    np.exp(z, out=z)
+    z /= z.sum(axis=axis, keepdims=True)
+    return z
+
+
+def log_softmax(
+    x: ArrayLike,
+    temperature: ArrayLike = 1.0,
+    *,
+    axis: int = -1,
+    mask: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Logarithm of :func:`softmax`, computed without forming the probabilities.
+
+    .. math:: \log p_i = z_i - \log \sum_j \exp(z_j), \quad z = (x - \max x) / T
+
+    Parameters
+    ----------
+    x, temperature, axis, mask
+        As in :func:`softmax`.
+
+    Returns
+    -------
+    ndarray
+        Log-probabilities, ``-inf`` exactly for excluded actions and, at
+        ``temperature=0``, for every non-maximal action.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As in :func:`softmax`.
+
+    Notes
+    -----
+    ``log(softmax(x))`` loses every probability that underflows to 0; the direct
+    form keeps them, and it keeps full relative precision for the largest entry
+    (``log1p`` of the sum of the others).
+
+    Examples
+    --------
+    >>> from boltzmann_rl import log_softmax
+    >>> log_softmax([1000.0, 1.0])
+    array([   0., -999.])
+
+    where ``np.log(softmax([1000.0, 1.0]))`` would give ``-inf`` for the second.
+    """
+    z, _, _, axis = _shifted(x, temperature, axis, mask)
+    lse = _lse_shifted(z, axis)
+    z -= lse
+    return z
+
+
+def logsumexp(
+    x: ArrayLike,
+    temperature: ArrayLike = 1.0,
+    *,
+    axis: int = -1,
+    mask: ArrayLike | None = None,
+) -> np.ndarray | np.floating:
+    r"""The smooth maximum ``T * log(sum(exp(x / T)))`` along ``axis``.
+
+    Its gradient with respect to ``x`` is ``softmax(x, T)``. It lies between
+    ``max(x)`` and ``max(x) + T * log(K)`` for ``K`` allowed entries, tends to
+    ``max(x)`` as ``T -> 0`` (exact at ``T = 0``) and to ``mean(x) + T * log(K)`` as
+    ``T -> inf`` (``+inf`` at ``T = inf`` when more than one entry is allowed).
+
+    Parameters
+    ----------
+    x, temperature, axis, mask
+        As in :func:`softmax`; excluded entries do not enter the sum.
+
+    Returns
+    -------
+    ndarray or numpy scalar
+        The shape of ``x`` without ``axis`` (a numpy scalar for 1-D input).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As in :func:`softmax`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from boltzmann_rl import logsumexp
+    >>> float(logsumexp([1000.0, 1000.0]))  # 1000 + log 2, no overflow
+    1000.6931471805599
+    >>> float(logsumexp([1.0, 2.0, 3.0], temperature=0))
+    3.0
+    >>> logsumexp([[0.0, 0.0], [1.0, 3.0]], temperature=[1.0, 0.5])
+    array([0.69314718, 3.00907496])
+    """
+    z, m, t, axis = _shifted(x, temperature, axis, mask)
+    lse = _lse_shifted(z, axis)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = m + t * lse
+    if not isinstance(t, float) or t == np.inf:
+        # T = inf with a single allowed entry: the limit is that entry, not inf * 0.
+        out = np.where(lse == 0.0, m, out)
+    out = out.squeeze(axis=axis).astype(z.dtype, copy=False)
+    return out[()] if out.ndim == 0 else out
+
+
+def softmax_entropy(
+    x: ArrayLike,
+    temperature: ArrayLike = 1.0,
+    *,
+    axis: int = -1,
+    mask: ArrayLike | None = None,
+) -> np.ndarray | np.floating:
+    r"""Shannon entropy (in nats) of the softmax distribution of ``x``.
+
+    .. math:: H = -\sum_i p_i \log p_i
+
+    with ``log p`` from :func:`log_softmax`'s formula, so that every term keeps its
+    relative precision even when the entropy is tiny; 0 for a single allowed action,
+    ``log(n)`` for ``n`` tied maxima at ``T = 0`` and ``log(K)`` at ``T = inf``.
+
+    Parameters
+    ----------
+    x, temperature, axis, mask
+        As in :func:`softmax`.
+
+    Returns
+    -------
+    ndarray or numpy scalar
+        The shape of ``x`` without ``axis``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from boltzmann_rl import softmax_entropy
+    >>> bool(np.isclose(softmax_entropy([0.0, 0.0, 0.0, 0.0]), np.log(4)))
+    True
+    >>> float(softmax_entropy([1.0, 5.0, 5.0], temperature=0)) == float(np.log(2))
+    True
+    """
+    z, _, _, axis = _shifted(x, temperature, axis, mask)
+    lse = _lse_shifted(z, axis)
+    z -= lse
+    p = np.exp(z)
+    terms = np.where(p > 0.0, p * np.where(p > 0.0, z, 0.0), 0.0)
+    h = (-terms.sum(axis=axis)).astype(z.dtype, copy=False) + 0.0
+    return h[()] if h.ndim == 0 else h
+
+
+def softmax_sample(
+    x: ArrayLike,
+    rng: RNGLike = None,
+    temperature: ArrayLike = 1.0,
+    *,
+    axis: int = -1,
+    mask: ArrayLike | None = None,
+) -> int | np.ndarray:
+    r"""Draw one index per row from the softmax distribution of ``x``.
+
+    Inverse-CDF sampling on the unnormalised weights ``exp(z)``: one uniform draw
+    per row, no normalisation pass (it was measured faster than the Gumbel-max
+    trick; see ``benchmarks/bench_core.py``). Actions with probability 0 (masked,
+    ``-inf``, non-maximal at ``T = 0``) are never drawn; tied maxima at ``T = 0``
+    are drawn uniformly.
+
+    Parameters
+    ----------
+    x, temperature, axis, mask
+        As in :func:`softmax`.
+    rng : Generator, int or None
+        The source of randomness (see :func:`as_generator`).
+
+    Returns
+    -------
+    int or ndarray of int64
+        An ``int`` for 1-D ``x``, otherwise indices with the shape of ``x``
+        without ``axis``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from boltzmann_rl import softmax_sample
+    >>> rng = np.random.default_rng(0)
+    >>> softmax_sample([0.0, 0.0, -np.inf], rng) in (0, 1)
+    True
+    >>> softmax_sample([[5.0, 0.0], [0.0, 5.0]], rng, temperature=0).tolist()
+    [0, 1]
+    """
+    gen = as_generator(rng)
+    small = _small_row(x, temperature, axis, mask)
+    if small is not None:
+        e = _small_exp(*small)
+        u = gen.random()
+        total = 0.0
+        for v in e:
+            total += v
+        u *= total
+        acc = 0.0
+        last = 0
+        for i, v in enumerate(e):
+            if v > 0.0:
+                acc += v
+                last = i
+                if u < acc:
+                    return i
+        return last
+    z, _, _, axis = _shifted(x, temperature, axis, mask)
+    np.exp(z, out=z)
+    cdf = np.cumsum(z, axis=axis, out=z)
+    total = np.take(cdf, [-1], axis=axis)
+    u = gen.random(total.shape, dtype=np.float64).astype(cdf.dtype, copy=False) * total
+    idx = np.minimum((cdf <= u).sum(axis=axis), cdf.shape[axis] - 1).astype(np.int64)
+    return int(idx) if idx.ndim == 0 else idx

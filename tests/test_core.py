@@ -1,0 +1,538 @@
+"""The softmax core's contract, one named test per clause (issue 2)."""
+
+from __future__ import annotations
+
+import decimal
+import math
+import warnings
+
+import numpy as np
+import pytest
+import scipy.special
+import scipy.stats
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import boltzmann_rl as br
+from boltzmann_rl import (
+    as_generator,
+    log_softmax,
+    logsumexp,
+    softmax,
+    softmax_entropy,
+    softmax_sample,
+)
+
+FLOATS = [np.float64, np.float32]
+BIG = np.finfo(np.float64).max
+
+
+def reference_softmax(x, t=1.0):
+    """Softmax in 60-digit decimal arithmetic: the high-precision reference."""
+    ctx = decimal.Context(prec=60)
+    xs = [decimal.Decimal(float(v)) for v in x]
+    t = decimal.Decimal(float(t))
+    m = max(xs)
+    e = [ctx.exp(ctx.divide(v - m, t)) for v in xs]
+    s = sum(e, decimal.Decimal(0))
+    return np.array([float(ctx.divide(v, s)) for v in e]), [
+        float(ctx.ln(ctx.divide(v, s))) if v > 0 else -math.inf for v in e
+    ]
+
+
+def reference_logsumexp(x, t=1.0):
+    ctx = decimal.Context(prec=60)
+    xs = [decimal.Decimal(float(v)) for v in x]
+    t = decimal.Decimal(float(t))
+    m = max(xs)
+    s = sum((ctx.exp(ctx.divide(v - m, t)) for v in xs), decimal.Decimal(0))
+    return float(m + t * ctx.ln(s))
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False)
+finite32 = st.floats(allow_nan=False, allow_infinity=False, width=32)
+
+
+def logits(dtype=np.float64, max_side=6):
+    elements = finite if dtype == np.float64 else finite32
+    return hnp.arrays(
+        dtype,
+        hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=max_side),
+        elements=elements,
+    )
+
+
+temperatures = st.one_of(
+    st.just(0.0),
+    st.just(math.inf),
+    st.floats(min_value=1e-300, max_value=1e300),
+)
+
+
+# ------------------------------------------------------------------ probability vector
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), t=temperatures)
+def test_any_real_input_gives_a_probability_vector(dtype, data, t):
+    x = data.draw(logits(dtype))
+    p = softmax(x, t)
+    assert p.dtype == dtype
+    assert p.shape == x.shape
+    assert np.all((p >= 0) & (p <= 1))
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(p.sum(axis=-1), 1.0, rtol=0, atol=8 * eps)
+
+
+def test_integer_and_bool_input_is_computed_in_float64():
+    assert softmax([1, 2, 3]).dtype == np.float64
+    assert softmax(np.array([True, False])).dtype == np.float64
+    np.testing.assert_array_equal(softmax([1, 2, 3]), softmax([1.0, 2.0, 3.0]))
+
+
+def test_float32_in_float32_out_for_every_function():
+    x = np.array([[1.0, 2.0, 3.0]], dtype=np.float32)
+    assert softmax(x).dtype == np.float32
+    assert log_softmax(x).dtype == np.float32
+    assert logsumexp(x).dtype == np.float32
+    assert softmax_entropy(x).dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_extreme_magnitudes_up_to_the_largest_float(dtype):
+    big = np.finfo(dtype).max
+    x = np.array([big, -big, big, 0.0], dtype=dtype)
+    np.testing.assert_array_equal(softmax(x), np.array([0.5, 0, 0.5, 0], dtype=dtype))
+    np.testing.assert_array_equal(log_softmax(x)[1], -np.inf)
+    # max + log 2 rounds back to max: the correctly rounded answer, not an overflow
+    assert logsumexp(np.array([big, big], dtype=dtype)) == big
+    assert logsumexp(np.array([-big, -big], dtype=dtype)) == -big
+    assert logsumexp(np.array([big, big], dtype=dtype), 1e300) == np.inf  # truly beyond
+
+
+def test_difference_beyond_float_range_divided_by_a_large_temperature():
+    # (-max - max) / 1e307 = -35.95..., representable although -2*max is not.
+    x = np.array([BIG, -BIG])
+    t = 1e307
+    p = softmax(x, t)
+    expected = 1 / (1 + math.exp(-2 * (BIG / t)))
+    np.testing.assert_allclose(p[0], expected, rtol=1e-14)
+    d = 2 * (BIG / t)
+    np.testing.assert_allclose(log_softmax(x, t)[1], -d - math.log1p(math.exp(-d)), rtol=1e-14)
+
+
+# ------------------------------------------------------------ references and precision
+
+
+@pytest.mark.parametrize(
+    "x,t",
+    [
+        ([1.0, 2.0, 3.0], 1.0),
+        ([0.0, -30.0], 1.0),
+        ([1e-10, 2e-10, -3e-10], 1e-9),
+        ([100.0, 101.0, 99.5, -1e4], 0.7),
+        ([5.0, 5.0, 5.0 - 1e-12], 1e-13),
+        ([-1e5, -1e5 + 3, 0.25 - 1e5], 2.5),
+    ],
+)
+def test_matches_high_precision_reference(x, t):
+    ref_p, ref_log = reference_softmax(x, t)
+    np.testing.assert_allclose(softmax(x, t), ref_p, rtol=1e-13, atol=0)
+    np.testing.assert_allclose(log_softmax(x, t), ref_log, rtol=1e-13, atol=0)
+    np.testing.assert_allclose(logsumexp(x, t), reference_logsumexp(x, t), rtol=1e-14)
+
+
+def test_log_softmax_keeps_precision_of_the_largest_entry():
+    # log p0 = -log1p(exp(-30)) = -9.357e-14: log(1 + tiny) loses 3 digits, log1p does not.
+    got = log_softmax([0.0, -30.0])[0]
+    assert got == pytest.approx(-math.log1p(math.exp(-30.0)), rel=1e-15)
+
+
+def test_log_softmax_where_log_of_softmax_underflows():
+    np.testing.assert_array_equal(log_softmax([1000.0, 1.0]), [0.0, -999.0])
+    with np.errstate(divide="ignore"):
+        assert np.log(softmax([1000.0, 1.0]))[1] == -np.inf
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    x=hnp.arrays(
+        np.float64, hnp.array_shapes(min_dims=1, max_dims=3), elements=st.floats(-1e6, 1e6)
+    ),
+    t=st.floats(min_value=1e-3, max_value=1e3),
+)
+def test_agrees_with_scipy_on_moderate_input(x, t):
+    np.testing.assert_allclose(
+        softmax(x, t), scipy.special.softmax(x / t, axis=-1), rtol=1e-10, atol=1e-300
+    )
+
+
+# --------------------------------------------------------------------------- invariances
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    x=hnp.arrays(np.float64, st.integers(1, 8), elements=st.floats(-1e6, 1e6)),
+    c=st.floats(-1e6, 1e6),
+    t=st.floats(1e-2, 1e2),
+)
+def test_translation_invariance(x, c, t):
+    np.testing.assert_allclose(softmax(x + c, t), softmax(x, t), rtol=1e-6, atol=1e-12)
+
+
+def test_no_scale_invariance():
+    x = np.array([1.0, 2.0])
+    assert not np.allclose(softmax(2 * x), softmax(x))
+    # ... because scaling the logits is the same as changing the temperature
+    np.testing.assert_allclose(softmax(2 * x), softmax(x, temperature=0.5), rtol=1e-15)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    x=hnp.arrays(np.float64, st.integers(2, 8), elements=st.floats(-100, 100)),
+    i=st.integers(0, 7),
+    delta=st.floats(1e-3, 10),
+)
+def test_monotone_in_each_logit(x, i, delta):
+    i = i % x.size
+    y = x.copy()
+    y[i] += delta
+    p, q = softmax(x), softmax(y)
+    assert q[i] >= p[i]
+    others = np.arange(x.size) != i
+    assert np.all(q[others] <= p[others])
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.floats(-700, 700), b=st.floats(-700, 700))
+def test_two_classes_give_the_logistic_function(a, b):
+    p = softmax([a, b])
+    np.testing.assert_allclose(p[0], scipy.special.expit(a - b), rtol=1e-14, atol=1e-300)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    x=hnp.arrays(np.float64, st.integers(1, 8), elements=st.floats(-1e3, 1e3)),
+    t=st.floats(1e-2, 1e2),
+)
+def test_temperature_is_dividing_the_logits(x, t):
+    np.testing.assert_allclose(softmax(x, t), softmax(x / t), rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(logsumexp(x, t), t * logsumexp(x / t), rtol=1e-12, atol=1e-12)
+
+
+def test_softmax_is_the_gradient_of_logsumexp():
+    rng = np.random.default_rng(3)
+    for t in (0.3, 1.0, 7.0):
+        x = rng.normal(size=6) * 3
+        h = 1e-6
+        grad = np.array(
+            [(logsumexp(x + h * e, t) - logsumexp(x - h * e, t)) / (2 * h) for e in np.eye(6)]
+        )
+        np.testing.assert_allclose(grad, softmax(x, t), rtol=1e-6, atol=1e-9)
+
+
+# ----------------------------------------------------------------- per-row temperature
+
+
+def test_per_row_temperatures_equal_row_by_row_calls():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(5, 4)) * 10
+    t = np.array([0.0, 0.01, 1.0, 1e300, np.inf])
+    p = softmax(x, t)
+    for i in range(5):
+        np.testing.assert_array_equal(p[i], softmax(x[i], t[i]))
+        np.testing.assert_array_equal(log_softmax(x, t)[i], log_softmax(x[i], t[i]))
+        assert logsumexp(x, t)[i] == logsumexp(x[i], t[i])
+
+
+def test_per_row_temperatures_along_another_axis():
+    x = np.arange(12.0).reshape(3, 4)
+    t = np.array([0.5, 1.0, 2.0, 4.0])  # one per column when axis=0
+    p = softmax(x, t, axis=0)
+    for j in range(4):
+        np.testing.assert_allclose(p[:, j], softmax(x[:, j], t[j]), rtol=1e-15)
+
+
+def test_temperature_broadcasts_over_rows():
+    x = np.zeros((2, 3, 4))
+    p = softmax(x, np.array([[1.0], [2.0]]))
+    np.testing.assert_allclose(p, 0.25)
+
+
+# ----------------------------------------------------------------------------- limits
+
+
+def test_zero_temperature_is_argmax_with_ties_split():
+    np.testing.assert_array_equal(softmax([1.0, 3.0, 3.0, 2.0], 0), [0, 0.5, 0.5, 0])
+    np.testing.assert_array_equal(softmax([[1.0, 2.0], [5.0, 5.0]], 0), [[0, 1], [0.5, 0.5]])
+    np.testing.assert_array_equal(
+        log_softmax([1.0, 3.0, 3.0], 0), [-np.inf, -math.log(2), -math.log(2)]
+    )
+    assert logsumexp([1.0, 3.0, 3.0], 0) == 3.0
+
+
+def test_infinite_temperature_is_uniform_over_allowed_entries():
+    np.testing.assert_array_equal(
+        softmax([1.0, 3.0, -np.inf, 1e300], np.inf), [1 / 3, 1 / 3, 0, 1 / 3]
+    )
+    np.testing.assert_array_equal(
+        softmax([1.0, 3.0, 4.0], np.inf, mask=[True, False, True]), [0.5, 0, 0.5]
+    )
+    assert logsumexp([1.0, 2.0], np.inf) == np.inf
+    assert logsumexp([2.0, -np.inf], np.inf) == 2.0  # a single allowed entry
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("t", [1e-300, 5e-324, 1e-45])
+def test_tiny_temperatures_give_the_argmax(dtype, t):
+    x = np.array([1.0, 1.0 + 1e-6, 0.5], dtype=dtype)
+    np.testing.assert_array_equal(softmax(x, t), np.array([0, 1, 0], dtype=dtype))
+    np.testing.assert_array_equal(softmax(np.array([2.0, 2.0], dtype=dtype), t), [0.5, 0.5])
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("t", [1e300, 1e39, np.finfo(np.float64).max])
+def test_huge_temperatures_give_the_uniform(dtype, t):
+    x = np.array([1.0, 100.0, -50.0, -np.inf], dtype=dtype)
+    np.testing.assert_allclose(
+        softmax(x, t), np.array([1, 1, 1, 0], dtype=dtype) / 3, rtol=4 * np.finfo(dtype).eps
+    )
+    assert np.all(np.isfinite(log_softmax(x, t)[:3]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(x=logits(), t=st.one_of(st.floats(0, 1e-300), st.floats(1e300, math.inf)))
+def test_limits_never_give_nan(x, t):
+    for f in (softmax, log_softmax, logsumexp, softmax_entropy):
+        assert not np.isnan(f(x, t)).any()
+
+
+# ------------------------------------------------------------- excluded and +inf entries
+
+
+def test_negative_infinity_and_masked_entries_get_exactly_zero():
+    x = np.array([0.0, -np.inf, 1.0, 2.0])
+    p = softmax(x, mask=[True, True, True, False])
+    assert p[1] == 0.0 and p[3] == 0.0
+    np.testing.assert_allclose(p[[0, 2]], softmax([0.0, 1.0]), rtol=1e-15)
+    lp = log_softmax(x, mask=[True, True, True, False])
+    assert lp[1] == -np.inf and lp[3] == -np.inf
+    for t in (0.0, 0.5, np.inf):
+        assert softmax(x, t, mask=[True, True, True, False])[3] == 0.0
+
+
+def test_mask_broadcasts_over_rows():
+    x = np.zeros((3, 4))
+    p = softmax(x, mask=np.array([True, False, True, True]))
+    np.testing.assert_allclose(p[:, [0, 2, 3]], 1 / 3)
+    assert np.all(p[:, 1] == 0)
+
+
+def test_positive_infinity_entries_share_all_the_mass():
+    for t in (0.0, 1e-3, 1.0, 1e300, np.inf):
+        np.testing.assert_array_equal(softmax([np.inf, 5.0, np.inf, -np.inf], t), [0.5, 0, 0.5, 0])
+    np.testing.assert_array_equal(log_softmax([np.inf, 0.0]), [0.0, -np.inf])
+    assert logsumexp([np.inf, 0.0]) == np.inf
+
+
+def test_excluded_maximum_is_ignored():
+    p = softmax([10.0, 1.0, 2.0], 0, mask=[False, True, True])
+    np.testing.assert_array_equal(p, [0, 0, 1])
+
+
+# ------------------------------------------------------------------------ invalid input
+
+
+def test_nan_anywhere_raises_naming_the_index():
+    with pytest.raises(ValueError, match=r"NaN.*\[1\]"):
+        softmax([0.0, np.nan, 1.0])
+    with pytest.raises(ValueError, match=r"NaN.*\[1, 0\]"):
+        log_softmax([[0.0, 1.0], [np.nan, 1.0]])
+    with pytest.raises(ValueError, match="NaN"):  # even where masked out
+        softmax([0.0, np.nan], mask=[True, False])
+    with pytest.raises(ValueError, match="NaN"):
+        softmax([np.inf, np.nan])
+
+
+@pytest.mark.parametrize("bad", [-1.0, -1e-300, np.nan, -np.inf])
+def test_negative_or_nan_temperature_raises(bad):
+    for f in (softmax, log_softmax, logsumexp, softmax_entropy):
+        with pytest.raises(ValueError, match="temperature must be >= 0"):
+            f([1.0, 2.0], bad)
+    with pytest.raises(ValueError, match=r"temperature.*index \[1\]"):
+        softmax([[1.0, 2.0], [1.0, 2.0]], np.array([1.0, bad]))
+
+
+def test_temperature_of_the_wrong_shape_raises():
+    with pytest.raises(ValueError, match=r"temperature of shape \(3,\).*\(2,\)"):
+        softmax(np.zeros((2, 4)), np.ones(3))
+
+
+def test_non_numeric_input_raises_type_error():
+    with pytest.raises(TypeError, match="temperature"):
+        softmax([1.0], "hot")
+    with pytest.raises(TypeError, match="logits"):
+        softmax(["a", "b"])
+    with pytest.raises(TypeError, match="mask"):
+        softmax([1.0, 2.0], mask=[1, 0])
+
+
+def test_empty_axis_raises():
+    with pytest.raises(ValueError, match="empty axis"):
+        softmax(np.zeros((3, 0)))
+    with pytest.raises(ValueError, match="empty axis"):
+        softmax([])
+
+
+def test_scalar_and_bad_axis_raise():
+    with pytest.raises(ValueError, match="scalar"):
+        softmax(1.0)
+    with pytest.raises(ValueError, match="axis 2"):
+        softmax([1.0, 2.0], axis=2)
+
+
+def test_every_entry_excluded_raises_naming_the_row():
+    with pytest.raises(ValueError, match=r"every entry of a row is excluded.*row \[1\]"):
+        softmax([[0.0, 1.0], [-np.inf, -np.inf]])
+    with pytest.raises(ValueError, match="every entry"):
+        softmax([0.0, 1.0], mask=[False, False])
+    with pytest.raises(ValueError, match="every entry"):
+        softmax_sample([-np.inf], 0)
+
+
+def test_mask_that_does_not_broadcast_raises():
+    with pytest.raises(ValueError, match=r"mask of shape \(3,\).*\(2, 4\)"):
+        softmax(np.zeros((2, 4)), mask=np.ones(3, dtype=bool))
+
+
+@settings(max_examples=100, deadline=None)
+@given(x=logits(), t=temperatures)
+def test_no_runtime_warning_for_valid_input(x, t):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        softmax(x, t)
+        log_softmax(x, t)
+        logsumexp(x, t)
+        softmax_entropy(x, t)
+        softmax_sample(x, 0, t)
+
+
+# -------------------------------------------------------------------------- entropy
+
+
+def test_entropy_matches_its_definition():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(4, 7)) * 3
+    for t in (0.2, 1.0, 5.0):
+        ref = []
+        for row in x:
+            p, logp = reference_softmax(row, t)
+            ref.append(-sum(pi * li for pi, li in zip(p, logp)))
+        np.testing.assert_allclose(softmax_entropy(x, t), ref, rtol=1e-12)
+
+
+def test_entropy_limits():
+    assert softmax_entropy([3.0], 1.0) == 0.0
+    assert softmax_entropy([1.0, 2.0, 2.0], 0.0) == pytest.approx(math.log(2), rel=1e-15)
+    assert softmax_entropy([1.0, 2.0, 9.0, -np.inf], np.inf) == pytest.approx(
+        math.log(3), rel=1e-15
+    )
+    assert softmax_entropy([0.0, 1000.0], 1.0) == 0.0
+
+
+# -------------------------------------------------------------------------- sampling
+
+
+@pytest.mark.parametrize("t", [0.5, 1.0, 3.0])
+def test_sampling_follows_the_probabilities(t):
+    """Seeded chi-square test at a false-alarm rate of 1e-3."""
+    x = np.array([0.0, 0.5, 1.0, -1.0, 2.0])
+    rng = np.random.default_rng(1234)
+    n = 20_000
+    draws = softmax_sample(np.broadcast_to(x, (n, x.size)), rng, t)
+    counts = np.bincount(draws, minlength=x.size)
+    expected = softmax(x, t) * n
+    assert scipy.stats.chisquare(counts, expected).pvalue > 1e-3
+
+
+def test_single_row_sampling_follows_the_probabilities():
+    x = np.array([0.1, 0.4, -0.3, 1.2])
+    rng = np.random.default_rng(99)
+    n = 20_000
+    counts = np.bincount([softmax_sample(x, rng) for _ in range(n)], minlength=4)
+    assert scipy.stats.chisquare(counts, softmax(x) * n).pvalue > 1e-3
+
+
+def test_sampling_never_draws_an_excluded_action_and_splits_ties():
+    rng = np.random.default_rng(5)
+    x = np.broadcast_to(np.array([2.0, -np.inf, 2.0, 1.0]), (10_000, 4))
+    draws = softmax_sample(x, rng, 0.0)
+    counts = np.bincount(draws, minlength=4)
+    assert counts[1] == 0 and counts[3] == 0
+    assert scipy.stats.binomtest(counts[0], 10_000).pvalue > 1e-3
+    masked = softmax_sample(np.zeros((1000, 3)), rng, mask=np.array([False, True, False]))
+    assert np.all(masked == 1)
+
+
+def test_sampling_along_another_axis_and_per_row_temperatures():
+    rng = np.random.default_rng(0)
+    x = np.array([[0.0, 10.0], [10.0, 0.0], [0.0, 0.0]])
+    out = softmax_sample(x, rng, np.array([0.0, 0.0]), axis=0)
+    assert out.tolist() == [1, 0]
+    assert isinstance(softmax_sample([1.0, 2.0], rng), int)
+
+
+def test_same_seed_same_samples():
+    x = np.random.default_rng(0).normal(size=(50, 6))
+    np.testing.assert_array_equal(softmax_sample(x, 7), softmax_sample(x, 7))
+    assert [softmax_sample([0.0, 1.0, 2.0], g) for g in [as_generator(3)] * 5] == [
+        softmax_sample([0.0, 1.0, 2.0], g) for g in [as_generator(3)] * 5
+    ]
+
+
+# ----------------------------------------------------------------- fast path agreement
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    x=hnp.arrays(np.float64, st.integers(1, 32), elements=finite),
+    t=st.floats(1e-300, 1e300),
+)
+def test_small_row_fast_path_agrees_with_the_general_path(x, t):
+    fast = softmax(x, t)
+    general = softmax(x[None, :], t)[0]
+    np.testing.assert_allclose(fast, general, rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(softmax(list(x), t), general, rtol=1e-14, atol=1e-300)
+
+
+# ---------------------------------------------------------------------------- rng
+
+
+def test_as_generator_accepts_seeds_generators_and_none():
+    g = np.random.default_rng(1)
+    assert as_generator(g) is g
+    assert isinstance(as_generator(None), np.random.Generator)
+    assert as_generator(5).random() == as_generator(5).random()
+    assert (
+        as_generator(np.random.SeedSequence(5)).random()
+        == as_generator(np.random.SeedSequence(5)).random()
+    )
+
+
+def test_as_generator_rejects_legacy_and_bad_seeds():
+    with pytest.raises(TypeError, match="RandomState"):
+        as_generator(np.random.RandomState(0))
+    with pytest.raises(ValueError, match="-1"):
+        as_generator(-1)
+    with pytest.raises(TypeError):
+        as_generator(True)
+
+
+def test_public_names_are_exported_and_documented():
+    for name in br.__all__:
+        obj = getattr(br, name)
+        if name.startswith("__"):
+            continue
+        assert obj.__doc__ and "Examples" in obj.__doc__, name
