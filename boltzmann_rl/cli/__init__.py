@@ -1,12 +1,15 @@
 """The ``boltzmann-rl`` command line (also ``python -m boltzmann_rl``).
 
 Each subcommand is a thin layer over the library: it parses arguments, calls the
-library, and prints or writes what the library returns.
+library, and prints or writes what the library returns. A subcommand lives in its
+own module of this package with a ``register(subparsers)`` function, listed in
+``_COMMANDS``; the library never imports the command line.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
@@ -14,6 +17,10 @@ import numpy as np
 
 from boltzmann_rl._version import __version__
 from boltzmann_rl.core import softmax
+
+
+# Modules of this package that add a subcommand, in the order --help lists them.
+_COMMANDS: tuple[str, ...] = ()
 
 
 def _parse_floats(text: str) -> list[float]:
@@ -74,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated temperatures >= 0, inf allowed (default: 0,0.1,0.5,1,2,10,inf)",
     )
     demo.set_defaults(func=_cmd_demo)
+    for name in _COMMANDS:
+        module = importlib.import_module(f"boltzmann_rl.cli.{name}")
+        module.register(sub)
     return parser
 
 
