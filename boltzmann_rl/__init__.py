@@ -1,10 +1,14 @@
 """boltzmann_rl: action selection for reinforcement learning on a stable softmax core.
 
-The public API is flat: everything a user needs is importable from here.
+The public API is flat: everything a user needs is importable from here. The
+subpackages :mod:`boltzmann_rl.bandits`, :mod:`boltzmann_rl.gym` and
+:mod:`boltzmann_rl.sweep` hold the two worlds and the experiment runner.
 
 >>> import boltzmann_rl as br
 >>> br.softmax([0.0, 1.0], temperature=0).tolist()
 [0.0, 1.0]
+>>> br.parse_policy("boltzmann(temperature=exp(1.0, 0.05, 1000))")
+boltzmann(temperature=exp(1.0, 0.05, 1000))
 """
 
 from boltzmann_rl._version import __version__
@@ -16,12 +20,43 @@ from boltzmann_rl.core import (
     softmax_entropy,
     softmax_sample,
 )
+from boltzmann_rl.policies import (
+    UCB,
+    Boltzmann,
+    BoltzmannGumbel,
+    EpsilonGreedy,
+    Greedy,
+    Policy,
+)
+from boltzmann_rl.schedules import (
+    Constant,
+    Exponential,
+    InverseTime,
+    Linear,
+    Logarithmic,
+    Schedule,
+)
+from boltzmann_rl.spec import parse_policy, parse_schedule
 
 __all__ = [
+    "UCB",
+    "Boltzmann",
+    "BoltzmannGumbel",
+    "Constant",
+    "EpsilonGreedy",
+    "Exponential",
+    "Greedy",
+    "InverseTime",
+    "Linear",
+    "Logarithmic",
+    "Policy",
+    "Schedule",
     "__version__",
     "as_generator",
     "log_softmax",
     "logsumexp",
+    "parse_policy",
+    "parse_schedule",
     "softmax",
     "softmax_entropy",
     "softmax_sample",
