@@ -564,7 +564,7 @@ class BoltzmannGumbel(_Base):
             raise ValueError(f"action values contain NaN (shape {qv.shape})")
         n = _counts(counts, qv, "bgumbel")
         unplayed = n == 0
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # unplayed: never used
             beta = self.c / np.sqrt(n)
         return qv, beta, unplayed
 

@@ -38,7 +38,7 @@ name                       purpose
 :data:`SCHEDULES`          text names -> schedule classes (table below)
 :func:`build_schedule`     parsed node (or a number) -> schedule
 :func:`parse_schedule`     text -> schedule
-:func:`policy_registry`    text names -> policy classes (``boltzmann_rl.policies``)
+:func:`policy_registry`    text names -> policy classes (policies and alternatives)
 :func:`build_policy`       parsed node -> policy
 :func:`parse_policy`       text -> policy
 :func:`format_value`       a value -> its text form (for ``__repr__`` of policies)
@@ -550,10 +550,15 @@ def parse_schedule(text: str) -> Schedule:
 
 
 def policy_registry() -> Mapping[str, type]:
-    """Return the policy classes by text name: ``boltzmann_rl.policies.POLICY_NAMES``.
+    """Return the policy classes by text name.
 
-    The policies module is imported on first use, so this module (and the
-    schedules) can be used without it and without an import cycle.
+    The union of ``boltzmann_rl.policies.POLICY_NAMES`` (the softmax policies and
+    the rules it is compared with) and ``boltzmann_rl.alternatives.ALTERNATIVE_NAMES``
+    (normalization, sparsemax, 1.5-entmax, mellowmax, softmax with a base), as a new
+    dict on every call, so changing it changes neither registry.
+
+    Both modules are imported on first use, so this module (and the schedules) can be
+    used without them and without an import cycle.
 
     Returns
     -------
@@ -562,13 +567,13 @@ def policy_registry() -> Mapping[str, type]:
     Examples
     --------
     >>> from boltzmann_rl.spec import policy_registry
-    >>> registry = policy_registry()  # doctest: +SKIP
-    >>> sorted(registry)  # doctest: +SKIP
-    ['bgumbel', 'boltzmann', 'egreedy', 'greedy', 'ucb']
+    >>> sorted(policy_registry())
+    ['bgumbel', 'boltzmann', 'egreedy', 'entmax15', 'greedy', 'mellowmax', 'normalize',
+     'softmax_base', 'sparsemax', 'ucb']
     """
-    from boltzmann_rl import policies
+    from boltzmann_rl import alternatives, policies
 
-    return policies.POLICY_NAMES
+    return {**policies.POLICY_NAMES, **alternatives.ALTERNATIVE_NAMES}
 
 
 def _policy_value(node: Any, keyword: str, text: str) -> Any:

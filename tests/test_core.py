@@ -507,6 +507,176 @@ def test_small_row_fast_path_agrees_with_the_general_path(x, t):
     np.testing.assert_allclose(softmax(list(x), t), general, rtol=1e-14, atol=1e-300)
 
 
+def general_path(f, x, t, **kw):
+    """``f(x, t)`` through the general path (an all-True mask disables every fast path)."""
+    return f(x, t, mask=np.ones(np.shape(x), dtype=bool), **kw)
+
+
+@st.composite
+def narrow_logits(draw, max_rows=40, max_k=12):
+    """Several rows of float64 logits within ~40 temperatures of each other, anywhere."""
+    shape = draw(st.tuples(st.integers(2, max_rows), st.integers(1, max_k)))
+    t = draw(st.floats(1e-200, 1e200))
+    center = draw(st.floats(-1e300, 1e300))
+    offsets = draw(hnp.arrays(np.float64, shape, elements=st.floats(-40, 0)))
+    return center + offsets * t, t
+
+
+@settings(max_examples=200, deadline=None)
+@given(xt=narrow_logits())
+def test_span_fast_path_agrees_with_the_general_path(xt):
+    """Short float64 rows within 32 T of each other are shifted by the array's maximum."""
+    x, t = xt
+    for axis in (-1, 0):
+        fast = softmax(x, t, axis=axis)
+        general = general_path(softmax, x, t, axis=axis)
+        assert fast.dtype == np.float64
+        np.testing.assert_allclose(fast, general, rtol=2e-14, atol=1e-300)
+        n = x.shape[axis]  # the sum of n rounded probabilities is 1 to ~n/2 ulp
+        np.testing.assert_allclose(fast.sum(axis=axis), 1.0, rtol=0, atol=(n + 4) * 2.0**-52)
+
+
+def test_span_fast_path_on_a_bandit_step_and_beyond_the_span():
+    rng = np.random.default_rng(8)
+    q = rng.random((2000, 10))  # q-values in [0, 1)
+    for t in (1.0, 0.1, 1 / 32, 0.01):  # the last one is beyond the span: general path
+        np.testing.assert_allclose(softmax(q, t), general_path(softmax, q, t), rtol=2e-14)
+    # a row far below the others, each row exact on its own
+    x = np.array([[0.0, 1.0], [-1000.0, -999.0]])
+    np.testing.assert_array_equal(softmax(x)[0], softmax(x)[1])
+    np.testing.assert_allclose(softmax(x)[1], softmax([-1000.0, -999.0]), rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape", [(50, 7), (3, 40, 5), (7, 50)])
+def test_nan_is_found_in_many_short_rows(dtype, shape):
+    """The row maximum of short rows comes from argmax, which finds NaN as max does."""
+    x = np.random.default_rng(1).normal(size=shape).astype(dtype)
+    where = tuple(s // 2 for s in shape)
+    x[where] = np.nan
+    for f in (softmax, log_softmax, logsumexp, softmax_entropy):
+        with pytest.raises(ValueError, match=rf"NaN.*{list(where)}".replace("[", r"\[")):
+            f(x)
+    with pytest.raises(ValueError, match="NaN"):
+        softmax_sample(x, 0)
+    with pytest.raises(ValueError, match="NaN"):
+        softmax(x * 100)  # wide logits: the general path
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_row_maxima_of_short_rows_with_infinities(dtype):
+    x = np.zeros((40, 4), dtype=dtype)
+    x[3] = [np.inf, 0.0, np.inf, -np.inf]
+    x[7] = [-np.inf, 1.0, -np.inf, 1.0]
+    p = softmax(x)
+    np.testing.assert_array_equal(p[3], [0.5, 0, 0.5, 0])
+    np.testing.assert_array_equal(p[7], [0, 0.5, 0, 0.5])
+    np.testing.assert_allclose(p[0], 0.25)
+    x[9] = -np.inf
+    with pytest.raises(ValueError, match=r"every entry.*row \[9\]"):
+        softmax(x)
+
+
+def test_log_softmax_of_many_short_rows_equals_row_by_row():
+    x = np.random.default_rng(4).normal(size=(300, 6)) * 5
+    lp = log_softmax(x)
+    lse = logsumexp(x, 0.7)
+    for i in range(0, 300, 37):
+        np.testing.assert_array_equal(lp[i], log_softmax(x[i]))
+        assert lse[i] == logsumexp(x[i], 0.7)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("t", [1.0, 0.3, 1e-300, 1e300])
+def test_blocked_path_for_large_arrays_equals_the_general_path(monkeypatch, dtype, t):
+    """Large arrays are normalised a block of rows at a time, with the same values."""
+    import boltzmann_rl.core as core
+
+    monkeypatch.setattr(core, "_BLOCK", 256)  # blocks of a few rows beyond 1 KiB
+    x = (np.random.default_rng(6).normal(size=(3, 37, 50)) * 30).astype(dtype)
+    np.testing.assert_array_equal(softmax(x, t), general_path(softmax, x, t))
+    y = x.copy()
+    y[1, 20, 7] = np.nan
+    with pytest.raises(ValueError, match=r"NaN.*\[1, 20, 7\]"):
+        softmax(y, t)
+    y[1, 20] = [np.inf] * 2 + [0.0] * 48
+    np.testing.assert_array_equal(softmax(y, t)[1, 20], [0.5] * 2 + [0.0] * 48)
+    y[1, 20] = -np.inf
+    with pytest.raises(ValueError, match=r"every entry.*row \[1, 20\]"):
+        softmax(y, t)
+    big = np.finfo(dtype).max
+    y[1, 20] = [big, -big] * 25  # the shift overflows: the general path halves it
+    np.testing.assert_array_equal(softmax(y, t), general_path(softmax, y, t))
+
+
+def test_column_cumsum_equals_numpy_cumsum():
+    from boltzmann_rl.core import _cumsum
+
+    e = np.random.default_rng(2).random((500, 7))
+    np.testing.assert_array_equal(_cumsum(e.copy(), 1), np.cumsum(e, axis=1))
+    np.testing.assert_array_equal(_cumsum(e.copy(), 0), np.cumsum(e, axis=0))
+
+
+@pytest.mark.parametrize("scale,dtype", [(1.0, np.float64), (100.0, np.float64), (1.0, np.float32)])
+def test_sampling_many_short_rows_follows_the_probabilities(scale, dtype):
+    """Span path (narrow float64), general path (wide) and float32, one chi-square each."""
+    x = np.array([0.0, 0.05, 0.01, -0.01, 0.02]) * scale
+    rows = np.tile(x, (20_000, 1)).astype(dtype)
+    rows[::2] += 3.0 * scale  # a per-row constant changes nothing
+    draws = softmax_sample(rows, np.random.default_rng(7), 0.01 * scale)
+    counts = np.bincount(draws, minlength=x.size)
+    expected = softmax(x, 0.01 * scale) * rows.shape[0]
+    assert scipy.stats.chisquare(counts, expected).pvalue > 1e-3
+
+
+class _ExtremeUniforms(np.random.Generator):
+    """A generator whose uniforms are all ``u``: the ends of [0, 1)."""
+
+    def __init__(self, u):
+        super().__init__(np.random.PCG64(0))
+        self.u = u
+
+    def random(self, size=None, dtype=np.float64, out=None):
+        return self.u if size is None else np.full(size, self.u)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("u", [0.0, 1.0 - 2.0**-53])
+def test_sampling_never_draws_a_zero_weight_entry_at_the_ends_of_the_uniform(dtype, u):
+    """Regression: a float32 cast could round u up to 1 and draw the last (excluded) entry."""
+    gen = _ExtremeUniforms(u)
+    x = np.array([-np.inf, 0.3, 0.3, -np.inf], dtype=dtype)
+    expected = 1 if u == 0.0 else 2
+    assert softmax_sample(x, gen) == expected
+    assert softmax_sample(x.tolist(), gen) == expected
+    assert np.all(softmax_sample(np.tile(x, (100, 1)), gen) == expected)
+    assert np.all(softmax_sample(np.tile(x, (100, 1)), gen, 0.0) == expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    x=hnp.arrays(
+        np.float64,
+        st.integers(1, 32),
+        elements=st.one_of(finite, st.just(-math.inf)),
+    ).filter(lambda a: np.isfinite(a).any()),
+    t=st.one_of(st.floats(1e-300, 1e300), st.integers(1, 5)),
+)
+def test_small_row_fast_path_with_excluded_entries_agrees_with_the_general_path(x, t):
+    general = general_path(softmax, x, t)
+    np.testing.assert_allclose(softmax(x, t), general, rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(softmax(x.tolist(), t), general, rtol=1e-14, atol=1e-300)
+    assert np.all(softmax(x, t)[x == -np.inf] == 0.0)
+
+
+def test_small_row_fast_path_keeps_dtypes_and_huge_temperatures():
+    assert softmax([np.float32(1.0), np.float32(2.0)]).dtype == np.float32
+    assert softmax([1, 2]).dtype == np.float64
+    x = [BIG, -BIG]  # the difference overflows; only a huge T makes it matter
+    np.testing.assert_allclose(softmax(x, 1e307), softmax(np.array([x]), 1e307)[0], rtol=1e-14)
+    np.testing.assert_array_equal(softmax(x, 1.0), [1.0, 0.0])
+
+
 # ---------------------------------------------------------------------------- rng
 
 

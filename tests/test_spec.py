@@ -517,8 +517,9 @@ def test_canonical_policy_spelling():
 
 def test_real_policy_registry():
     policies = pytest.importorskip("boltzmann_rl.policies")
+    alternatives = pytest.importorskip("boltzmann_rl.alternatives")
     registry = spec.policy_registry()
-    assert registry is policies.POLICY_NAMES
+    assert registry == {**policies.POLICY_NAMES, **alternatives.ALTERNATIVE_NAMES}
     assert all(isinstance(name, str) and isinstance(cls, type) for name, cls in registry.items())
 
 

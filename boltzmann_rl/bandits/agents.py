@@ -1,0 +1,1364 @@
+r"""Bandit agents, vectorized over a batch of independent runs.
+
+The agent contract
+------------------
+An agent is anything with these four methods (:class:`BanditAgent`); one object plays
+a whole batch of ``n`` independent runs ("rows"), every array indexed by row::
+
+    reset(n_rows, n_arms)      forget everything; allocate the state of n_rows runs
+    select(t, rng) -> actions  int array (n_rows,): the arm each run pulls at step t
+    update(actions, rewards)   learn from the rewards (n_rows,) of those actions
+    entropy() -> h or None     entropy (nats, (n_rows,)) of the distribution the last
+                               select drew from; None when it has no closed form
+
+``t`` counts steps from 0. ``rng`` is a :class:`~boltzmann_rl.bandits.rng.BatchRNG`:
+draw with ``rng.uniform()``, ``rng.normal(k)``, ``rng.gumbel(k)``, ``rng.beta(a, b)``
+or ``rng.map(...)``, never from another source, so results do not depend on how runs
+are split between batches. Optionally, ``reward_range = (lo, hi)`` declares the rewards
+the agent accepts (checked against the environment before a simulation starts) and
+``label`` names the agent in results. :func:`~boltzmann_rl.bandits.simulate` copies an
+agent before ``reset``, so the object passed in is never changed.
+
+Built-in agents
+---------------
+======================  ==================================================================
+:class:`ActionValueAgent`  action-value estimates (sample average or step size α,
+                           optimistic initial values) and any :mod:`~boltzmann_rl.policies`
+                           policy
+:class:`GradientBandit`    softmax over preferences; ``H += α (R - baseline)(1{a} - π)``
+:class:`EXP3`              exponential weights with γ-uniform mixing, rewards in [0, 1]
+:class:`GaussianThompson`  Thompson sampling, Gaussian rewards of known noise
+:class:`BernoulliThompson` Thompson sampling, Beta posteriors for rewards in [0, 1]
+======================  ==================================================================
+
+Inside, arrays are **arms-major**, ``(K, n_rows)``, so the reductions over arms of
+every step are contiguous: this is most of the speed of the engine. The built-in
+agents run the policies of :mod:`boltzmann_rl.policies` through fast kernels with
+exactly the policies' probabilities (tested against ``policy.probs``); any other
+policy goes through ``policy.probs`` itself. Built-in agents of the same kind
+**stack**: a simulation of several configurations (temperatures, step sizes, ...)
+runs them as one batch with per-row parameters, one numpy pass per step.
+
+Examples
+--------
+>>> import numpy as np
+>>> from boltzmann_rl.bandits import ActionValueAgent
+>>> from boltzmann_rl.bandits.rng import BatchRNG
+>>> agent = ActionValueAgent("egreedy(epsilon=0.1)", step_size=0.1, initial=5.0)
+>>> agent.reset(n_rows=4, n_arms=3)
+>>> rng = BatchRNG.from_seed(0, 4)
+>>> a = agent.select(0, rng)
+>>> a.shape
+(4,)
+>>> agent.update(a, np.ones(4))
+>>> agent.q_values.shape
+(4, 3)
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from boltzmann_rl.bandits.rng import BatchRNG
+from boltzmann_rl.policies import UCB, Boltzmann, BoltzmannGumbel, EpsilonGreedy, Greedy
+from boltzmann_rl.schedules import Constant
+
+__all__ = [
+    "EXP3",
+    "ActionValueAgent",
+    "BanditAgent",
+    "BernoulliThompson",
+    "GaussianThompson",
+    "GradientBandit",
+    "as_agent",
+]
+
+
+@runtime_checkable
+class BanditAgent(Protocol):
+    """The agent contract (see the module docstring): four methods over a batch of runs.
+
+    Examples
+    --------
+    A uniformly random agent, complete:
+
+    >>> import numpy as np
+    >>> from boltzmann_rl.bandits import BanditAgent
+    >>> class Uniform:
+    ...     def reset(self, n_rows, n_arms):
+    ...         self.k = n_arms
+    ...     def select(self, t, rng):
+    ...         return (rng.uniform() * self.k).astype(np.int64)
+    ...     def update(self, actions, rewards):
+    ...         pass
+    ...     def entropy(self):
+    ...         return None
+    >>> isinstance(Uniform(), BanditAgent)
+    True
+    """
+
+    def reset(self, n_rows: int, n_arms: int) -> None: ...
+
+    def select(self, t: int, rng: BatchRNG) -> np.ndarray: ...
+
+    def update(self, actions: np.ndarray, rewards: np.ndarray) -> None: ...
+
+    def entropy(self) -> np.ndarray | None: ...
+
+
+# ----------------------------------------------------------------------- helpers
+
+
+def _finite(value: Any, name: str, owner: str) -> float:
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__}: {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{owner}: {name} must be finite (not NaN or inf), got {value!r}")
+    return v
+
+
+def _param(
+    value: Any,
+    name: str,
+    owner: str,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    schedule: bool = False,
+) -> Any:
+    """Validate a float, a per-row array or (if allowed) a schedule parameter."""
+    if isinstance(value, Constant):
+        value = value.value
+    if isinstance(value, np.ndarray | list | tuple):
+        arr = np.array(value, dtype=np.float64)
+        if arr.ndim != 1 or arr.size == 0:
+            raise ValueError(
+                f"{owner}: {name} as an array must be 1-D (one per run), got {value!r}"
+            )
+        bad = ~np.isfinite(arr) | (arr < low) | (arr > high) | ((arr == low) if low_open else False)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(f"{owner}: {name} out of range, got {arr[i]} at index {i}")
+        arr.setflags(write=False)
+        return arr
+    if callable(value) and not isinstance(value, numbers.Real):
+        if not schedule:
+            raise TypeError(f"{owner}: {name} must be a number or an array, got {value!r}")
+        return value
+    v = _finite(value, name, owner)
+    if v < low or v > high or (low_open and v == low):
+        lo = "(" if low_open else "["
+        raise ValueError(f"{owner}: {name} must be in {lo}{low}, {high}], got {value!r}")
+    return v
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, separator=", ", threshold=8)
+    if isinstance(value, float):
+        return repr(value)
+    return repr(value)
+
+
+class _RowParam:
+    """A parameter with one value per row, assembled from the parts of a stacked batch.
+
+    Each part gives a float, an array with one value per row of the part, or a
+    callable of ``(t)``; :meth:`at` returns a float when every row has the same
+    constant value, else an array of all rows.
+    """
+
+    __slots__ = ("_calls", "_check", "_const", "_name", "_values")
+
+    def __init__(
+        self,
+        parts: list[tuple[Any, int]],
+        name: str,
+        check: Callable[[Any], None] | None = None,
+    ) -> None:
+        self._name = name
+        self._check = check
+        n_total = sum(n for _, n in parts)
+        values = np.empty(n_total)
+        calls = []
+        start = 0
+        floats = set()
+        for value, n in parts:
+            sl = slice(start, start + n)
+            if isinstance(value, np.ndarray):
+                if value.shape != (n,):
+                    raise ValueError(
+                        f"{name} has {value.shape[0]} per-run values but the batch has {n} runs"
+                    )
+                values[sl] = value
+                floats.add(None)
+            elif callable(value):
+                calls.append((value, sl))
+                floats.add(None)
+            else:
+                values[sl] = value
+                floats.add(float(value))
+            start += n
+        self._calls = calls
+        self._values = values
+        self._const: float | None = None
+        if len(floats) == 1 and None not in floats:
+            self._const = floats.pop()
+
+    @property
+    def constant(self) -> bool:
+        return not self._calls
+
+    def at(self, t: int) -> float | np.ndarray:
+        if self._const is not None:
+            return self._const
+        for fn, sl in self._calls:
+            v = fn(t)
+            if self._check is not None:
+                self._check(v)
+            self._values[sl] = v
+        return self._values
+
+    def eval_rows(self, steps: np.ndarray) -> np.ndarray:
+        """Evaluate at per-row steps (schedules of a visit count); arrays and numbers as is."""
+        if self._const is not None:
+            return np.full(steps.shape, self._const)
+        out = self._values.copy()
+        for fn, sl in self._calls:
+            v = np.asarray(fn(steps[sl]), dtype=np.float64)
+            if self._check is not None:
+                self._check(v)
+            out[sl] = v
+        return out
+
+
+def _count_dtype(k: int) -> type:
+    """The smallest integer type that holds counts up to ``k`` (int8 reductions are fast)."""
+    return np.int8 if k < 128 else (np.int16 if k < 32768 else np.int64)
+
+
+def _cumsum_rows(w: Any, c: Any) -> None:
+    """``c[k] = w[0] + ... + w[k]`` (numpy's cumsum along axis 0 is slow for short axes).
+
+    ``w`` and ``c`` are ``(K, n)`` arrays or lists of their rows (cheaper to index).
+    """
+    add = np.add
+    prev = c[0]
+    np.copyto(prev, w[0])
+    for k in range(1, len(w)):
+        cur = c[k]
+        add(prev, w[k], out=cur)
+        prev = cur
+
+
+def _count_true(b: np.ndarray, dtype: type) -> np.ndarray:
+    """Number of True entries of each column of a boolean ``(K, n)`` array, as int64."""
+    if dtype is np.int8:
+        return np.add.reduce(b.view(np.int8), axis=0, dtype=np.int8).astype(np.int64)
+    return b.sum(axis=0)
+
+
+def _inverse_cdf(
+    w: np.ndarray, c: np.ndarray, b: np.ndarray, u: np.ndarray, rows: Any = None
+) -> np.ndarray:
+    """One index per column drawn with probabilities ``w / w.sum(0)`` (``w >= 0``).
+
+    The index is the number of cumulative weights ``<= u * total``: actions of weight
+    zero are never drawn. ``rows`` optionally gives ``(list(w), list(c))``.
+    """
+    if rows is None:
+        _cumsum_rows(w, c)
+    else:
+        _cumsum_rows(*rows)
+    thr = u * c[-1]
+    np.less_equal(c, thr, out=b)
+    a = _count_true(b, _count_dtype(w.shape[0]))
+    np.minimum(a, w.shape[0] - 1, out=a)
+    return a
+
+
+def _greedy(s: np.ndarray, u: Any, work: _Work) -> tuple[np.ndarray, np.ndarray]:
+    """An argmax of each column of ``s``, uniformly among ties (by ``u``); the tie counts.
+
+    ``u`` (uniforms on ``[0, 1)``, one per column) may be a function returning them,
+    called only if some column has tied maxima. Returns ``(actions, n_ties)``,
+    ``n_ties`` as integers (a small integer type).
+    """
+    k = s.shape[0]
+    m = s.max(axis=0)
+    b = work.b
+    np.equal(s, m, out=b)
+    dtype = _count_dtype(k)
+    counts = work.counts
+    if dtype is np.int8:
+        b8 = b.view(np.int8)
+        n_ties = np.add.reduce(b8, axis=0, dtype=np.int8)
+        if n_ties.max() == 1:
+            # no ties anywhere (the usual case): the index of the single maximum
+            np.multiply(b8, work.arms8, out=counts)
+            a = np.add.reduce(counts, axis=0, dtype=np.int8).astype(np.int64)
+            return a, n_ties
+        _cumsum_rows(work.b8_rows, work.counts_rows)
+    else:
+        np.cumsum(b, axis=0, out=counts)
+    n_ties = counts[-1]
+    if callable(u):
+        u = u()
+    j = (u * n_ties).astype(counts.dtype)  # floor: u in [0, 1)
+    np.less_equal(counts, j, out=b)
+    a = _count_true(b, dtype)
+    np.minimum(a, k - 1, out=a)
+    return a, n_ties.copy()
+
+
+def _xlogx(p: np.ndarray) -> np.ndarray:
+    """``p log p`` with ``0 log 0 = 0`` (the same value whether or not ``p`` has zeros)."""
+    positive = p > 0
+    if positive.all():
+        return p * np.log(p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(positive, p * np.log(np.where(positive, p, 1.0)), 0.0)
+
+
+def _entropy_of_probs(p: np.ndarray) -> np.ndarray:
+    """Entropy of each column of ``p`` (arms-major)."""
+    return np.maximum(-_xlogx(p).sum(axis=0), 0.0)
+
+
+class _Work:
+    """Scratch arrays of shape (K, n) reused every step."""
+
+    __slots__ = ("arms8", "b", "b8_rows", "c", "counts", "counts_rows", "rows", "w", "z")
+
+    def __init__(self, k: int, n: int) -> None:
+        self.z = np.empty((k, n))
+        self.w = np.empty((k, n))
+        self.c = np.empty((k, n))
+        self.b = np.empty((k, n), dtype=bool)
+        self.counts = np.empty((k, n), dtype=_count_dtype(k))
+        # row views, made once: indexing a list is cheaper than slicing an array
+        self.rows = (list(self.w), list(self.c))
+        self.b8_rows = list(self.b.view(np.int8))
+        self.counts_rows = list(self.counts)
+        self.arms8 = np.arange(k, dtype=self.counts.dtype)[:, None] if k < 128 else None
+
+
+def _softmax_draw(q: np.ndarray, inv_t: Any, u: np.ndarray, work: _Work) -> tuple:
+    """Sample from ``softmax(q / T)`` (arms-major) with ``inv_t = 1 / T`` finite ``>= 0``.
+
+    Returns ``(actions, total)`` and leaves the shifted logits in ``work.z`` and the
+    weights ``exp(z)`` in ``work.w`` (``π = w / total``).
+    """
+    m = q.max(axis=0)
+    z, w = work.z, work.w
+    np.subtract(q, m, out=z)
+    if not (isinstance(inv_t, float) and inv_t == 1.0):
+        np.multiply(z, inv_t, out=z)
+    np.exp(z, out=w)
+    a = _inverse_cdf(w, work.c, work.b, u, work.rows)
+    return a, work.c[-1]
+
+
+def _softmax_entropy(work: _Work, total: np.ndarray) -> np.ndarray:
+    """Entropy of ``w / total`` from the shifted logits: ``log total - Σ w z / total``."""
+    wz = np.einsum("kn,kn->n", work.w, work.z)
+    h = np.log(total)
+    h -= wz / total
+    return np.maximum(h, 0.0, out=h)
+
+
+# ---------------------------------------------------------------- policy kernels
+
+
+def _check_temperature(v: Any) -> None:
+    arr = np.asarray(v)
+    if not (arr >= 0).all():
+        raise ValueError(f"boltzmann: temperature schedule gave {arr[~(arr >= 0)].flat[0]}")
+
+
+def _check_epsilon(v: Any) -> None:
+    arr = np.asarray(v)
+    ok = (arr >= 0) & (arr <= 1)
+    if not ok.all():
+        raise ValueError(f"egreedy: epsilon schedule left [0, 1]: {arr[~ok].flat[0]}")
+
+
+def _policy_param(value: Any) -> Any:
+    if isinstance(value, Constant):
+        return value.value
+    return value
+
+
+class _Kernel:
+    """Draws actions for ``(K, n)`` action values; sets ``self.h`` (entropy or None)."""
+
+    h: np.ndarray | None = None
+
+    def __init__(self, parts: list[tuple[Any, int]], k: int, n: int) -> None:
+        self.work = _Work(k, n)
+        self.k = k
+
+    def __call__(self, q, counts, t, rng):  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+# Shifted logits z = (q - M) / T of the incremental Boltzmann kernel stay within
+# +-_REBASE of 0 for the largest arm of a row: no weight exp(z) overflows, and only
+# probabilities below exp(_REBASE - 745), about 1e-193, can round to 0.
+_REBASE = 300.0
+
+
+class _BoltzmannKernel(_Kernel):
+    """Softmax sampling; with constant temperatures, incrementally.
+
+    Only the pulled arm's estimate changes in a step. With a temperature that does not
+    change (one number, or one per row, all ``> 0``), the kernel keeps the shifted
+    logits ``z = (q - M) / T`` and weights ``w = exp(z)`` of every arm against a
+    per-row reference ``M`` and recomputes them for the pulled arm only
+    (:meth:`observe`), instead of shifting by the row maximum and exponentiating all
+    ``K`` arms each step. ``M`` is reset to the row maximum whenever that maximum
+    drifts more than ``_REBASE`` temperatures away from it. The probabilities are
+    the same (up to rounding); the path is a property of the configuration
+    (:meth:`variant`), so stacked and single batches take the same one.
+    """
+
+    def __init__(self, parts, k, n):
+        super().__init__(parts, k, n)
+        self.temp = _RowParam(
+            [(_policy_param(p.temperature), m) for p, m in parts],
+            "temperature",
+            _check_temperature,
+        )
+        self.incremental = self.temp.constant and bool(np.all(np.asarray(self.temp.at(0)) > 0))
+        self.ready = False
+        if self.incremental:
+            temp = self.temp.at(0)
+            with np.errstate(divide="ignore"):
+                inv_t = 1.0 / np.asarray(temp, dtype=np.float64)
+            self.inv_t = float(inv_t) if inv_t.ndim == 0 else inv_t
+            self.ref = np.empty(n)
+            self.z_flat = work_z = self.work.z.ravel()
+            self.w_flat = self.work.w.ravel()
+            del work_z
+
+    @staticmethod
+    def variant(policy: Any) -> Any:
+        """``"incremental"`` for constant temperatures ``> 0``, else ``"full"``."""
+        temp = _policy_param(policy.temperature)
+        if callable(temp) and not isinstance(temp, np.ndarray):
+            return "full"
+        return "incremental" if bool(np.all(np.asarray(temp) > 0)) else "full"
+
+    def _rebase(self, q: np.ndarray, rows: Any) -> None:
+        """Reset the reference of ``rows`` (a slice or an index array) to their maxima."""
+        work = self.work
+        qr = q[:, rows]
+        ref = qr.max(axis=0)
+        self.ref[rows] = ref
+        inv_t = self.inv_t if isinstance(self.inv_t, float) else self.inv_t[rows]
+        z = (qr - ref) * inv_t
+        work.z[:, rows] = z
+        work.w[:, rows] = np.exp(z)
+
+    def observe(self, idx: np.ndarray, q_new: np.ndarray) -> None:
+        """The pulled arms' estimates changed to ``q_new`` (flat indices ``idx``)."""
+        if not self.ready:
+            return
+        z = q_new - self.ref
+        z *= self.inv_t
+        # a jump far above the reference: cap it (no overflow); the next select rebases
+        np.minimum(z, 2.0 * _REBASE, out=z)
+        self.z_flat[idx] = z
+        self.w_flat[idx] = np.exp(z)
+
+    def __call__(self, q, counts, t, rng):
+        if self.incremental:
+            return self._incremental(q, rng)
+        temp = self.temp.at(t)
+        u = rng.uniform()
+        work = self.work
+        if isinstance(temp, float):
+            if temp == 0.0:
+                a, n_ties = _greedy(q, u, work)
+                self.h = _log_table(self.k)[n_ties]
+                return a
+            inv_t = 0.0 if temp == math.inf else 1.0 / temp
+            a, total = _softmax_draw(q, inv_t, u, work)
+            self.h = _softmax_entropy(work, total)
+            return a
+        zero = temp == 0.0
+        with np.errstate(divide="ignore"):
+            inv_t = 1.0 / temp
+        if not zero.any():
+            a, total = _softmax_draw(q, inv_t, u, work)
+            self.h = _softmax_entropy(work, total)
+            return a
+        # Rows at T = 0: weight 1 on the maxima, 0 elsewhere (entropy log of the ties).
+        inv_t = np.where(zero, 0.0, inv_t)
+        m = q.max(axis=0)
+        z, w = work.z, work.w
+        np.subtract(q, m, out=z)
+        np.multiply(z, inv_t, out=z)
+        np.exp(z, out=w)
+        top = q == m
+        np.copyto(w, np.where(top, 1.0, 0.0), where=zero)
+        np.copyto(z, 0.0, where=zero)
+        a = _inverse_cdf(w, work.c, work.b, u)
+        total = work.c[-1].copy()
+        self.h = _softmax_entropy(work, total)
+        return a
+
+    def _incremental(self, q, rng):
+        work = self.work
+        if not self.ready:
+            self._rebase(q, slice(None))
+            self.ready = True
+        else:
+            zmax = work.z.max(axis=0)
+            drift = np.abs(zmax) > _REBASE
+            if drift.any():
+                self._rebase(q, np.flatnonzero(drift))
+        u = rng.uniform()
+        a = _inverse_cdf(work.w, work.c, work.b, u, work.rows)
+        total = work.c[-1]
+        # entropy from z and w: log(total) - sum(w z) / total (z is not overwritten)
+        wz = np.einsum("kn,kn->n", work.w, work.z)
+        h = np.log(total)
+        wz /= total
+        h -= wz
+        self.h = np.maximum(h, 0.0, out=h)
+        return a
+
+
+class _EpsilonKernel(_Kernel):
+    def __init__(self, parts, k, n):
+        super().__init__(parts, k, n)
+        values = []
+        for p, m in parts:
+            values.append((0.0 if isinstance(p, Greedy) else _policy_param(p.epsilon), m))
+        self.eps = _RowParam(values, "epsilon", _check_epsilon)
+        self._tables: dict[float, np.ndarray] = {}
+
+    def __call__(self, q, counts, t, rng):
+        eps = self.eps.at(t)
+        u = rng.uniform()
+        k = self.k
+        if isinstance(eps, float) and eps == 0.0:
+            a, n_ties = _greedy(q, u, self.work)
+        else:
+            # One uniform decides: u < ε explores (arm floor(u K / ε)); otherwise
+            # (u - ε) / (1 - ε), uniform on [0, 1), picks among the tied maxima. The
+            # arithmetic per row is the same whether ε is one number or one per row,
+            # so a stacked batch gives bit-for-bit the numbers of each group alone.
+            def tie_uniforms() -> np.ndarray:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    v = (u - eps) / (1.0 - eps)
+                return np.clip(v, 0.0, 1.0, out=v)
+
+            a, n_ties = _greedy(q, tie_uniforms, self.work)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                a_explore = (u * (k / eps)).astype(np.int64)
+            explore = u < eps
+            np.minimum(a_explore, k - 1, out=a_explore)
+            np.copyto(a, a_explore, where=explore)
+        if isinstance(eps, float):
+            table = self._tables.get(eps)
+            if table is None:
+                ties = np.arange(k + 1, dtype=np.float64)
+                ties[0] = 1.0  # never looked up
+                table = _epsilon_entropy(eps, ties, k)
+                if self.eps.constant:
+                    self._tables[eps] = table
+            self.h = table[n_ties]
+        else:
+            self.h = _epsilon_entropy(eps, n_ties.astype(np.float64), k)
+        return a
+
+
+@functools.lru_cache(maxsize=64)
+def _log_table(k: int) -> np.ndarray:
+    """``log(n)`` for ``n = 0 .. k`` (entropy of a uniform choice among ``n`` ties)."""
+    with np.errstate(divide="ignore"):
+        table = np.log(np.arange(k + 1, dtype=np.float64))
+    table.setflags(write=False)
+    return table
+
+
+def _epsilon_entropy(eps: Any, n_ties: np.ndarray, k: int) -> np.ndarray:
+    """Entropy of ε-greedy with ``n_ties`` tied maxima (float64).
+
+    The same array operations per element for a scalar ε (evaluated once for every
+    possible tie count, then looked up) and for one ε per row, so both give the same
+    bits.
+    """
+    eps_rows = np.broadcast_to(np.asarray(eps, dtype=np.float64), n_ties.shape)
+    p_other = eps_rows / k
+    p_tie = p_other + (1.0 - eps_rows) / n_ties
+    h = n_ties * _xlogx(p_tie)
+    h += (k - n_ties) * _xlogx(p_other)
+    np.negative(h, out=h)
+    return np.maximum(h, 0.0, out=h)
+
+
+class _UCBKernel(_Kernel):
+    def __init__(self, parts, k, n):
+        super().__init__(parts, k, n)
+        self.c = _RowParam([(p.c, m) for p, m in parts], "c")
+
+    def __call__(self, q, counts, t, rng):
+        c = self.c.at(t)
+        u = rng.uniform()
+        work = self.work
+        s = work.z
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.divide(math.log(max(t, 1)), counts, out=s)
+            np.sqrt(s, out=s)
+            np.multiply(s, c, out=s)
+        np.add(s, q, out=s)
+        np.copyto(s, np.inf, where=counts == 0)
+        a, n_ties = _greedy(s, u, work)
+        self.h = _log_table(self.k)[n_ties]
+        return a
+
+
+class _GumbelKernel(_Kernel):
+    def __init__(self, parts, k, n):
+        super().__init__(parts, k, n)
+        self.c = _RowParam([(p.c, m) for p, m in parts], "c")
+
+    def __call__(self, q, counts, t, rng):
+        c = self.c.at(t)
+        g = rng.gumbel(self.k)
+        u = rng.uniform()
+        work = self.work
+        s = work.z
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.sqrt(counts, out=s)
+            np.divide(c, s, out=s)
+            np.multiply(s, g, out=s)
+        np.add(s, q, out=s)
+        unplayed = counts == 0
+        np.copyto(s, np.inf, where=unplayed)
+        if not isinstance(c, float):
+            np.copyto(s, q, where=(c == 0.0) & ~unplayed)
+        elif c == 0.0:
+            np.copyto(s, q, where=~unplayed)
+        a, _ = _greedy(s, u, work)
+        self.h = None
+        return a
+
+
+class _GenericKernel(_Kernel):
+    """Any policy: its own ``probs`` (rows-major), then inverse-CDF sampling."""
+
+    def __init__(self, parts, k, n):
+        super().__init__(parts, k, n)
+        ((self.policy, _),) = parts
+        self.n = n
+
+    def __call__(self, q, counts, t, rng):
+        qv, cv = q.T, counts.T
+        qv.flags.writeable = False  # the policy sees the estimates, never changes them
+        cv.flags.writeable = False
+        p = np.asarray(self.policy.probs(qv, step=t, counts=cv), dtype=np.float64)
+        if p.shape != (self.n, self.k):
+            raise ValueError(
+                f"policy {self.policy!r} returned probabilities of shape {p.shape} for "
+                f"action values of shape {(self.n, self.k)}"
+            )
+        pt = p.T
+        u = rng.uniform()
+        a = _inverse_cdf(pt, self.work.c, self.work.b, u)
+        self.h = _entropy_of_probs(pt)
+        return a
+
+
+def _kernel_class(policy: Any) -> type[_Kernel]:
+    kind = type(policy)
+    if kind is Boltzmann:
+        return _BoltzmannKernel
+    if kind in (EpsilonGreedy, Greedy):
+        return _EpsilonKernel
+    if kind is UCB:
+        return _UCBKernel
+    if kind is BoltzmannGumbel:
+        return _GumbelKernel
+    return _GenericKernel
+
+
+def _as_policy(policy: Any) -> Any:
+    if isinstance(policy, str):
+        from boltzmann_rl.spec import parse_policy
+
+        return parse_policy(policy)
+    for name in ("probs", "sample", "entropy"):
+        if not callable(getattr(policy, name, None)):
+            raise TypeError(
+                f"policy must follow the Policy protocol (probs, sample, log_prob, entropy) "
+                f"or be a policy text such as 'boltzmann(temperature=0.1)', got {policy!r}"
+            )
+    return policy
+
+
+# ------------------------------------------------------------------------ agents
+
+
+class _Agent:
+    """Shared machinery of the built-in agents: reset, stacking, labels."""
+
+    reward_range: tuple[float, float] = (-math.inf, math.inf)
+    _config: tuple[str, ...] = ()
+    _n: int = 0
+    _k: int = 0
+
+    def reset(self, n_rows: int, n_arms: int) -> None:
+        """Forget everything and allocate the state of ``n_rows`` runs of ``n_arms`` arms."""
+        if isinstance(n_rows, bool) or not isinstance(n_rows, numbers.Integral) or n_rows < 1:
+            raise ValueError(f"n_rows must be a positive integer, got {n_rows!r}")
+        if isinstance(n_arms, bool) or not isinstance(n_arms, numbers.Integral) or n_arms < 1:
+            raise ValueError(f"n_arms must be a positive integer, got {n_arms!r}")
+        self._setup([(self, int(n_rows))], int(n_arms))
+
+    def _setup(self, parts: list[tuple[Any, int]], n_arms: int) -> None:
+        raise NotImplementedError
+
+    def _stack_key(self) -> Any:
+        """Agents with equal keys can run as one batch with per-row parameters."""
+        return (type(self),)
+
+    @classmethod
+    def _stack(cls, parts: list[tuple[Any, int]], n_arms: int) -> Any:
+        """One agent playing all rows of ``parts`` (agent, rows), already reset."""
+        agent = copy.copy(parts[0][0])
+        agent._setup(parts, n_arms)
+        return agent
+
+    def entropy(self) -> np.ndarray | None:
+        """Entropy (nats) of the distribution of the last ``select``, one per run."""
+        return None
+
+    def _check_selected(self) -> None:
+        if self._n == 0:
+            raise RuntimeError(f"{type(self).__name__}: call reset(n_rows, n_arms) first")
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{name}={_fmt(getattr(self, name))}" for name in self._config)
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return repr(self) == repr(other)
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+    @property
+    def label(self) -> str:
+        """The name of this configuration in results (its ``repr``)."""
+        return repr(self)
+
+
+def _flat_index(actions: Any, n: int, cols: np.ndarray) -> np.ndarray:
+    """Index of each run's pulled arm in the flattened ``(K, n)`` state."""
+    if type(actions) is not np.ndarray or actions.shape != (n,) or actions.dtype.kind not in "iu":
+        a = np.asarray(actions)
+        if a.shape != (n,):
+            raise ValueError(f"expected {n} actions (one per run), got shape {a.shape}")
+        if a.dtype.kind not in "iu":
+            raise TypeError(f"actions must be integers, got dtype {a.dtype}")
+        actions = a
+    idx = actions * n
+    idx += cols
+    return idx
+
+
+def _rewards(rewards: Any, n: int) -> np.ndarray:
+    if type(rewards) is np.ndarray and rewards.dtype == np.float64 and rewards.shape == (n,):
+        return rewards
+    r = np.asarray(rewards, dtype=np.float64)
+    if r.shape != (n,):
+        raise ValueError(f"expected {n} rewards (one per run), got shape {r.shape}")
+    return r
+
+
+def _check_unit_rewards(r: np.ndarray, owner: str) -> None:
+    bad = ~((r >= 0.0) & (r <= 1.0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"{owner} needs rewards in [0, 1], got {r[i]} (run {i}); rescale the rewards, "
+            "e.g. with the environment's offset and scale"
+        )
+
+
+class ActionValueAgent(_Agent):
+    r"""Action-value estimates plus a policy: ε-greedy, Boltzmann, UCB and the rest.
+
+    Keeps ``Q(a)`` and the visit counts ``N(a)`` of every run; each step the policy
+    picks an action from ``Q`` (``policy.probs(Q, step=t, counts=N)``) and the pulled
+    arm's estimate moves towards the reward,
+
+    .. math:: Q(a) \leftarrow Q(a) + \alpha_n \, (R - Q(a)),
+
+    with :math:`\alpha_n = 1 / N(a)` (sample average, the default) or a step size.
+
+    Parameters
+    ----------
+    policy : Policy or str
+        Any policy of :mod:`boltzmann_rl.policies` (or following its protocol), or
+        its text form, e.g. ``"boltzmann(temperature=0.1)"``. Schedules in it are
+        evaluated at the step ``t`` (0, 1, ...).
+    step_size : float, schedule, array or None, default None
+        ``None``: sample averages. A number in ``(0, 1]``: a constant step size α
+        (recency-weighted averages). A schedule: evaluated at the number of earlier
+        visits of the pulled arm (so ``inverse(1.0, 1)`` is the sample average). An
+        array: one α per run.
+    initial : float or array, default 0.0
+        Initial estimates ``Q_1(a)``: large values are *optimistic* and drive early
+        exploration. An array gives one value per run.
+
+    Raises
+    ------
+    ValueError
+        NaN or out-of-range parameters, an unknown policy text.
+    TypeError
+        A policy that does not follow the protocol.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.bandits import ActionValueAgent, GaussianBandit, simulate
+    >>> agent = ActionValueAgent("greedy", step_size=0.1, initial=5.0)
+    >>> agent
+    ActionValueAgent(policy=greedy, step_size=0.1, initial=5.0)
+    >>> result = simulate(GaussianBandit(), agent, runs=20, steps=50, seed=0)
+    >>> result.summary()[0]["policy"]
+    'greedy step_size=0.1 initial=5.0'
+    """
+
+    _config = ("policy", "step_size", "initial")
+
+    def __init__(self, policy: Any, step_size: Any = None, initial: Any = 0.0) -> None:
+        self.policy = _as_policy(policy)
+        self.step_size = (
+            None
+            if step_size is None
+            else _param(
+                step_size,
+                "step_size",
+                "ActionValueAgent",
+                low=0.0,
+                high=1.0,
+                low_open=True,
+                schedule=True,
+            )
+        )
+        self.initial = _param(initial, "initial", "ActionValueAgent")
+        self._kernel_cls = _kernel_class(self.policy)
+
+    @property
+    def label(self) -> str:
+        """The policy's text form, plus any non-default step size or initial value."""
+        text = repr(self.policy)
+        if self.step_size is not None:
+            text += f" step_size={_fmt(self.step_size)}"
+        if not (isinstance(self.initial, float) and self.initial == 0.0):
+            text += f" initial={_fmt(self.initial)}"
+        return text
+
+    def _stack_key(self) -> Any:
+        if self._kernel_cls is _GenericKernel:
+            return None
+        variant = getattr(self._kernel_cls, "variant", None)
+        return (
+            ActionValueAgent,
+            self._kernel_cls,
+            self.step_size is None,
+            None if variant is None else variant(self.policy),
+        )
+
+    def _setup(self, parts, n_arms):
+        n = sum(m for _, m in parts)
+        k = n_arms
+        self._n, self._k = n, k
+        self._cols = np.arange(n)
+        init = _RowParam([(p.initial, m) for p, m in parts], "initial")
+        self._q = np.empty((k, n))
+        self._q[...] = init.at(0)
+        self._counts = np.zeros((k, n))
+        self._kernel_parts = [(p.policy, m) for p, m in parts]
+        self._kernel = self._kernel_cls(self._kernel_parts, k, n)
+        self._observe = getattr(self._kernel, "observe", None)
+        if self.step_size is None:
+            self._alpha = None
+        else:
+            self._alpha = _RowParam(
+                [(p.step_size, m) for p, m in parts], "step_size", _check_step_size
+            )
+        self._q_flat = self._q.ravel()
+        self._n_flat = self._counts.ravel()
+
+    def select(self, t: int, rng: BatchRNG) -> np.ndarray:
+        """Actions of every run at step ``t`` (int64, shape ``(n_rows,)``)."""
+        self._check_selected()
+        return self._kernel(self._q, self._counts, t, rng)
+
+    def update(self, actions: np.ndarray, rewards: np.ndarray) -> None:
+        """Move the pulled arms' estimates towards ``rewards``."""
+        n = self._n
+        idx = _flat_index(actions, n, self._cols)
+        r = _rewards(rewards, n)
+        visits = self._n_flat[idx]
+        q = self._q_flat[idx]
+        new_visits = visits + 1.0
+        self._n_flat[idx] = new_visits
+        if self._alpha is None:
+            step = r - q
+            step /= new_visits
+            q += step
+        elif self._alpha.constant:
+            q += self._alpha.at(0) * (r - q)
+        else:
+            q += self._alpha.eval_rows(visits) * (r - q)
+        self._q_flat[idx] = q
+        if self._observe is not None:
+            self._observe(idx, q)
+
+    def entropy(self) -> np.ndarray | None:
+        """Entropy of the policy at the last ``select`` (None for Boltzmann-Gumbel)."""
+        return self._kernel.h
+
+    @property
+    def q_values(self) -> np.ndarray:
+        """Current estimates, shape ``(n_rows, K)`` (a read-only view)."""
+        view = self._q.T
+        view.flags.writeable = False
+        return view
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Visit counts, shape ``(n_rows, K)`` (a read-only view)."""
+        view = self._counts.T
+        view.flags.writeable = False
+        return view
+
+    def set_estimates(self, q_values: Any, counts: Any = None) -> None:
+        """Overwrite the estimates (and optionally the counts) of every run.
+
+        Parameters
+        ----------
+        q_values : array_like, shape (n_rows, K) or broadcastable to it
+        counts : array_like, optional
+            Visit counts, ``>= 0``.
+
+        Examples
+        --------
+        >>> from boltzmann_rl.bandits import ActionValueAgent
+        >>> agent = ActionValueAgent("ucb(c=1)")
+        >>> agent.reset(2, 3)
+        >>> agent.set_estimates([0.0, 1.0, 0.5], counts=[1, 2, 3])
+        >>> agent.q_values.tolist()
+        [[0.0, 1.0, 0.5], [0.0, 1.0, 0.5]]
+        """
+        self._check_selected()
+        q = np.asarray(q_values, dtype=np.float64)
+        if not np.isfinite(q).all():
+            raise ValueError("set_estimates: q_values must be finite")
+        self._q[...] = np.broadcast_to(q, (self._n, self._k)).T
+        if counts is not None:
+            c = np.asarray(counts, dtype=np.float64)
+            if not (c >= 0).all():
+                raise ValueError("set_estimates: counts must be >= 0")
+            self._counts[...] = np.broadcast_to(c, (self._n, self._k)).T
+        # the policy kernels start over from the new estimates
+        self._kernel = self._kernel_cls(self._kernel_parts, self._k, self._n)
+        self._observe = getattr(self._kernel, "observe", None)
+
+
+def _check_step_size(v: Any) -> None:
+    arr = np.asarray(v)
+    ok = (arr > 0) & (arr <= 1)
+    if not ok.all():
+        raise ValueError(f"step_size schedule left (0, 1]: {arr[~ok].flat[0]}")
+
+
+class GradientBandit(_Agent):
+    r"""The gradient bandit algorithm (Sutton and Barto, 2nd ed., sec. 2.8).
+
+    Keeps preferences ``H(a)`` (0 at the start), plays :math:`\pi = \mathrm{softmax}(H)`
+    and after reward ``R`` for action ``A`` updates every arm,
+
+    .. math:: H(a) \leftarrow H(a) + \alpha \, (R - \bar R)\,(\mathbb 1\{a = A\} - \pi(a)).
+
+    With ``baseline=True``, :math:`\bar R` is the average of the rewards *before* this
+    step (:math:`\bar R_1 = R_1`, as in the book's 2nd edition); without it,
+    :math:`\bar R = 0`.
+
+    Parameters
+    ----------
+    step_size : float or array, default 0.1
+        α, finite and ``> 0`` (the book's parameter study goes up to 3); an array
+        gives one α per run.
+    baseline : bool, default True
+        Use the average-reward baseline.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.bandits import GradientBandit
+    >>> GradientBandit(step_size=0.4, baseline=False)
+    GradientBandit(step_size=0.4, baseline=False)
+    >>> GradientBandit(step_size=float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: GradientBandit: step_size must be finite (not NaN or inf), got nan
+    """
+
+    _config = ("step_size", "baseline")
+
+    def __init__(self, step_size: Any = 0.1, baseline: bool = True) -> None:
+        self.step_size = _param(step_size, "step_size", "GradientBandit", low=0.0, low_open=True)
+        if not isinstance(baseline, bool | np.bool_):
+            raise TypeError(f"GradientBandit: baseline must be True or False, got {baseline!r}")
+        self.baseline = bool(baseline)
+
+    @property
+    def label(self) -> str:
+        """``gradient(step_size=α, baseline=...)``."""
+        return f"gradient(step_size={_fmt(self.step_size)}, baseline={self.baseline})"
+
+    def _setup(self, parts, n_arms):
+        n = sum(m for _, m in parts)
+        self._n, self._k = n, n_arms
+        self._cols = np.arange(n)
+        self._h = np.zeros((n_arms, n))
+        self._h_flat = self._h.ravel()
+        self._work = _Work(n_arms, n)
+        self._alpha = _RowParam([(p.step_size, m) for p, m in parts], "step_size").at(0)
+        self._use_baseline = np.concatenate([np.full(m, p.baseline) for p, m in parts])
+        self._all_baseline = bool(self._use_baseline.all())
+        self._no_baseline = not self._use_baseline.any()
+        self._avg = np.zeros(n)
+        self._seen = 0
+        self._total = None
+        self._entropy = None
+
+    def _stack_key(self) -> Any:
+        return (GradientBandit,)
+
+    def select(self, t: int, rng: BatchRNG) -> np.ndarray:
+        """Sample from ``softmax(H)`` for every run."""
+        self._check_selected()
+        a, total = _softmax_draw(self._h, 1.0, rng.uniform(), self._work)
+        self._total = total.copy()
+        self._entropy = _softmax_entropy(self._work, self._total)
+        return a
+
+    def update(self, actions: np.ndarray, rewards: np.ndarray) -> None:
+        """The preference update above, for every run at once."""
+        if self._total is None:
+            raise RuntimeError("GradientBandit: update() needs a select() first")
+        n = self._n
+        idx = _flat_index(actions, n, self._cols)
+        r = _rewards(rewards, n)
+        if self._no_baseline:
+            diff = r
+        else:
+            if self._seen == 0:
+                self._avg[...] = r
+            diff = r - self._avg
+            if not self._all_baseline:
+                diff = np.where(self._use_baseline, diff, r)
+            self._avg += (r - self._avg) / (self._seen + 1)
+        self._seen += 1
+        g = self._alpha * diff
+        # H <- H - g π for every arm, then H[A] += g; π = w / total from select
+        w = self._work.w
+        np.multiply(w, g / self._total, out=w)
+        self._h -= w
+        self._h_flat[idx] += g
+        self._total = None
+
+    def entropy(self) -> np.ndarray | None:
+        """Entropy of π at the last ``select``."""
+        return self._entropy
+
+    @property
+    def preferences(self) -> np.ndarray:
+        """Current preferences ``H``, shape ``(n_rows, K)`` (a view)."""
+        return self._h.T
+
+
+class EXP3(_Agent):
+    r"""EXP3 (Auer, Cesa-Bianchi, Freund and Schapire, 2002) for rewards in ``[0, 1]``.
+
+    Plays :math:`p_t(a) = (1 - \gamma)\, w(a) / \sum_b w(b) + \gamma / K` and after
+    reward ``R`` for arm ``A`` sets :math:`w(A) \leftarrow w(A) \exp(\gamma \hat x / K)`
+    with the importance-weighted estimate :math:`\hat x = R / p_t(A)`. The weights are
+    kept as logarithms, so they never overflow.
+
+    Parameters
+    ----------
+    gamma : float or array, default 0.1
+        Exploration rate in ``(0, 1]``; an array gives one per run.
+
+    Raises
+    ------
+    ValueError
+        ``gamma`` outside ``(0, 1]`` or NaN; in ``update``, a reward outside ``[0, 1]``
+        (and :func:`~boltzmann_rl.bandits.simulate` refuses, before it starts, an
+        environment whose rewards can leave ``[0, 1]``).
+
+    References
+    ----------
+    .. [1] P. Auer, N. Cesa-Bianchi, Y. Freund and R. E. Schapire, "The nonstochastic
+       multiarmed bandit problem", SIAM J. Computing 32(1), 2002.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.bandits import EXP3, BernoulliBandit, simulate
+    >>> r = simulate(BernoulliBandit(arms=3), EXP3(gamma=0.2), runs=10, steps=20, seed=1)
+    >>> r.summary()[0]["policy"]
+    'exp3(gamma=0.2)'
+    """
+
+    _config = ("gamma",)
+    reward_range = (0.0, 1.0)
+
+    def __init__(self, gamma: Any = 0.1) -> None:
+        self.gamma = _param(gamma, "gamma", "EXP3", low=0.0, high=1.0, low_open=True)
+
+    @property
+    def label(self) -> str:
+        """``exp3(gamma=γ)``."""
+        return f"exp3(gamma={_fmt(self.gamma)})"
+
+    def _setup(self, parts, n_arms):
+        n = sum(m for _, m in parts)
+        self._n, self._k = n, n_arms
+        self._cols = np.arange(n)
+        self._logw = np.zeros((n_arms, n))
+        self._logw_flat = self._logw.ravel()
+        self._work = _Work(n_arms, n)
+        self._gamma = _RowParam([(p.gamma, m) for p, m in parts], "gamma").at(0)
+        self._p = None
+
+    def select(self, t: int, rng: BatchRNG) -> np.ndarray:
+        """Sample from the mixed distribution ``p_t``."""
+        self._check_selected()
+        work = self._work
+        m = self._logw.max(axis=0)
+        np.subtract(self._logw, m, out=work.z)
+        np.exp(work.z, out=work.w)
+        total = work.w.sum(axis=0)
+        g = self._gamma
+        p = work.w
+        p *= (1.0 - g) / total
+        p += g / self._k
+        self._p = p
+        return _inverse_cdf(p, work.c, work.b, rng.uniform())
+
+    def update(self, actions: np.ndarray, rewards: np.ndarray) -> None:
+        """Importance-weighted exponential update of the pulled arms."""
+        if self._p is None:
+            raise RuntimeError("EXP3: update() needs a select() first")
+        n = self._n
+        idx = _flat_index(actions, n, self._cols)
+        r = _rewards(rewards, n)
+        _check_unit_rewards(r, "EXP3")
+        p_a = self._p.ravel()[idx]
+        self._logw_flat[idx] += self._gamma * (r / p_a) / self._k
+
+    def entropy(self) -> np.ndarray | None:
+        """Entropy of ``p_t`` at the last ``select``."""
+        return None if self._p is None else _entropy_of_probs(self._p)
+
+
+class GaussianThompson(_Agent):
+    r"""Thompson sampling for Gaussian rewards with known noise.
+
+    Each arm's mean has a normal prior :math:`N(\mu_0, \sigma_0^2)`; with rewards of
+    noise :math:`\sigma` the posterior after ``n`` rewards summing to ``s`` is normal
+    with precision :math:`\tau = 1/\sigma_0^2 + n/\sigma^2` and mean
+    :math:`(\mu_0/\sigma_0^2 + s/\sigma^2) / \tau`. Each step draws one mean per arm
+    from the posterior and plays the largest.
+
+    Parameters
+    ----------
+    prior_mean : float, default 0.0
+    prior_sd : float, default 1.0
+        ``> 0``.
+    noise : float, default 1.0
+        The reward noise standard deviation assumed, ``> 0``.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.bandits import GaussianThompson
+    >>> GaussianThompson(prior_sd=2.0)
+    GaussianThompson(prior_mean=0.0, prior_sd=2.0, noise=1.0)
+    """
+
+    _config = ("prior_mean", "prior_sd", "noise")
+
+    def __init__(self, prior_mean: Any = 0.0, prior_sd: Any = 1.0, noise: Any = 1.0) -> None:
+        self.prior_mean = _param(prior_mean, "prior_mean", "GaussianThompson")
+        self.prior_sd = _param(prior_sd, "prior_sd", "GaussianThompson", low=0.0, low_open=True)
+        self.noise = _param(noise, "noise", "GaussianThompson", low=0.0, low_open=True)
+
+    @property
+    def label(self) -> str:
+        """``thompson-gaussian(...)``."""
+        return (
+            f"thompson-gaussian(prior_mean={_fmt(self.prior_mean)}, "
+            f"prior_sd={_fmt(self.prior_sd)}, noise={_fmt(self.noise)})"
+        )
+
+    def _setup(self, parts, n_arms):
+        n = sum(m for _, m in parts)
+        self._n, self._k = n, n_arms
+        self._cols = np.arange(n)
+        mu0 = _RowParam([(p.prior_mean, m) for p, m in parts], "prior_mean").at(0)
+        sd0 = _RowParam([(p.prior_sd, m) for p, m in parts], "prior_sd").at(0)
+        noise = _RowParam([(p.noise, m) for p, m in parts], "noise").at(0)
+        self._prec0 = np.broadcast_to(1.0 / np.square(sd0), (n,)).copy()
+        self._noise_prec = np.broadcast_to(1.0 / np.square(noise), (n,)).copy()
+        self._prec = np.empty((n_arms, n))
+        self._prec[...] = self._prec0
+        self._wsum = np.empty((n_arms, n))  # precision-weighted sum: mu0/sd0² + s/σ²
+        self._wsum[...] = np.broadcast_to(mu0, (n,)) * self._prec0
+        self._mean = self._wsum / self._prec
+        self._sd = 1.0 / np.sqrt(self._prec)
+        self._work = _Work(n_arms, n)
+
+    def select(self, t: int, rng: BatchRNG) -> np.ndarray:
+        """Draw a mean per arm from the posterior; play the largest."""
+        self._check_selected()
+        theta = self._work.z
+        np.multiply(rng.normal(self._k), self._sd, out=theta)
+        theta += self._mean
+        a, _ = _greedy(theta, rng.uniform(), self._work)
+        return a
+
+    def update(self, actions: np.ndarray, rewards: np.ndarray) -> None:
+        """Conjugate normal update of the pulled arms."""
+        n = self._n
+        idx = _flat_index(actions, n, self._cols)
+        r = _rewards(rewards, n)
+        prec = self._prec.ravel()[idx] + self._noise_prec
+        wsum = self._wsum.ravel()[idx] + r * self._noise_prec
+        self._prec.ravel()[idx] = prec
+        self._wsum.ravel()[idx] = wsum
+        self._mean.ravel()[idx] = wsum / prec
+        self._sd.ravel()[idx] = 1.0 / np.sqrt(prec)
+
+    @property
+    def posterior(self) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior means and standard deviations, each ``(n_rows, K)``."""
+        return self._mean.T, self._sd.T
+
+
+class BernoulliThompson(_Agent):
+    r"""Thompson sampling with Beta posteriors, for rewards in ``[0, 1]``.
+
+    Each arm has a :math:`\mathrm{Beta}(a_0, b_0)` prior; a reward ``r`` adds ``r`` to
+    ``a`` and ``1 - r`` to ``b`` (the conjugate update for 0/1 rewards, and the usual
+    extension to rewards in between). Each step draws one success probability per arm
+    and plays the largest.
+
+    Parameters
+    ----------
+    a, b : float, default 1.0
+        Prior parameters, ``> 0`` (1 and 1 is the uniform prior).
+
+    Raises
+    ------
+    ValueError
+        In ``update``, a reward outside ``[0, 1]``.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.bandits import BernoulliThompson
+    >>> BernoulliThompson()
+    BernoulliThompson(a=1.0, b=1.0)
+    """
+
+    _config = ("a", "b")
+    reward_range = (0.0, 1.0)
+
+    def __init__(self, a: Any = 1.0, b: Any = 1.0) -> None:
+        self.a = _param(a, "a", "BernoulliThompson", low=0.0, low_open=True)
+        self.b = _param(b, "b", "BernoulliThompson", low=0.0, low_open=True)
+
+    @property
+    def label(self) -> str:
+        """``thompson-bernoulli(a=..., b=...)``."""
+        return f"thompson-bernoulli(a={_fmt(self.a)}, b={_fmt(self.b)})"
+
+    def _setup(self, parts, n_arms):
+        n = sum(m for _, m in parts)
+        self._n, self._k = n, n_arms
+        self._cols = np.arange(n)
+        self._a = np.empty((n_arms, n))
+        self._b = np.empty((n_arms, n))
+        self._a[...] = _RowParam([(p.a, m) for p, m in parts], "a").at(0)
+        self._b[...] = _RowParam([(p.b, m) for p, m in parts], "b").at(0)
+        self._work = _Work(n_arms, n)
+
+    def select(self, t: int, rng: BatchRNG) -> np.ndarray:
+        """Draw a success probability per arm from the posterior; play the largest."""
+        self._check_selected()
+        theta = rng.beta(self._a, self._b)
+        a, _ = _greedy(theta, rng.uniform(), self._work)
+        return a
+
+    def update(self, actions: np.ndarray, rewards: np.ndarray) -> None:
+        """Add the rewards to ``a`` and their complements to ``b``."""
+        n = self._n
+        idx = _flat_index(actions, n, self._cols)
+        r = _rewards(rewards, n)
+        _check_unit_rewards(r, "BernoulliThompson")
+        self._a.ravel()[idx] += r
+        self._b.ravel()[idx] += 1.0 - r
+
+    @property
+    def posterior(self) -> tuple[np.ndarray, np.ndarray]:
+        """Beta parameters ``(a, b)``, each ``(n_rows, K)``."""
+        return self._a.T, self._b.T
+
+
+def as_agent(obj: Any) -> Any:
+    """Return ``obj`` as a bandit agent.
+
+    A policy, or the text form of one, becomes a sample-average
+    :class:`ActionValueAgent` with initial estimates 0 (the textbook's default); an
+    object with the agent methods is returned as is.
+
+    Raises
+    ------
+    TypeError
+        Anything else.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.bandits import as_agent
+    >>> as_agent("ucb(c=2)")
+    ActionValueAgent(policy=ucb(c=2.0), step_size=None, initial=0.0)
+    """
+    if isinstance(obj, str):
+        return ActionValueAgent(obj)
+    if all(callable(getattr(obj, m, None)) for m in ("reset", "select", "update")):
+        return obj
+    if all(callable(getattr(obj, m, None)) for m in ("probs", "sample")):
+        return ActionValueAgent(obj)
+    raise TypeError(
+        "expected a bandit agent (reset/select/update/entropy), a policy or a policy text "
+        f"such as 'egreedy(epsilon=0.1)', got {type(obj).__name__}: {obj!r}"
+    )

@@ -1,0 +1,200 @@
+"""Learning curves of a bandit simulation: a metric over steps, with CI bands.
+
+The functions draw results; they never run a simulation, and they use matplotlib's
+object API only (a :class:`matplotlib.figure.Figure`, never ``pyplot`` and its global
+state), so they are safe in scripts, servers and tests. Each takes ``ax=None`` (draw on
+a new figure) or an existing Axes, and returns the Figure; none calls ``show``.
+
+A *result* is anything with ``groups``, each with a ``label`` and ``curves``, a dict
+mapping a metric name to ``(mean, ci)`` arrays over steps: a
+:class:`boltzmann_rl.bandits.BanditResult` is one, and so is a plain list of such groups.
+
+Examples
+--------
+>>> from boltzmann_rl.bandits import simulate
+>>> from boltzmann_rl.plotting.curves import plot_result
+>>> result = simulate("gaussian", ["greedy", "egreedy(epsilon=0.1)"], runs=20, steps=30)
+>>> fig = plot_result(result)
+>>> [ax.get_ylabel() for ax in fig.axes]
+['Average reward', '% Optimal action']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["METRIC_LABELS", "plot_metric", "plot_result", "save_figure"]
+
+METRIC_LABELS: dict[str, str] = {
+    "reward": "Average reward",
+    "optimal": "% Optimal action",
+    "regret": "Cumulative regret",
+    "entropy": "Policy entropy (nats)",
+}
+"""Axis labels of the bandit metrics; ``optimal`` is drawn in percent."""
+
+
+def _groups(result: Any) -> list[Any]:
+    groups = getattr(result, "groups", result)
+    try:
+        groups = list(groups)
+    except TypeError:
+        raise TypeError(
+            f"expected a result with .groups (label and curves each), got {result!r}"
+        ) from None
+    for g in groups:
+        if not hasattr(g, "label") or not hasattr(g, "curves"):
+            raise TypeError(f"each group needs .label and .curves, got {g!r}")
+    return groups
+
+
+def _new_axes(ax: Any, n: int, size: tuple[float, float]) -> tuple[Any, list[Any]]:
+    if ax is not None:
+        axes = list(ax) if isinstance(ax, list | tuple | np.ndarray) else [ax]
+        if len(axes) != n:
+            raise ValueError(f"expected {n} Axes, got {len(axes)}")
+        return axes[0].figure, axes
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, list(fig.subplots(n, 1, squeeze=False).ravel())
+
+
+def plot_metric(
+    result: Any,
+    metric: str = "reward",
+    *,
+    ax: Any = None,
+    ci: bool = True,
+    title: str | None = None,
+) -> Any:
+    """Draw one metric over steps for every group, with its confidence band.
+
+    Parameters
+    ----------
+    result : BanditResult or sequence of groups
+        See the module docstring.
+    metric : str, default "reward"
+        ``reward``, ``optimal`` (drawn in %), ``regret`` or ``entropy``.
+    ax : matplotlib Axes, optional
+        Draw here; by default on a new Figure.
+    ci : bool, default True
+        Shade ``mean ± half-width`` of the 95 % confidence interval.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    KeyError
+        A metric a group does not have.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.bandits import simulate
+    >>> from boltzmann_rl.plotting.curves import plot_metric
+    >>> fig = plot_metric(simulate("gaussian", "greedy", runs=10, steps=20), "regret")
+    >>> fig.axes[0].get_xlabel()
+    'Steps'
+    """
+    groups = _groups(result)
+    fig, (axis,) = _new_axes(ax, 1, (7.0, 4.0))
+    factor = 100.0 if metric == "optimal" else 1.0
+    for g in groups:
+        if metric not in g.curves:
+            raise KeyError(f"group {g.label!r} has no metric {metric!r}: {sorted(g.curves)}")
+        mean, half = (np.asarray(v, dtype=np.float64) for v in g.curves[metric])
+        steps = np.arange(1, mean.shape[0] + 1)
+        (line,) = axis.plot(steps, mean * factor, label=str(g.label), linewidth=1.2)
+        if ci and np.isfinite(half).any():
+            axis.fill_between(
+                steps,
+                (mean - half) * factor,
+                (mean + half) * factor,
+                color=line.get_color(),
+                alpha=0.2,
+                linewidth=0,
+            )
+    axis.set_xlabel("Steps")
+    axis.set_ylabel(METRIC_LABELS.get(metric, metric))
+    if title:
+        axis.set_title(title)
+    if groups:
+        axis.legend(fontsize="small", frameon=False)
+    return fig
+
+
+def plot_result(
+    result: Any,
+    metrics: Sequence[str] = ("reward", "optimal"),
+    *,
+    axes: Any = None,
+    ci: bool = True,
+    title: str | None = None,
+) -> Any:
+    """Stack several metrics over steps, one panel each (the textbook's figure 2.2 layout).
+
+    Parameters
+    ----------
+    result : BanditResult or sequence of groups
+    metrics : sequence of str, default ("reward", "optimal")
+    axes : sequence of Axes, optional
+        One per metric; by default a new Figure.
+    ci : bool, default True
+    title : str, optional
+        Title of the first panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from boltzmann_rl.bandits import simulate
+    >>> from boltzmann_rl.plotting.curves import plot_result
+    >>> fig = plot_result(simulate("gaussian", "greedy", runs=10, steps=20), ["entropy"])
+    >>> len(fig.axes)
+    1
+    """
+    metrics = list(metrics)
+    if not metrics:
+        raise ValueError("plot_result needs at least one metric")
+    fig, axs = _new_axes(axes, len(metrics), (7.0, 3.2 * len(metrics)))
+    for i, (metric, ax) in enumerate(zip(metrics, axs, strict=True)):
+        plot_metric(result, metric, ax=ax, ci=ci, title=title if i == 0 else None)
+    return fig
+
+
+def save_figure(fig: Any, stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
+    """Save ``fig`` as ``stem.png`` and ``stem.svg`` (or other formats); return the paths.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from matplotlib.figure import Figure
+    >>> from boltzmann_rl.plotting.curves import save_figure
+    >>> fig = Figure()
+    >>> _ = fig.subplots().plot([1, 2])
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     [p.name for p in save_figure(fig, pathlib.Path(d) / "curve")]
+    ['curve.png', 'curve.svg']
+    """
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in formats:
+        path = stem.with_name(f"{stem.name}.{fmt}")
+        fig.savefig(
+            path,
+            format=fmt,
+            dpi=120 if fmt == "png" else None,
+            metadata={"Date": None} if fmt == "svg" else None,
+        )
+        paths.append(path)
+    return paths

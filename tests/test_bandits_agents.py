@@ -1,0 +1,406 @@
+"""Bandit agents: the fast policy kernels follow the policies exactly; updates are right."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from boltzmann_rl.bandits import (
+    EXP3,
+    ActionValueAgent,
+    BanditAgent,
+    BernoulliThompson,
+    GaussianBandit,
+    GaussianThompson,
+    GradientBandit,
+    as_agent,
+    simulate,
+)
+from boltzmann_rl.bandits.rng import BatchRNG
+from boltzmann_rl.policies import UCB, Boltzmann, BoltzmannGumbel, EpsilonGreedy, Greedy
+from boltzmann_rl.schedules import Exponential, InverseTime, Linear
+
+ALPHA = 1e-3  # significance of the seeded chi-square tests
+
+
+class Proportional:
+    """A policy outside the toolkit (p proportional to q - min + 1): the generic path."""
+
+    needs_counts = False
+
+    def probs(self, q, *, step=0, counts=None):
+        q = np.asarray(q, dtype=float)
+        w = q - q.min(axis=-1, keepdims=True) + 1.0
+        return w / w.sum(axis=-1, keepdims=True)
+
+    def sample(self, q, rng, *, step=0, counts=None):  # pragma: no cover - not used
+        raise NotImplementedError
+
+    def log_prob(self, q, action, *, step=0, counts=None):  # pragma: no cover
+        raise NotImplementedError
+
+    def entropy(self, q, *, step=0, counts=None):
+        p = self.probs(q)
+        return -(p * np.log(p)).sum(axis=-1)
+
+    def __repr__(self):
+        return "proportional"
+
+
+def _agent_with(policy, q, counts=None):
+    q = np.asarray(q, dtype=float)
+    agent = ActionValueAgent(policy)
+    agent.reset(q.shape[0], q.shape[1])
+    agent.set_estimates(q, counts)
+    return agent
+
+
+def _chi2_ok(actions, p, label=""):
+    k = p.shape[0]
+    freq = np.bincount(actions, minlength=k)
+    zero = p == 0
+    assert freq[zero].sum() == 0, f"{label}: drew an action of probability 0: {freq}"
+    expected = p[~zero] * len(actions)
+    if (~zero).sum() > 1:
+        pval = sps.chisquare(freq[~zero], expected).pvalue
+        assert pval > ALPHA, f"{label}: chi-square p={pval:.2g}, freq={freq}, p={p}"
+
+
+Q_ROWS = [
+    [1.0, 2.0, 2.0, 0.5, -3.0],
+    [0.0, 0.0, 0.0, 0.0, 0.0],
+    [5.0, -1.0, 4.9, 0.0, 3.0],
+    [1e3, 1e3 - 0.05, -1e3, 2.0, 1e3],
+]
+
+POLICIES = [
+    Boltzmann(0.5),
+    Boltzmann(0.1),
+    Boltzmann(1e-3),
+    Boltzmann(0.0),
+    Boltzmann(math.inf),
+    Boltzmann(Exponential(1.0, 0.05, 1000)),
+    EpsilonGreedy(0.1),
+    EpsilonGreedy(1.0),
+    EpsilonGreedy(Linear(1.0, 0.0, 1000)),
+    Greedy(),
+    Proportional(),
+]
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=repr)
+@pytest.mark.parametrize("row", range(len(Q_ROWS)))
+def test_kernel_samples_follow_policy_probs(policy, row):
+    n = 40_000
+    q = np.tile(Q_ROWS[row], (n, 1))
+    agent = _agent_with(policy, q)
+    actions = agent.select(500, BatchRNG.from_seed(row, n))
+    p = policy.probs(np.array(Q_ROWS[row]), step=500)
+    _chi2_ok(actions, p, f"{policy!r} row {row}")
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=repr)
+def test_kernel_entropy_equals_policy_entropy(policy):
+    q = np.array(Q_ROWS)
+    agent = _agent_with(policy, q)
+    agent.select(500, BatchRNG.from_seed(0, len(q)))
+    expected = policy.entropy(q, step=500)
+    np.testing.assert_allclose(agent.entropy(), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_per_row_temperatures_including_zero_and_infinity():
+    temps = np.array([0.0, 0.3, math.inf, 2.0])
+    q_row = np.array([1.0, 2.0, 2.0, 0.5])
+    n_each = 20_000
+    q = np.tile(q_row, (4 * n_each, 1))
+    policy = Boltzmann(np.repeat(temps, n_each))
+    agent = _agent_with(policy, q)
+    actions = agent.select(0, BatchRNG.from_seed(1, len(q)))
+    for i, t in enumerate(temps):
+        _chi2_ok(actions[i * n_each : (i + 1) * n_each], Boltzmann(t).probs(q_row), f"T={t}")
+    h = agent.entropy()
+    for i, t in enumerate(temps):
+        assert h[i * n_each] == pytest.approx(float(Boltzmann(t).entropy(q_row)), abs=1e-12)
+
+
+def test_per_row_epsilons():
+    eps = np.array([0.0, 0.5, 1.0])
+    q_row = np.array([1.0, 3.0, 3.0, 0.0])
+    n_each = 20_000
+    q = np.tile(q_row, (3 * n_each, 1))
+    agent = _agent_with(EpsilonGreedy(np.repeat(eps, n_each)), q)
+    actions = agent.select(0, BatchRNG.from_seed(2, len(q)))
+    for i, e in enumerate(eps):
+        p = EpsilonGreedy(e).probs(q_row)
+        _chi2_ok(actions[i * n_each : (i + 1) * n_each], p, f"eps={e}")
+        assert agent.entropy()[i * n_each] == pytest.approx(
+            float(EpsilonGreedy(e).entropy(q_row)), abs=1e-12
+        )
+
+
+@pytest.mark.parametrize("c", [0.0, 2.0])
+@pytest.mark.parametrize(
+    "counts", [[3, 1, 0, 2, 0], [4, 1, 9, 2, 5], [1, 1, 1, 1, 1]], ids=["unplayed", "played", "eq"]
+)
+def test_ucb_kernel_follows_ucb(c, counts):
+    q_row = np.array([0.5, 0.0, 0.2, 0.4, 0.1])
+    n = 20_000
+    t = int(np.sum(counts))
+    agent = _agent_with(UCB(c), np.tile(q_row, (n, 1)), np.tile(counts, (n, 1)))
+    actions = agent.select(t, BatchRNG.from_seed(3, n))
+    p = UCB(c).probs(q_row, counts=np.array(counts))
+    _chi2_ok(actions, p, f"ucb c={c} counts={counts}")
+    np.testing.assert_allclose(
+        agent.entropy()[0], UCB(c).entropy(q_row, counts=np.array(counts)), atol=1e-12
+    )
+
+
+@pytest.mark.parametrize("counts", [[4, 1, 9, 2], [4, 4, 4, 4], [3, 0, 2, 0]])
+@pytest.mark.parametrize("c", [0.0, 1.0])
+def test_boltzmann_gumbel_kernel_follows_its_probabilities(counts, c):
+    q_row = np.array([0.0, 0.3, 0.5, -0.2])
+    n = 40_000
+    policy = BoltzmannGumbel(c)
+    agent = _agent_with(policy, np.tile(q_row, (n, 1)), np.tile(counts, (n, 1)))
+    actions = agent.select(10, BatchRNG.from_seed(4, n))
+    with np.errstate(invalid="ignore"):  # bgumbel(c=0) with unplayed arms computes 0/0
+        p = policy.probs(q_row, counts=np.array(counts))
+    p = np.where(p < 1e-12, 0.0, p)
+    _chi2_ok(actions, p / p.sum(), f"bgumbel c={c} counts={counts}")
+    assert agent.entropy() is None  # no closed form: recorded as NaN by simulate
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [Boltzmann(0.01), Boltzmann(np.array([0.05, 1.0, np.inf, 0.2] * 25)), Boltzmann(3.0)],
+    ids=["cold", "per-row", "hot"],
+)
+def test_incremental_softmax_stays_exact_over_many_updates(policy):
+    # large, drifting rewards force the kernel to move its reference (rebase)
+    from boltzmann_rl.bandits import GaussianBandit
+
+    n = 100
+    env = GaussianBandit(arms=6, spread=3.0, offset=50.0, scale=20.0).batch(
+        BatchRNG.from_seed(0, n, stream=0)
+    )
+    agent = ActionValueAgent(policy, step_size=0.3, initial=-200.0)
+    agent.reset(n, 6)
+    rng = BatchRNG.from_seed(0, n)
+    for t in range(300):
+        expected = policy.entropy(agent.q_values.copy())
+        a = agent.select(t, rng)
+        np.testing.assert_allclose(agent.entropy(), expected, rtol=1e-9, atol=1e-12)
+        r, _, _ = env.step(a)
+        agent.update(a, r)
+
+
+def test_estimates_are_read_only_views():
+    agent = ActionValueAgent("greedy")
+    agent.reset(2, 3)
+    with pytest.raises(ValueError, match="read-only"):
+        agent.q_values[0, 0] = 1.0
+    with pytest.raises(ValueError, match="finite"):
+        agent.set_estimates([0.0, np.nan, 1.0])
+
+
+def test_policy_text_is_accepted():
+    agent = ActionValueAgent("boltzmann(temperature=0.25)")
+    assert agent.policy == Boltzmann(0.25)
+    assert agent.label == "boltzmann(temperature=0.25)"
+    assert as_agent("ucb(c=2)").policy == UCB(2.0)
+
+
+# ------------------------------------------------------------------ updates
+
+
+def test_sample_average_estimates_are_the_means_of_the_rewards():
+    agent = ActionValueAgent(Greedy())
+    agent.reset(2, 3)
+    arms = np.array([[1, 0, 1, 1], [2, 2, 0, 2]])
+    rewards = np.array([[1.0, 5.0, 2.0, 6.0], [-1.0, 1.0, 4.0, 3.0]])
+    for t in range(4):
+        agent.update(arms[:, t], rewards[:, t])
+    assert agent.q_values.tolist() == [[5.0, 3.0, 0.0], [4.0, 0.0, 1.0]]
+    assert agent.counts.tolist() == [[1.0, 3.0, 0.0], [1.0, 0.0, 3.0]]
+
+
+def test_constant_step_size_and_optimistic_initial_value():
+    agent = ActionValueAgent("greedy", step_size=0.1, initial=5.0)
+    agent.reset(1, 2)
+    assert agent.q_values.tolist() == [[5.0, 5.0]]
+    q = 5.0
+    for r in [1.0, 0.0, 2.0]:
+        agent.update(np.array([1]), np.array([r]))
+        q += 0.1 * (r - q)
+    assert agent.q_values[0, 1] == pytest.approx(q, rel=1e-15)
+    assert agent.q_values[0, 0] == 5.0
+    assert agent.counts.tolist() == [[0.0, 3.0]]
+
+
+def test_step_size_schedule_of_visits_can_be_the_sample_average():
+    a = ActionValueAgent("greedy", step_size=InverseTime(1.0, 1.0))
+    b = ActionValueAgent("greedy")
+    for agent in (a, b):
+        agent.reset(1, 1 + 1)
+    for r in [3.0, 1.0, 4.0, 1.0, 5.0]:
+        for agent in (a, b):
+            agent.update(np.array([0]), np.array([r]))
+    assert a.q_values[0, 0] == pytest.approx(b.q_values[0, 0], rel=1e-14)
+
+
+def test_per_run_parameter_arrays():
+    agent = ActionValueAgent("greedy", step_size=[0.5, 1.0], initial=np.array([1.0, 2.0]))
+    agent.reset(2, 2)
+    assert agent.q_values[:, 0].tolist() == [1.0, 2.0]
+    agent.update(np.array([0, 0]), np.array([3.0, 3.0]))
+    assert agent.q_values[:, 0].tolist() == [2.0, 3.0]
+    with pytest.raises(ValueError, match="2 per-run values but the batch has 3"):
+        agent.reset(3, 2)
+
+
+def _softmax(h):
+    e = np.exp(h - h.max())
+    return e / e.sum()
+
+
+@pytest.mark.parametrize("baseline", [True, False])
+def test_gradient_bandit_update(baseline):
+    agent = GradientBandit(step_size=0.4, baseline=baseline)
+    agent.reset(1, 3)
+    rng = BatchRNG.from_seed(0, 1)
+    h = np.zeros(3)
+    seen = []
+    for r in [1.0, 3.0, -2.0, 0.5]:
+        pi = _softmax(h)
+        a = agent.select(len(seen), rng)
+        assert agent.entropy()[0] == pytest.approx(-(pi * np.log(pi)).sum(), rel=1e-12)
+        if baseline:
+            base = r if not seen else np.mean(seen)
+        else:
+            base = 0.0
+        onehot = np.eye(3)[a[0]]
+        h = h + 0.4 * (r - base) * (onehot - pi)
+        agent.update(a, np.array([r]))
+        seen.append(r)
+        np.testing.assert_allclose(agent.preferences[0], h, rtol=1e-13, atol=1e-15)
+
+
+def test_exp3_update_and_reward_range():
+    agent = EXP3(gamma=0.2)
+    agent.reset(1, 4)
+    rng = BatchRNG.from_seed(0, 1)
+    logw = np.zeros(4)
+    for r in [1.0, 0.0, 0.5]:
+        p = 0.8 * _softmax(logw) + 0.2 / 4
+        a = agent.select(0, rng)
+        np.testing.assert_allclose(agent.entropy()[0], -(p * np.log(p)).sum(), rtol=1e-12)
+        logw[a[0]] += 0.2 * (r / p[a[0]]) / 4
+        agent.update(a, np.array([r]))
+    agent.select(0, rng)
+    with pytest.raises(ValueError, match=r"EXP3 needs rewards in \[0, 1\], got 1.5"):
+        agent.update(np.array([0]), np.array([1.5]))
+
+
+def test_exp3_refuses_a_gaussian_environment_before_running():
+    with pytest.raises(ValueError, match=r"exp3\(gamma=0.1\) needs rewards in \[0.0, 1.0\]"):
+        simulate(GaussianBandit(), EXP3(), runs=10, steps=10)
+
+
+def test_gaussian_thompson_posterior():
+    agent = GaussianThompson(prior_mean=1.0, prior_sd=2.0, noise=0.5)
+    agent.reset(1, 2)
+    rs = [0.3, 1.1, 0.7]
+    for r in rs:
+        agent.update(np.array([1]), np.array([r]))
+    prec = 1 / 4 + len(rs) / 0.25
+    mean = (1.0 / 4 + sum(rs) / 0.25) / prec
+    means, sds = agent.posterior
+    assert means[0, 1] == pytest.approx(mean, rel=1e-14)
+    assert sds[0, 1] == pytest.approx(prec**-0.5, rel=1e-14)
+    assert (means[0, 0], sds[0, 0]) == (1.0, 2.0)
+    a = agent.select(0, BatchRNG.from_seed(0, 1))
+    assert a.shape == (1,) and agent.entropy() is None
+
+
+def test_bernoulli_thompson_posterior_and_range():
+    agent = BernoulliThompson(a=2.0, b=1.0)
+    agent.reset(1, 2)
+    for r in [1.0, 0.0, 1.0, 0.25]:
+        agent.update(np.array([0]), np.array([r]))
+    a, b = agent.posterior
+    assert (a[0, 0], b[0, 0]) == (2.0 + 2.25, 1.0 + 1.75)
+    with pytest.raises(ValueError, match=r"BernoulliThompson needs rewards in \[0, 1\], got -1"):
+        agent.update(np.array([0]), np.array([-1.0]))
+
+
+# ------------------------------------------------------------------ bad input
+
+_ids = iter(range(1000))
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: ActionValueAgent("greedy", step_size=float("nan")), "finite"),
+        (lambda: ActionValueAgent("greedy", step_size=0.0), "step_size must be in"),
+        (lambda: ActionValueAgent("greedy", step_size=1.5), "step_size must be in"),
+        (lambda: ActionValueAgent("greedy", initial=float("inf")), "finite"),
+        (lambda: ActionValueAgent("greedy", initial=[1.0, float("nan")]), "index 1"),
+        (lambda: ActionValueAgent("boltzman(temperature=1)"), "unknown policy 'boltzman'"),
+        (lambda: ActionValueAgent("boltzmann(temperature=nan)"), "temperature"),
+        (lambda: GradientBandit(step_size=-0.1), "step_size must be in"),
+        (lambda: GradientBandit(step_size=float("nan")), "finite"),
+        (lambda: EXP3(gamma=0.0), "gamma must be in"),
+        (lambda: EXP3(gamma=1.5), "gamma must be in"),
+        (lambda: GaussianThompson(prior_sd=0.0), "prior_sd must be in"),
+        (lambda: GaussianThompson(noise=float("nan")), "finite"),
+        (lambda: BernoulliThompson(a=0.0), "a must be in"),
+    ],
+    ids=lambda v: None if isinstance(v, str) else str(next(_ids)),
+)
+def test_bad_parameters_raise_value_error(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ActionValueAgent(42),
+        lambda: ActionValueAgent("greedy", step_size="0.1"),
+        lambda: GradientBandit(baseline="yes"),
+        lambda: as_agent(3.0),
+    ],
+    ids=["policy-int", "step-size-str", "baseline-str", "agent-float"],
+)
+def test_bad_types_raise_type_error(make):
+    with pytest.raises(TypeError):
+        make()
+
+
+def test_update_checks_shapes_and_reset_first():
+    agent = ActionValueAgent("greedy")
+    with pytest.raises(RuntimeError, match="reset"):
+        agent.select(0, BatchRNG.from_seed(0, 1))
+    agent.reset(3, 2)
+    with pytest.raises(ValueError, match="expected 3 actions"):
+        agent.update(np.array([0, 1]), np.zeros(3))
+    with pytest.raises(ValueError, match="expected 3 rewards"):
+        agent.update(np.array([0, 1, 0]), np.zeros(2))
+    with pytest.raises(ValueError, match="n_rows"):
+        agent.reset(0, 2)
+
+
+def test_builtin_agents_satisfy_the_protocol():
+    for agent in (
+        ActionValueAgent("greedy"),
+        GradientBandit(),
+        EXP3(),
+        GaussianThompson(),
+        BernoulliThompson(),
+    ):
+        assert isinstance(agent, BanditAgent)
+        assert repr(agent).startswith(type(agent).__name__)
