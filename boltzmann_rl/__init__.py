@@ -12,6 +12,18 @@ boltzmann(temperature=exp(1.0, 0.05, 1000))
 """
 
 from boltzmann_rl._version import __version__
+from boltzmann_rl.alternatives import (
+    Entmax15,
+    Mellowmax,
+    Normalize,
+    SoftmaxBase,
+    Sparsemax,
+    boltzmann_weighted_average,
+    mellowmax,
+    mellowmax_backup,
+    soft_backup,
+)
+from boltzmann_rl.bandits import simulate
 from boltzmann_rl.core import (
     as_generator,
     log_softmax,
@@ -37,26 +49,38 @@ from boltzmann_rl.schedules import (
     Schedule,
 )
 from boltzmann_rl.spec import parse_policy, parse_schedule
+from boltzmann_rl.stats import mean_ci
 
 __all__ = [
     "UCB",
     "Boltzmann",
     "BoltzmannGumbel",
     "Constant",
+    "Entmax15",
     "EpsilonGreedy",
     "Exponential",
     "Greedy",
     "InverseTime",
     "Linear",
     "Logarithmic",
+    "Mellowmax",
+    "Normalize",
     "Policy",
     "Schedule",
+    "SoftmaxBase",
+    "Sparsemax",
     "__version__",
     "as_generator",
+    "boltzmann_weighted_average",
     "log_softmax",
     "logsumexp",
+    "mean_ci",
+    "mellowmax",
+    "mellowmax_backup",
     "parse_policy",
     "parse_schedule",
+    "simulate",
+    "soft_backup",
     "softmax",
     "softmax_entropy",
     "softmax_sample",
