@@ -42,6 +42,8 @@ from __future__ import annotations
 
 import math
 import numbers
+from bisect import bisect_right
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -794,16 +796,11 @@ def softmax_sample(
     gen = as_generator(rng)
     e = _small_weights(x, temperature, axis, mask)
     if e is not None:
-        u = gen.random() * sum(e)  # below the sum: u < 1 and the product rounds down
-        acc = 0.0
-        last = 0
-        for i, v in enumerate(e):
-            if v > 0.0:
-                acc += v  # the same additions as sum(e), so acc reaches it
-                last = i
-                if u < acc:
-                    return i
-        return last
+        # Inverse CDF: the first cumulative weight above u. u < cdf[-1] (u < 1 and the
+        # product rounds down), and a zero weight repeats the cumulative value before
+        # it, so it is never the first above u.
+        cdf = list(accumulate(e))
+        return bisect_right(cdf, gen.random() * cdf[-1])
     arr, axis, t = _validate(x, temperature, axis)
     z = None
     if mask is None and isinstance(t, float) and 0.0 < t < math.inf:
