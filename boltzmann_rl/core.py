@@ -236,6 +236,9 @@ def _shift(
                 f"allowed: row {_row_index(m == -np.inf, axis)} of logits with shape "
                 f"{arr.shape}"
             )
+    if isinstance(t, float) and (t == 0.0 or t == np.inf):
+        # exact limits: no difference to compute; +inf rows give their mass to +inf
+        return _limit(arr, m, uniform=t == np.inf), m, t, axis
     with np.errstate(over="raise", invalid="ignore"):
         try:
             d = np.subtract(arr, m)
@@ -432,6 +435,16 @@ def _limit(arr: np.ndarray, m: np.ndarray, *, uniform: bool) -> np.ndarray:
     return np.where(share, dtype.type(0.0), dtype.type(-np.inf))
 
 
+def _exp_weights(z: np.ndarray, t: np.ndarray | float) -> None:
+    """``exp(z)`` in place. At a scalar T of 0 or inf, ``z`` holds only 0 and ``-inf``
+    (see :func:`_limit`): comparing is exact and several times cheaper than numpy's
+    exp of ``-inf``, which leaves its vectorized loop."""
+    if isinstance(t, float) and (t == 0.0 or t == math.inf):
+        np.equal(z, 0.0, out=z, casting="unsafe")
+    else:
+        np.exp(z, out=z)
+
+
 def _raise_nan(arr: np.ndarray) -> None:
     where = np.argwhere(np.isnan(arr))[0].tolist()
     raise ValueError(f"logits contain NaN, first at index {where} (shape {arr.shape})")
@@ -606,7 +619,7 @@ def softmax(
         if p is not None:
             return p
     z, _, _, axis = _shift(arr, t, axis, mask)
-    np.exp(z, out=z)
+    _exp_weights(z, t)
     z /= z.sum(axis=axis, keepdims=True)
     return z
 
@@ -807,7 +820,7 @@ def softmax_sample(
         z = _span_shifted(arr, t, axis, _SAMPLE_SPAN)
     if z is None:
         z = _shift(arr, t, axis, mask)[0]
-    np.exp(z, out=z)
+    _exp_weights(z, t)
     cdf = _cumsum(z, axis)
     # One uniform per row, scaled in float64 to below the row's total (a float32 u
     # could round up to 1), so the first cumulative weight above it always exists and
