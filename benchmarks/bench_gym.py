@@ -1,0 +1,146 @@
+"""Benchmark: the agent's share of a training step against the environment's own step (issue 5).
+
+Measured in one run, on FrozenLake-v1 and Taxi-v4 (``gymnasium.make``, so with the
+standard wrappers a user gets):
+
+* **env**: the environment's own steps with random actions (drawn beforehand, so no
+  sampling is timed), resetting at each episode end;
+* **train**: the full training loop, :func:`boltzmann_rl.gym.train`, of a tabular
+  Q-learning agent with a Boltzmann policy at a fixed temperature, for the same
+  number of steps;
+* **agent share** ``(train - env) / env``: what the agent (decision, update,
+  counters, the loop's bookkeeping) adds per step, relative to the environment's
+  own step. Target: at most 50 %.
+
+To show where the agent's time goes, the same loop is also timed with a protocol
+policy that does no work (a uniform draw, ``int(rng.random() * K)``): the difference
+to the Boltzmann run is the policy's ``sample``, the rest is the agent's own
+bookkeeping. Informative rows follow for SARSA / Expected SARSA and for other
+policies (annealed Boltzmann, ε-greedy, greedy).
+
+Run: ``python benchmarks/bench_gym.py`` (``--quick`` for a smoke run). Each figure
+is the best of ``--repeat`` runs, the variants interleaved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+
+import gymnasium
+import numpy as np
+
+from boltzmann_rl.gym import make_agent, make_env, train
+
+
+class NoWork:
+    """A Policy-protocol object that draws uniformly and does nothing else."""
+
+    needs_counts = False
+
+    def probs(self, q, *, step=0, counts=None):
+        return np.full(np.shape(q), 1.0 / np.shape(q)[-1])
+
+    def sample(self, q, rng, *, step=0, counts=None):
+        return int(rng.random() * len(q))
+
+    def log_prob(self, q, action, *, step=0, counts=None):
+        return -np.log(np.shape(q)[-1])
+
+    def entropy(self, q, *, step=0, counts=None):
+        return np.log(np.shape(q)[-1])
+
+    def __repr__(self):
+        return "nowork"
+
+
+def time_env(env_id: str, steps: int) -> float:
+    """Seconds per step of the environment alone, random actions drawn beforehand."""
+    env = make_env(env_id)
+    actions = np.random.default_rng(0).integers(env.action_space.n, size=steps).tolist()
+    env.reset(seed=0)
+    step, reset = env.step, env.reset
+    start = time.perf_counter()
+    for a in actions:
+        _, _, terminated, truncated, _ = step(a)
+        if terminated or truncated:
+            reset()
+    elapsed = time.perf_counter() - start
+    env.close()
+    return elapsed / steps
+
+
+def time_train(env_id: str, steps: int, algorithm: str, policy, **kwargs) -> float:
+    """Seconds per step of the full training loop."""
+    env = make_env(env_id)
+    agent = make_agent(algorithm, env.observation_space, env.action_space, policy, rng=0, **kwargs)
+    start = time.perf_counter()
+    result = train(agent, env, steps=steps, seed=0)
+    elapsed = time.perf_counter() - start
+    env.close()
+    assert result.steps == steps
+    return elapsed / steps
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few steps (smoke run)")
+    parser.add_argument("--repeat", type=int, default=5, help="timing repeats (best is kept)")
+    parser.add_argument("--steps", type=int, default=100_000, help="steps per timing")
+    args = parser.parse_args(argv)
+    repeat = 1 if args.quick else args.repeat
+    steps = 2_000 if args.quick else args.steps
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, "
+        f"gymnasium {gymnasium.__version__}, {platform.machine()}; {steps} steps, "
+        f"best of {repeat}"
+    )
+    boltzmann = "boltzmann(temperature=0.5)"
+    informative = [
+        ("sarsa", boltzmann),
+        ("expected-sarsa", boltzmann),
+        ("qlearning", "boltzmann(temperature=exp(1.0, 0.05, 50000))"),
+        ("qlearning", "egreedy(epsilon=0.1)"),
+        ("qlearning", "greedy"),
+    ]
+    worst = 0.0
+    for env_id in ("FrozenLake-v1", "Taxi-v4"):
+        env_t, train_t, nowork_t = [], [], []
+        for _ in range(repeat):
+            env_t.append(time_env(env_id, steps))
+            train_t.append(time_train(env_id, steps, "qlearning", boltzmann))
+            nowork_t.append(time_train(env_id, steps, "qlearning", NoWork()))
+        e, t, nw = min(env_t), min(train_t), min(nowork_t)
+        share = (t - e) / e
+        worst = max(worst, share)
+        print(f"\n{env_id}")
+        print(f"  env step, random actions            {e * 1e6:7.2f} us")
+        print(f"  train step, Q-learning + {boltzmann}  {t * 1e6:7.2f} us")
+        print(
+            f"  agent share (train - env) / env     {share:7.0%}   "
+            f"(target <= 50%: {'met' if share <= 0.5 else 'NOT met'})"
+        )
+        print(
+            f"    of which policy.sample            {(t - nw) / e:7.0%}   "
+            f"({(t - nw) * 1e6:.2f} us/step)"
+        )
+        print(
+            f"    of which agent and loop           {(nw - e) / e:7.0%}   "
+            f"({(nw - e) * 1e6:.2f} us/step, measured with a no-work policy)"
+        )
+        for algorithm, policy in informative:
+            ti = min(
+                time_train(env_id, steps // 2 if not args.quick else steps, algorithm, policy)
+                for _ in range(max(1, repeat // 2))
+            )
+            print(
+                f"  train step, {algorithm:14s} + {policy:44s} {ti * 1e6:7.2f} us, "
+                f"agent share {(ti - e) / e:5.0%}"
+            )
+    print(f"\nworst agent share (Boltzmann, Q-learning): {worst:.0%} (target <= 50%)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,989 @@
+"""Tabular and tile-coded agents driven by any policy of the Policy protocol.
+
+Three temporal-difference control algorithms (Sutton and Barto, 2018, ch. 6), each
+learning action values ``Q`` from one transition ``(s, a, r, s', terminated)``:
+
+=====================  ======================================================
+``algorithm``          target ``G`` for ``Q(s, a) += alpha (G - Q(s, a))``
+=====================  ======================================================
+``"qlearning"``        ``r + gamma max_b Q(s', b)``
+``"sarsa"``            ``r + gamma Q(s', a')``, ``a'`` the action taken next
+``"expected-sarsa"``   ``r + gamma sum_b pi(b | s') Q(s', b)``, ``pi`` the
+                       policy's own ``probs`` at ``s'``
+=====================  ======================================================
+
+``G = r`` when ``s'`` is terminal (``terminated``); a time limit (``truncated``) is
+not a terminal state, so the target bootstraps there as usual.
+
+The policy is any object with the methods of :class:`boltzmann_rl.policies.Policy`
+(or its text form, such as ``"boltzmann(temperature=0.1)"``). The agent calls
+``policy.sample(Q[s], rng, step=..., counts=...)`` for each decision, where the
+``step`` that drives a schedule (a temperature, an ε) is chosen by ``anneal``:
+
+* ``"step"``: the global step, the number of transitions learned from so far;
+* ``"episode"``: the number of finished episodes;
+* ``"visits"``: the visit count of the current state (how often it was left).
+
+``counts`` (the per-action visit counts of the state, for count-based policies such
+as UCB) are passed only when ``policy.needs_counts`` is True.
+
+The step size ``alpha`` is a number or a schedule; a schedule is evaluated at the
+count chosen by ``alpha_by`` (``"visits"``: the visits of the pair ``(s, a)``
+before this update, so ``inverse(1, 1)`` gives ``1 / n``, the sample average;
+``"step"`` or ``"episode"`` as above).
+
+Examples
+--------
+>>> import numpy as np
+>>> from boltzmann_rl.gym.agents import TabularAgent
+>>> class Uniform:  # any object with the policy methods will do
+...     needs_counts = False
+...     def probs(self, q, *, step=0, counts=None):
+...         return np.full(np.shape(q), 1.0 / np.shape(q)[-1])
+...     def sample(self, q, rng, *, step=0, counts=None):
+...         return int(rng.integers(np.shape(q)[-1]))
+>>> agent = TabularAgent(3, 2, Uniform(), algorithm="expected-sarsa", alpha=0.5, gamma=0.9,
+...                      rng=0)
+>>> agent.q[1] = [2.0, 4.0]
+>>> agent.update(0, 1, 1.0, 1, False)  # target 1 + 0.9 * (2 + 4) / 2 = 3.7; TD error
+3.7
+>>> agent.q[0].tolist()
+[0.0, 1.85]
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, ClassVar
+
+import numpy as np
+
+from boltzmann_rl.core import as_generator
+from boltzmann_rl.gym.spaces import (
+    ActionMap,
+    DiscreteIndex,
+    UnsupportedSpaceError,
+    action_map,
+    observation_index,
+)
+from boltzmann_rl.gym.tiles import TileCoder
+
+__all__ = [
+    "AGENTS",
+    "ALGORITHMS",
+    "ANNEAL",
+    "ExpectedSarsaAgent",
+    "LinearAgent",
+    "QLearningAgent",
+    "SarsaAgent",
+    "TabularAgent",
+    "make_agent",
+]
+
+ALGORITHMS: tuple[str, ...] = ("qlearning", "sarsa", "expected-sarsa")
+"""The learning rules, by the names the command line and :func:`make_agent` use."""
+
+ANNEAL: tuple[str, ...] = ("step", "episode", "visits")
+"""What the ``step`` passed to the policy (and to an ``alpha`` schedule) counts."""
+
+_ALIASES = {
+    "qlearning": "qlearning",
+    "q-learning": "qlearning",
+    "q_learning": "qlearning",
+    "sarsa": "sarsa",
+    "expected-sarsa": "expected-sarsa",
+    "expected_sarsa": "expected-sarsa",
+    "expectedsarsa": "expected-sarsa",
+}
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _algorithm(name: Any) -> str:
+    key = _ALIASES.get(str(name).lower()) if isinstance(name, str) else None
+    if key is None:
+        raise ValueError(f"unknown agent {name!r}; known agents: {', '.join(ALGORITHMS)}")
+    return key
+
+
+def _anneal(value: Any, name: str) -> int:
+    if value not in ANNEAL:
+        raise ValueError(f"{name} must be one of {', '.join(ANNEAL)}, actual value: {value!r}")
+    return ANNEAL.index(value)
+
+
+def _gamma(gamma: Any) -> float:
+    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
+        raise TypeError(f"gamma must be a number in [0, 1], got {type(gamma).__name__}: {gamma!r}")
+    g = float(gamma)
+    if not 0.0 <= g <= 1.0:
+        raise ValueError(f"gamma (the discount) must be in [0, 1], actual value: {gamma!r}")
+    return g
+
+
+def _finite(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, actual value: {value!r}")
+    return v
+
+
+def _positive_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, actual value: {value!r}")
+    return int(value)
+
+
+def _policy(policy: Any) -> Any:
+    if isinstance(policy, str):
+        from boltzmann_rl.spec import parse_policy
+
+        return parse_policy(policy)
+    for method in ("sample", "probs"):
+        if not callable(getattr(policy, method, None)):
+            raise TypeError(
+                f"policy must follow the Policy protocol (sample, probs, log_prob, entropy) "
+                f"or be its text form such as 'boltzmann(temperature=0.1)'; {policy!r} has no "
+                f"{method}() method"
+            )
+    return policy
+
+
+class _Rate:
+    """A step size: a number, or a schedule tabulated at integer counts on first use.
+
+    Schedules are deterministic functions of the count, so a table evaluated in one
+    vectorized call gives exactly the values of scalar calls, at the cost of a list
+    lookup per update instead of a schedule call.
+    """
+
+    __slots__ = ("const", "schedule", "table")
+
+    def __init__(self, alpha: Any) -> None:
+        self.schedule = None
+        self.table: list[float] = []
+        if isinstance(alpha, numbers.Real) and not isinstance(alpha, bool):
+            a = float(alpha)
+            if not 0.0 < a <= 1.0:
+                raise ValueError(
+                    f"alpha (the step size) must be in (0, 1], actual value: {alpha!r}"
+                )
+            self.const: float | None = a
+            return
+        if isinstance(alpha, str):
+            from boltzmann_rl.spec import parse_schedule
+
+            alpha = parse_schedule(alpha)
+        if not callable(alpha):
+            raise TypeError(
+                f"alpha must be a number in (0, 1] or a schedule, got {type(alpha).__name__}: "
+                f"{alpha!r}"
+            )
+        value = getattr(alpha, "value", None)  # a Constant schedule: no table needed
+        if type(alpha).__name__ == "Constant" and isinstance(value, float):
+            self.__init__(value)  # type: ignore[misc]
+            return
+        self.const = None
+        self.schedule = alpha
+        self._grow(64)
+        if not self.table[0] > 0.0:
+            raise ValueError(f"alpha schedule {alpha!r} must start above 0, got {self.table[0]}")
+
+    def _grow(self, size: int) -> None:
+        lo = len(self.table)
+        steps = np.arange(lo, size)
+        try:
+            values = np.asarray(self.schedule(steps), dtype=np.float64)  # type: ignore[misc]
+            if values.shape != steps.shape:
+                raise ValueError
+        except (TypeError, ValueError):
+            values = np.array([float(self.schedule(int(t))) for t in steps])  # type: ignore[misc]
+        bad = ~((values >= 0.0) & (values <= 1.0))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(
+                f"alpha schedule {self.schedule!r} left [0, 1]: {values[i]} at count {lo + i}"
+            )
+        self.table.extend(values.tolist())
+
+    def at(self, n: int) -> float:
+        """The step size at count ``n``."""
+        try:
+            return self.table[n]
+        except IndexError:
+            self._grow(max(2 * len(self.table), n + 1))
+            return self.table[n]
+
+    def __repr__(self) -> str:
+        return repr(self.const) if self.const is not None else repr(self.schedule)
+
+
+# --------------------------------------------------------------------------- agents
+
+
+class _AgentBase:
+    """What the tabular and the tile-coded agents share: hyperparameters and counters."""
+
+    algorithm: str
+    on_policy: bool
+
+    def _setup(
+        self,
+        n_actions: int,
+        policy: Any,
+        algorithm: Any,
+        alpha: Any,
+        gamma: Any,
+        initial_value: Any,
+        anneal: Any,
+        alpha_by: Any,
+        rng: Any,
+    ) -> None:
+        self.n_actions = _positive_int(n_actions, "n_actions")
+        self.policy = _policy(policy)
+        self.algorithm = _algorithm(algorithm)
+        self.on_policy = self.algorithm == "sarsa"
+        self.alpha = _Rate(alpha)
+        self.gamma = _gamma(gamma)
+        self.initial_value = _finite(initial_value, "initial_value")
+        self.anneal = ANNEAL[_anneal(anneal, "anneal")]
+        self.alpha_by = ANNEAL[_anneal(alpha_by, "alpha_by")]
+        self._anneal_mode = _anneal(anneal, "anneal")
+        self._alpha_mode = _anneal(alpha_by, "alpha_by")
+        self._needs_counts = bool(getattr(self.policy, "needs_counts", False))
+        self.rng = as_generator(rng)
+        self.steps = 0
+        self.episodes = 0
+
+    def end_episode(self) -> None:
+        """Count one finished episode (drives ``anneal="episode"``)."""
+        self.episodes += 1
+
+
+class TabularAgent(_AgentBase):
+    """Q-learning, SARSA or Expected SARSA with a table of action values.
+
+    Parameters
+    ----------
+    n_states, n_actions : int
+        Table shape. Observations are table indices ``0 <= s < n_states``; see
+        :meth:`for_spaces` to build one for gymnasium spaces.
+    policy : Policy or str
+        The behaviour policy: any object of the Policy protocol, or its text form.
+    algorithm : {"qlearning", "sarsa", "expected-sarsa"}, default "qlearning"
+        The learning rule (see the module docstring).
+    alpha : float, Schedule or str, default 0.1
+        Step size in ``(0, 1]``, or a schedule (or its text form) evaluated at the
+        count chosen by ``alpha_by``.
+    gamma : float, default 0.99
+        Discount in ``[0, 1]``.
+    initial_value : float, default 0.0
+        Every ``Q(s, a)`` at the start; above the achievable returns it is optimistic
+        and drives exploration by itself.
+    anneal : {"step", "episode", "visits"}, default "step"
+        What the ``step`` given to the policy counts.
+    alpha_by : {"visits", "step", "episode"}, default "visits"
+        What an ``alpha`` schedule is evaluated at; ``"visits"`` counts the visits
+        of the pair ``(s, a)``.
+    rng : Generator, int or None
+        The agent's randomness (decisions and tie-breaks), see
+        :func:`boltzmann_rl.as_generator`.
+
+    Attributes
+    ----------
+    q : ndarray, shape (n_states, n_actions)
+        The action values.
+    visits : ndarray of int64, shape (n_states,)
+        How often each state was left (updates from it); a copy.
+    counts : ndarray of int64, shape (n_states, n_actions)
+        How often each action was taken in each state; a copy.
+    steps, episodes : int
+        Transitions learned from and episodes finished.
+    observe : callable
+        Maps an environment observation to a table index (``.batch`` for vectors).
+    actions : ActionMap
+        Maps the agent's action to the environment's (``Discrete`` ``start``).
+
+    Raises
+    ------
+    ValueError
+        For invalid hyperparameters (the message names the value).
+    TypeError
+        For a policy that does not follow the protocol.
+
+    Notes
+    -----
+    One decision is one call ``policy.sample(q[s], rng, step=...)`` on a row of
+    float64 values, which the softmax core serves on its pure-Python path; the
+    counters are Python lists and the update touches two table entries, so the
+    agent adds little to the policy's own cost (see ``benchmarks/bench_gym.py``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from boltzmann_rl.gym.agents import TabularAgent
+    >>> from boltzmann_rl.policies import Boltzmann
+    >>> agent = TabularAgent(4, 2, Boltzmann(temperature=0.5), gamma=0.9, rng=0)
+    >>> agent.act(0) in (0, 1)
+    True
+    >>> agent.update(0, 1, 1.0, 3, terminated=True)  # G = r at a terminal state
+    1.0
+    >>> agent.q[0].tolist(), agent.visits.tolist(), agent.counts[0].tolist()
+    ([0.0, 0.1], [1, 0, 0, 0], [0, 1])
+    """
+
+    def __init__(
+        self,
+        n_states: int,
+        n_actions: int,
+        policy: Any,
+        *,
+        algorithm: str = "qlearning",
+        alpha: Any = 0.1,
+        gamma: float = 0.99,
+        initial_value: float = 0.0,
+        anneal: str = "step",
+        alpha_by: str = "visits",
+        rng: Any = None,
+    ) -> None:
+        self._setup(
+            n_actions, policy, algorithm, alpha, gamma, initial_value, anneal, alpha_by, rng
+        )
+        self.n_states = _positive_int(n_states, "n_states")
+        self.q = np.full((self.n_states, self.n_actions), self.initial_value)
+        self._visits = [0] * self.n_states
+        self._counts = [[0] * self.n_actions for _ in range(self.n_states)]
+        self.observe: Any = DiscreteIndex(self.n_states)
+        self.actions = ActionMap(self.n_actions)
+        self.update = {  # bound once: no dispatch per step
+            "qlearning": self._update_qlearning,
+            "sarsa": self._update_sarsa,
+            "expected-sarsa": self._update_expected_sarsa,
+        }[self.algorithm]
+        self._sample = self.policy.sample
+        self._alpha_const = self.alpha.const
+        if self._needs_counts:
+            self.act = self._act_counts
+        else:
+            self.act = (self._act_step, self._act_episode, self._act_visits)[self._anneal_mode]
+
+    @property
+    def visits(self) -> np.ndarray:
+        """How often each state was left, shape ``(n_states,)`` (a copy)."""
+        return np.array(self._visits, dtype=np.int64)
+
+    @property
+    def counts(self) -> np.ndarray:
+        """How often each action was taken in each state, ``(n_states, n_actions)`` (a copy)."""
+        return np.array(self._counts, dtype=np.int64).reshape(self.n_states, self.n_actions)
+
+    @classmethod
+    def for_spaces(
+        cls, observation_space: Any, action_space: Any, policy: Any, **kwargs: Any
+    ) -> TabularAgent:
+        """Build an agent whose table fits gymnasium spaces.
+
+        Parameters
+        ----------
+        observation_space : gymnasium.spaces.Space
+            ``Discrete``, ``MultiDiscrete`` or a ``Tuple`` of discrete parts.
+        action_space : gymnasium.spaces.Space
+            ``Discrete`` (any ``start``).
+        policy : Policy or str
+        **kwargs
+            As for the constructor.
+
+        Returns
+        -------
+        TabularAgent
+            With ``observe`` and ``actions`` set from the spaces.
+
+        Raises
+        ------
+        UnsupportedSpaceError
+            For other spaces.
+
+        Examples
+        --------
+        >>> from gymnasium.spaces import Discrete, Tuple
+        >>> from boltzmann_rl.gym.agents import TabularAgent
+        >>> agent = TabularAgent.for_spaces(Tuple((Discrete(4), Discrete(2))),
+        ...                                 Discrete(3, start=1), "greedy", rng=0)
+        >>> agent.q.shape, agent.observe((3, 1)), agent.actions.to_env(0)
+        ((8, 3), 7, 1)
+        """
+        actions = action_map(action_space)
+        index = observation_index(observation_space)
+        agent = cls(index.n, actions.n, policy, **kwargs)
+        agent.observe = index
+        agent.actions = actions
+        return agent
+
+    # -- decisions
+
+    def _step_for(self, state: int) -> int:
+        mode = self._anneal_mode
+        if mode == 0:
+            return self.steps
+        if mode == 1:
+            return self.episodes
+        return self._visits[state]
+
+    def _act_step(self, state: int) -> int:
+        return self._sample(self.q[state], self.rng, step=self.steps)
+
+    def _act_episode(self, state: int) -> int:
+        return self._sample(self.q[state], self.rng, step=self.episodes)
+
+    def _act_visits(self, state: int) -> int:
+        return self._sample(self.q[state], self.rng, step=self._visits[state])
+
+    def _act_counts(self, state: int) -> int:
+        counts = np.array(self._counts[state], dtype=np.int64)
+        return self._sample(self.q[state], self.rng, step=self._step_for(state), counts=counts)
+
+    def act(self, state: int) -> int:
+        """Draw an action in ``state`` from the policy (the behaviour policy).
+
+        Parameters
+        ----------
+        state : int
+            A table index.
+
+        Returns
+        -------
+        int
+            The agent's action ``0 <= a < n_actions`` (see ``actions.to_env``).
+        """
+        raise NotImplementedError  # replaced per instance in __init__
+
+    def act_batch(self, states: np.ndarray) -> np.ndarray:
+        """Draw one action per state with one batched policy call (vector environments).
+
+        Parameters
+        ----------
+        states : ndarray of int, shape (n,)
+
+        Returns
+        -------
+        ndarray of int64, shape (n,)
+        """
+        states = np.asarray(states, dtype=np.int64).reshape(-1)
+        mode = self._anneal_mode
+        if mode == 2:
+            visits = self._visits
+            step: Any = np.array([visits[s] for s in states.tolist()], dtype=np.int64)
+        else:
+            step = self.steps if mode == 0 else self.episodes
+        counts = None
+        if self._needs_counts:
+            rows = self._counts
+            counts = np.array([rows[s] for s in states.tolist()], dtype=np.int64)
+            counts = counts.reshape(len(states), self.n_actions)
+        out = self._sample(self.q[states], self.rng, step=step, counts=counts)
+        return np.asarray(out, dtype=np.int64).reshape(len(states))
+
+    def greedy(self, state: int, rng: Any = None) -> int:
+        """An argmax of ``Q[state]``, ties broken uniformly at random.
+
+        Parameters
+        ----------
+        state : int
+        rng : Generator, optional
+            For the tie-break; default the agent's own generator.
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> from boltzmann_rl.gym.agents import TabularAgent
+        >>> agent = TabularAgent(1, 3, "greedy", rng=0)
+        >>> agent.q[0] = [1.0, 5.0, 2.0]
+        >>> agent.greedy(0)
+        1
+        """
+        return _argmax(self.q[state].tolist(), self.rng if rng is None else rng)
+
+    def probs(self, state: int) -> np.ndarray:
+        """The policy's action probabilities in ``state`` at the current counters."""
+        if self._needs_counts:
+            counts = np.array(self._counts[state], dtype=np.int64)
+            return self.policy.probs(self.q[state], step=self._step_for(state), counts=counts)
+        return self.policy.probs(self.q[state], step=self._step_for(state))
+
+    # -- learning
+
+    def _rate(self, state: int, action: int) -> float:
+        """The step size of this update (a table lookup for a schedule)."""
+        mode = self._alpha_mode
+        if mode == 2:
+            return self.alpha.at(self._counts[state][action])
+        return self.alpha.at(self.steps if mode == 0 else self.episodes)
+
+    def _learn(self, state: int, action: int, target: float) -> float:
+        """``Q(s, a) += alpha (target - Q(s, a))`` and the counters; the TD error."""
+        alpha = self._alpha_const
+        if alpha is None:
+            alpha = self._rate(state, action)
+        q = self.q
+        old = q.item(state, action)
+        delta = target - old
+        q[state, action] = old + alpha * delta
+        self._visits[state] += 1
+        self._counts[state][action] += 1
+        self.steps += 1
+        return delta
+
+    def _update_qlearning(
+        self,
+        state: int,
+        action: int,
+        reward: float,
+        next_state: int,
+        terminated: bool,
+        next_action: int | None = None,
+    ) -> float:
+        # _learn inlined: this is the hot path of the most common agent
+        q = self.q
+        if terminated:
+            target = float(reward)
+        else:
+            target = reward + self.gamma * max(q[next_state].tolist())
+        alpha = self._alpha_const
+        if alpha is None:
+            alpha = self._rate(state, action)
+        old = q.item(state, action)
+        delta = target - old
+        q[state, action] = old + alpha * delta
+        self._visits[state] += 1
+        self._counts[state][action] += 1
+        self.steps += 1
+        return delta
+
+    def _update_sarsa(
+        self,
+        state: int,
+        action: int,
+        reward: float,
+        next_state: int,
+        terminated: bool,
+        next_action: int | None = None,
+    ) -> float:
+        if terminated:
+            return self._learn(state, action, float(reward))
+        if next_action is None:  # truncated: bootstrap from an action the policy would take
+            next_action = self.act(next_state)
+        target = reward + self.gamma * self.q.item(next_state, next_action)
+        return self._learn(state, action, target)
+
+    def _update_expected_sarsa(
+        self,
+        state: int,
+        action: int,
+        reward: float,
+        next_state: int,
+        terminated: bool,
+        next_action: int | None = None,
+    ) -> float:
+        if terminated:
+            return self._learn(state, action, float(reward))
+        p = self.probs(next_state).tolist()
+        row = self.q[next_state].tolist()
+        expected = math.fsum(pi * v for pi, v in zip(p, row) if pi > 0.0)
+        return self._learn(state, action, reward + self.gamma * expected)
+
+    def update(
+        self,
+        state: int,
+        action: int,
+        reward: float,
+        next_state: int,
+        terminated: bool,
+        next_action: int | None = None,
+    ) -> float:
+        """Learn from one transition; return the TD error ``G - Q(s, a)`` before the update.
+
+        Parameters
+        ----------
+        state, action : int
+            Where the agent was and what it did.
+        reward : float
+        next_state : int
+            Where it landed (the final observation if the episode ended).
+        terminated : bool
+            ``next_state`` is terminal: no bootstrapping. Pass False for a time-limit
+            truncation, which bootstraps.
+        next_action : int, optional
+            SARSA's ``a'``, the action the agent will take in ``next_state``; when
+            omitted (a truncated episode) SARSA draws one from the policy. Ignored
+            by the other algorithms.
+
+        Returns
+        -------
+        float
+        """
+        raise NotImplementedError  # replaced per instance in __init__
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(n_states={self.n_states}, n_actions={self.n_actions}, "
+            f"policy={self.policy!r}, algorithm={self.algorithm!r}, alpha={self.alpha!r}, "
+            f"gamma={self.gamma!r}, initial_value={self.initial_value!r}, "
+            f"anneal={self.anneal!r})"
+        )
+
+
+def _argmax(row: list[float], rng: Any) -> int:
+    m = max(row)
+    first = row.index(m)
+    if row.count(m) == 1:
+        return first
+    ties = [i for i, v in enumerate(row) if v == m]
+    return ties[int(rng.integers(len(ties)))]
+
+
+class _Fixed(TabularAgent):
+    fixed: ClassVar[str]
+
+    def __init__(self, n_states: int, n_actions: int, policy: Any, **kwargs: Any) -> None:
+        if "algorithm" in kwargs:
+            raise TypeError(f"{type(self).__name__} is always {self.fixed!r}; use TabularAgent")
+        super().__init__(n_states, n_actions, policy, algorithm=self.fixed, **kwargs)
+
+
+class QLearningAgent(_Fixed):
+    """Tabular Q-learning: :class:`TabularAgent` with ``algorithm="qlearning"``.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.gym.agents import QLearningAgent
+    >>> agent = QLearningAgent(2, 2, "greedy", alpha=1.0, gamma=0.5, rng=0)
+    >>> agent.q[1] = [4.0, 2.0]
+    >>> agent.update(0, 0, 1.0, 1, terminated=False)  # 1 + 0.5 * max(4, 2)
+    3.0
+    """
+
+    fixed = "qlearning"
+
+
+class SarsaAgent(_Fixed):
+    """Tabular SARSA: :class:`TabularAgent` with ``algorithm="sarsa"``.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.gym.agents import SarsaAgent
+    >>> agent = SarsaAgent(2, 2, "greedy", alpha=1.0, gamma=0.5, rng=0)
+    >>> agent.q[1] = [4.0, 2.0]
+    >>> agent.update(0, 0, 1.0, 1, terminated=False, next_action=1)  # 1 + 0.5 * 2
+    2.0
+    """
+
+    fixed = "sarsa"
+
+
+class ExpectedSarsaAgent(_Fixed):
+    """Tabular Expected SARSA: :class:`TabularAgent` with ``algorithm="expected-sarsa"``.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.gym.agents import ExpectedSarsaAgent
+    >>> agent = ExpectedSarsaAgent(2, 2, "egreedy(epsilon=0.5)", alpha=1.0, gamma=0.5, rng=0)
+    >>> agent.q[1] = [4.0, 2.0]
+    >>> agent.update(0, 0, 1.0, 1, terminated=False)  # 1 + 0.5 * (0.75 * 4 + 0.25 * 2)
+    2.75
+    """
+
+    fixed = "expected-sarsa"
+
+
+class LinearAgent(_AgentBase):
+    """Q-learning, SARSA or Expected SARSA with a linear action-value function on tiles.
+
+    ``q(s, a) = sum(w[i, a] for i in features(s))``, the features the active tiles of
+    a :class:`~boltzmann_rl.gym.tiles.TileCoder`; the semi-gradient update moves
+    each active weight by ``alpha / tilings * (G - q(s, a))``, so ``alpha`` is the
+    step size of the whole estimate (Sutton and Barto, 2018, sec. 10.1).
+
+    Parameters
+    ----------
+    coder : TileCoder
+        Maps a ``Box`` observation to its active features.
+    n_actions : int
+    policy : Policy or str
+    algorithm, alpha, gamma, initial_value, anneal, alpha_by, rng
+        As for :class:`TabularAgent`; ``gamma`` defaults to 1.0 (Mountain Car is
+        undiscounted), ``alpha`` to 0.5. Visit counts for ``anneal="visits"`` and
+        for count-based policies are the mean counts of the active tiles.
+
+    Attributes
+    ----------
+    w : ndarray, shape (n_features, n_actions)
+        The weights.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.gym.agents import LinearAgent
+    >>> from boltzmann_rl.gym.tiles import TileCoder
+    >>> agent = LinearAgent(TileCoder([0.0], [1.0], tilings=4, tiles=4), 2,
+    ...                     "greedy", initial_value=1.0, rng=0)
+    >>> s = agent.observe([0.3])
+    >>> agent.values(s).tolist()
+    [1.0, 1.0]
+    >>> agent.update(s, 0, 0.0, s, terminated=True)  # G = 0, q = 1: TD error -1
+    -1.0
+    >>> agent.values(s).round(3).tolist()
+    [0.5, 1.0]
+    """
+
+    def __init__(
+        self,
+        coder: TileCoder,
+        n_actions: int,
+        policy: Any,
+        *,
+        algorithm: str = "qlearning",
+        alpha: Any = 0.5,
+        gamma: float = 1.0,
+        initial_value: float = 0.0,
+        anneal: str = "step",
+        alpha_by: str = "visits",
+        rng: Any = None,
+    ) -> None:
+        self._setup(
+            n_actions, policy, algorithm, alpha, gamma, initial_value, anneal, alpha_by, rng
+        )
+        if not isinstance(coder, TileCoder):
+            raise TypeError(f"coder must be a TileCoder, got {type(coder).__name__}")
+        self.coder = coder
+        self.observe: Any = coder
+        self.actions = ActionMap(self.n_actions)
+        n = coder.n_features
+        self.w = np.full((n, self.n_actions), self.initial_value / coder.tilings)
+        self.visits = np.zeros(n, dtype=np.int64)
+        self.counts = np.zeros((n, self.n_actions), dtype=np.int64)
+
+    @classmethod
+    def for_spaces(
+        cls,
+        observation_space: Any,
+        action_space: Any,
+        policy: Any,
+        *,
+        tilings: int = 8,
+        tiles: Any = 8,
+        low: Any = None,
+        high: Any = None,
+        **kwargs: Any,
+    ) -> LinearAgent:
+        """Build a tile-coded agent for a ``Box`` observation space.
+
+        Parameters
+        ----------
+        observation_space : gymnasium.spaces.Box
+        action_space : gymnasium.spaces.Discrete
+        policy : Policy or str
+        tilings, tiles
+            Of the :class:`~boltzmann_rl.gym.tiles.TileCoder`.
+        low, high : array_like, optional
+            Bounds of the tiling; default the space's (which must then be finite).
+        **kwargs
+            As for the constructor.
+
+        Returns
+        -------
+        LinearAgent
+
+        Examples
+        --------
+        >>> from gymnasium.spaces import Box, Discrete
+        >>> from boltzmann_rl.gym.agents import LinearAgent
+        >>> agent = LinearAgent.for_spaces(Box(-1.0, 1.0, (2,)), Discrete(3), "greedy")
+        >>> agent.w.shape
+        (648, 3)
+        """
+        from gymnasium import spaces
+
+        actions = action_map(action_space)
+        if not isinstance(observation_space, spaces.Box):
+            raise UnsupportedSpaceError(
+                f"observation space {observation_space!r} is not a Box; a tile coder "
+                "needs a Box observation space"
+            )
+        lo = observation_space.low if low is None else low
+        hi = observation_space.high if high is None else high
+        coder = TileCoder(lo, hi, tilings=tilings, tiles=tiles)
+        agent = cls(coder, actions.n, policy, **kwargs)
+        agent.actions = actions
+        return agent
+
+    def values(self, features: np.ndarray) -> np.ndarray:
+        """The action values ``q(s, .)`` of a state given by its active features."""
+        return self.w[features].sum(axis=0)
+
+    def _mean_visits(self, features: np.ndarray) -> int:
+        return int(self.visits[features].sum()) // len(features)
+
+    def _step_for(self, features: np.ndarray) -> int:
+        mode = self._anneal_mode
+        if mode == 0:
+            return self.steps
+        if mode == 1:
+            return self.episodes
+        return self._mean_visits(features)
+
+    def _counts_for(self, features: np.ndarray) -> np.ndarray | None:
+        if not self._needs_counts:
+            return None
+        return self.counts[features].sum(axis=0) // len(features)
+
+    def act(self, features: np.ndarray) -> int:
+        """Draw an action from the policy at the state with these active features."""
+        return self.policy.sample(
+            self.values(features),
+            self.rng,
+            step=self._step_for(features),
+            counts=self._counts_for(features),
+        )
+
+    def act_batch(self, features: np.ndarray) -> np.ndarray:
+        """One action per row of features, shape ``(n, tilings)`` -> ``(n,)``."""
+        q = self.w[features].sum(axis=1)
+        mode = self._anneal_mode
+        if mode == 2:
+            step: Any = self.visits[features].sum(axis=1) // features.shape[1]
+        else:
+            step = self.steps if mode == 0 else self.episodes
+        counts = (
+            self.counts[features].sum(axis=1) // features.shape[1] if self._needs_counts else None
+        )
+        out = self.policy.sample(q, self.rng, step=step, counts=counts)
+        return np.asarray(out, dtype=np.int64).reshape(len(features))
+
+    def greedy(self, features: np.ndarray, rng: Any = None) -> int:
+        """An argmax of the action values, ties broken uniformly at random."""
+        return _argmax(self.values(features).tolist(), self.rng if rng is None else rng)
+
+    def probs(self, features: np.ndarray) -> np.ndarray:
+        """The policy's action probabilities at this state."""
+        return self.policy.probs(
+            self.values(features),
+            step=self._step_for(features),
+            counts=self._counts_for(features),
+        )
+
+    def update(
+        self,
+        state: np.ndarray,
+        action: int,
+        reward: float,
+        next_state: np.ndarray,
+        terminated: bool,
+        next_action: int | None = None,
+    ) -> float:
+        """Learn from one transition (see :meth:`TabularAgent.update`); return the TD error."""
+        if terminated:
+            target = reward
+        else:
+            row = self.values(next_state)
+            if self.algorithm == "qlearning":
+                boot = float(row.max())
+            elif self.algorithm == "sarsa":
+                if next_action is None:
+                    next_action = self.act(next_state)
+                boot = float(row[next_action])
+            else:
+                boot = float(np.dot(self.probs(next_state), row))
+            target = reward + self.gamma * boot
+        rate = self.alpha
+        if rate.const is not None:
+            alpha = rate.const
+        elif self._alpha_mode == 2:
+            alpha = rate.at(int(self.counts[state, action].sum()) // len(state))
+        else:
+            alpha = rate.at(self.steps if self._alpha_mode == 0 else self.episodes)
+        delta = target - float(self.w[state, action].sum())
+        self.w[state, action] += alpha / len(state) * delta
+        self.visits[state] += 1
+        self.counts[state, action] += 1
+        self.steps += 1
+        return delta
+
+    def __repr__(self) -> str:
+        return (
+            f"LinearAgent({self.coder!r}, n_actions={self.n_actions}, policy={self.policy!r}, "
+            f"algorithm={self.algorithm!r}, alpha={self.alpha!r}, gamma={self.gamma!r})"
+        )
+
+
+AGENTS: dict[str, type] = {
+    "qlearning": QLearningAgent,
+    "sarsa": SarsaAgent,
+    "expected-sarsa": ExpectedSarsaAgent,
+}
+"""The tabular agent classes by algorithm name."""
+
+
+def make_agent(
+    algorithm: str,
+    observation_space: Any,
+    action_space: Any,
+    policy: Any,
+    **kwargs: Any,
+) -> TabularAgent | LinearAgent:
+    """Build the right agent for gymnasium spaces: a table, or tiles for a ``Box``.
+
+    Parameters
+    ----------
+    algorithm : {"qlearning", "sarsa", "expected-sarsa"}
+    observation_space, action_space : gymnasium.spaces.Space
+        Discrete-like observations get a :class:`TabularAgent`, a ``Box`` a
+        :class:`LinearAgent` on a tile coder (``tilings``, ``tiles``, ``low``,
+        ``high`` keyword arguments go to it); the action space must be ``Discrete``.
+    policy : Policy or str
+    **kwargs
+        Hyperparameters of the agent class.
+
+    Returns
+    -------
+    TabularAgent or LinearAgent
+
+    Raises
+    ------
+    UnsupportedSpaceError
+        For an unsupported observation or action space, naming it.
+    ValueError
+        For an unknown algorithm or invalid hyperparameters.
+
+    Examples
+    --------
+    >>> from gymnasium.spaces import Box, Discrete, MultiBinary
+    >>> from boltzmann_rl.gym.agents import make_agent
+    >>> make_agent("sarsa", Discrete(16), Discrete(4), "greedy").q.shape
+    (16, 4)
+    >>> type(make_agent("qlearning", Box(-1.0, 1.0, (2,)), Discrete(3), "greedy")).__name__
+    'LinearAgent'
+    >>> make_agent("sarsa", MultiBinary(3), Discrete(2), "greedy")
+    Traceback (most recent call last):
+    ...
+    boltzmann_rl.gym.spaces.UnsupportedSpaceError: observation space MultiBinary(3) is not ...
+    """
+    from gymnasium import spaces
+
+    algorithm = _algorithm(algorithm)
+    action_map(action_space)  # the action space error first: it applies to both kinds
+    if isinstance(observation_space, spaces.Box):
+        return LinearAgent.for_spaces(
+            observation_space, action_space, policy, algorithm=algorithm, **kwargs
+        )
+    tile_options = {"tilings", "tiles", "low", "high"} & set(kwargs)
+    if tile_options:
+        raise TypeError(
+            f"{', '.join(sorted(tile_options))} only apply to Box observations (tile coding)"
+        )
+    return AGENTS[algorithm].for_spaces(observation_space, action_space, policy, **kwargs)

@@ -1,0 +1,391 @@
+"""Gymnasium spaces as table indices: observations to rows, rows' columns to actions.
+
+A tabular agent needs every observation as one integer ``0 <= s < n_states`` and
+every action as one integer ``0 <= a < n_actions``. This module maps gymnasium's
+discrete spaces onto those ranges, honouring their ``start``:
+
+==========================================  =============================================
+space                                       table index
+==========================================  =============================================
+``Discrete(n, start)`` observation          ``obs - start``
+``MultiDiscrete(nvec, start)`` observation  row-major (C order) index of ``obs - start``
+``Tuple`` of discrete parts                 row-major index of the parts' indices (nested
+                                            ``Tuple`` and ``MultiDiscrete`` parts allowed)
+``Discrete(n, start)`` action               the agent's ``a`` is the env's ``a + start``
+``Box`` observation                         not tabular: see :class:`~boltzmann_rl.gym.
+                                            tiles.TileCoder`
+==========================================  =============================================
+
+Any other space raises :class:`UnsupportedSpaceError`, a ``ValueError`` whose message
+names the space and lists what is supported.
+
+Examples
+--------
+>>> from gymnasium.spaces import Discrete, MultiDiscrete, Tuple
+>>> from boltzmann_rl.gym.spaces import observation_index
+>>> index = observation_index(Tuple((Discrete(3, start=1), Discrete(2))))
+>>> index.n
+6
+>>> index((1, 0)), index((1, 1)), index((3, 1))
+(0, 1, 5)
+>>> observation_index(MultiDiscrete([2, 3], start=[0, 10]))((1, 12))
+5
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+__all__ = [
+    "ActionMap",
+    "DiscreteIndex",
+    "TupleIndex",
+    "UnsupportedSpaceError",
+    "action_map",
+    "observation_index",
+]
+
+_OBS_SUPPORTED = (
+    "supported observation spaces: Discrete (any start), MultiDiscrete (any start), "
+    "Tuple of those (nested allowed), and Box through a tile coder "
+    "(boltzmann_rl.gym.TileCoder, used automatically by make_agent)"
+)
+_ACT_SUPPORTED = "supported action spaces: Discrete (any start)"
+
+
+class UnsupportedSpaceError(ValueError):
+    """A gymnasium space the agents cannot handle; the message names the space.
+
+    Examples
+    --------
+    >>> from gymnasium.spaces import MultiBinary
+    >>> from boltzmann_rl.gym.spaces import UnsupportedSpaceError, observation_index
+    >>> try:
+    ...     observation_index(MultiBinary(3))
+    ... except UnsupportedSpaceError as exc:
+    ...     print(str(exc)[:68])
+    observation space MultiBinary(3) is not tabular; supported observati
+    >>> issubclass(UnsupportedSpaceError, ValueError)
+    True
+    """
+
+
+def _unsupported(role: str, space: Any, why: str, supported: str) -> UnsupportedSpaceError:
+    return UnsupportedSpaceError(f"{role} space {space!r} is not {why}; {supported}")
+
+
+class DiscreteIndex:
+    """Table index of a ``Discrete(n, start)`` observation: ``obs - start``.
+
+    Parameters
+    ----------
+    n : int
+        Number of values (the number of table rows).
+    start : int, default 0
+        The smallest value.
+
+    Attributes
+    ----------
+    n : int
+        Number of table rows.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.gym.spaces import DiscreteIndex
+    >>> index = DiscreteIndex(4, start=-2)
+    >>> index(-2), index(1)
+    (0, 3)
+    >>> index.batch([1, -2]).tolist()
+    [3, 0]
+    >>> index(2)
+    Traceback (most recent call last):
+    ...
+    ValueError: observation 2 is outside Discrete(4, start=-2)
+    """
+
+    __slots__ = ("n", "start")
+
+    def __init__(self, n: int, start: int = 0) -> None:
+        self.n = int(n)
+        self.start = int(start)
+
+    def __call__(self, obs: Any) -> int:
+        """Return the table index of one observation."""
+        i = int(obs) - self.start
+        if 0 <= i < self.n:
+            return i
+        raise ValueError(f"observation {obs!r} is outside Discrete({self.n}, start={self.start})")
+
+    def batch(self, obs: Any) -> np.ndarray:
+        """Return the table indices of a batch of observations (shape ``(n_envs,)``)."""
+        i = np.asarray(obs, dtype=np.int64).reshape(-1) - self.start
+        if i.size and (i.min() < 0 or i.max() >= self.n):
+            raise ValueError(
+                f"observations {np.asarray(obs).tolist()} are outside "
+                f"Discrete({self.n}, start={self.start})"
+            )
+        return i
+
+    def __repr__(self) -> str:
+        return f"DiscreteIndex({self.n}, start={self.start})"
+
+
+class TupleIndex:
+    """Row-major table index of several discrete parts (a ``Tuple`` or ``MultiDiscrete``).
+
+    The first part is the most significant digit, as in
+    :func:`numpy.ravel_multi_index`.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Number of values of each part (after flattening nested parts).
+    starts : sequence of int
+        The smallest value of each part.
+    nested : tuple, optional
+        For a ``Tuple`` space: the number of flat parts of each element (1 for a
+        ``Discrete``, ``nvec.size`` for a ``MultiDiscrete``, recursively for a
+        nested ``Tuple``); ``None`` for a flat sequence of integers.
+
+    Attributes
+    ----------
+    n : int
+        Number of table rows: the product of ``sizes``.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.gym.spaces import TupleIndex
+    >>> index = TupleIndex([2, 3], [0, 0])
+    >>> index((1, 2)), index.n
+    (5, 6)
+    """
+
+    __slots__ = ("n", "nested", "sizes", "starts", "strides")
+
+    def __init__(self, sizes: Any, starts: Any, nested: Any = None) -> None:
+        self.sizes = tuple(int(v) for v in sizes)
+        self.starts = tuple(int(v) for v in starts)
+        self.nested = nested
+        strides = []
+        acc = 1
+        for size in reversed(self.sizes):
+            strides.append(acc)
+            acc *= size
+        self.strides = tuple(reversed(strides))
+        self.n = acc
+
+    def _flat(self, obs: Any) -> list[int]:
+        if self.nested is None:
+            return [int(v) for v in np.asarray(obs).reshape(-1).tolist()]
+        return _flatten(obs, self.nested)
+
+    def __call__(self, obs: Any) -> int:
+        """Return the table index of one observation."""
+        values = self._flat(obs)
+        if len(values) != len(self.sizes):
+            raise ValueError(
+                f"observation {obs!r} has {len(values)} parts, expected {len(self.sizes)}"
+            )
+        i = 0
+        for v, start, size, stride in zip(values, self.starts, self.sizes, self.strides):
+            d = v - start
+            if not 0 <= d < size:
+                raise ValueError(
+                    f"observation {obs!r}: part value {v} is outside [{start}, {start + size})"
+                )
+            i += d * stride
+        return i
+
+    def batch(self, obs: Any) -> np.ndarray:
+        """Return the table indices of a batch of observations (one per sub-environment)."""
+        if self.nested is None:
+            arr = np.asarray(obs, dtype=np.int64)
+            arr = arr.reshape(arr.shape[0], -1)
+        else:
+            columns = _flatten_batch(obs, self.nested)
+            arr = np.stack([np.asarray(c, dtype=np.int64).reshape(-1) for c in columns], axis=1)
+        d = arr - np.asarray(self.starts, dtype=np.int64)
+        sizes = np.asarray(self.sizes, dtype=np.int64)
+        if d.size and ((d < 0).any() or (d >= sizes).any()):
+            raise ValueError(f"observations {arr.tolist()} are outside the space's ranges")
+        return d @ np.asarray(self.strides, dtype=np.int64)
+
+    def __repr__(self) -> str:
+        return f"TupleIndex(sizes={list(self.sizes)}, starts={list(self.starts)})"
+
+
+def _flatten(obs: Any, nested: tuple) -> list[int]:
+    out: list[int] = []
+    for part, spec in zip(obs, nested):
+        if spec == 1:
+            out.append(int(part))
+        elif isinstance(spec, tuple):
+            out.extend(_flatten(part, spec))
+        else:
+            out.extend(int(v) for v in np.asarray(part).reshape(-1).tolist())
+    return out
+
+
+def _flatten_batch(obs: Any, nested: tuple) -> list[Any]:
+    """Columns (one per flat part) of a batched ``Tuple`` observation."""
+    out: list[Any] = []
+    for part, spec in zip(obs, nested):
+        if spec == 1:
+            out.append(part)
+        elif isinstance(spec, tuple):
+            out.extend(_flatten_batch(part, spec))
+        else:
+            arr = np.asarray(part)
+            arr = arr.reshape(arr.shape[0], -1)
+            out.extend(arr[:, j] for j in range(arr.shape[1]))
+    return out
+
+
+def _parts(space: Any) -> tuple[list[int], list[int], Any]:
+    """Sizes, starts and nesting of a Discrete / MultiDiscrete / Tuple space."""
+    if isinstance(space, spaces.Discrete):
+        return [int(space.n)], [int(space.start)], 1
+    if isinstance(space, spaces.MultiDiscrete):
+        nvec = np.asarray(space.nvec).reshape(-1)
+        start = np.asarray(space.start).reshape(-1)
+        return nvec.tolist(), start.tolist(), int(nvec.size)
+    if isinstance(space, spaces.Tuple):
+        sizes: list[int] = []
+        starts: list[int] = []
+        nested = []
+        for part in space.spaces:
+            s, st, nest = _parts(part)
+            sizes += s
+            starts += st
+            nested.append(nest)
+        return sizes, starts, tuple(nested)
+    raise TypeError(repr(space))
+
+
+def observation_index(space: Any) -> DiscreteIndex | TupleIndex:
+    """Return the table index for an observation space.
+
+    Parameters
+    ----------
+    space : gymnasium.spaces.Space
+        ``Discrete``, ``MultiDiscrete``, or a (possibly nested) ``Tuple`` of those.
+
+    Returns
+    -------
+    DiscreteIndex or TupleIndex
+        Callable on one observation (returns an ``int``), with ``.batch(obs)`` for
+        the batched observations of a vector environment and ``.n`` the number of
+        table rows.
+
+    Raises
+    ------
+    UnsupportedSpaceError
+        For any other space (a ``Box`` needs a tile coder; ``Text``, ``Dict``,
+        ``Graph`` ... are not supported); the message names the space.
+
+    Examples
+    --------
+    >>> from gymnasium.spaces import Box, Discrete
+    >>> from boltzmann_rl.gym.spaces import observation_index
+    >>> observation_index(Discrete(16)).n
+    16
+    >>> observation_index(Box(0.0, 1.0, (2,)))
+    Traceback (most recent call last):
+    ...
+    boltzmann_rl.gym.spaces.UnsupportedSpaceError: observation space Box(0.0, 1.0, (2,), float32) is not tabular (a Box needs a tile coder); supported ...
+    """  # noqa: E501
+    if isinstance(space, spaces.Discrete):
+        return DiscreteIndex(int(space.n), int(space.start))
+    why = "tabular"
+    if isinstance(space, spaces.Box):
+        why = "tabular (a Box needs a tile coder)"
+    elif isinstance(space, spaces.MultiDiscrete | spaces.Tuple):
+        try:
+            sizes, starts, nested = _parts(space)
+        except TypeError as exc:
+            raise _unsupported(
+                "observation",
+                space,
+                f"tabular: its part {exc} is not discrete",
+                _OBS_SUPPORTED,
+            ) from None
+        if math.prod(sizes) > 2**31:
+            raise _unsupported(
+                "observation",
+                space,
+                f"tabular: {math.prod(sizes)} states do not fit in a table",
+                _OBS_SUPPORTED,
+            )
+        return TupleIndex(
+            sizes, starts, None if isinstance(space, spaces.MultiDiscrete) else nested
+        )
+    raise _unsupported("observation", space, why, _OBS_SUPPORTED)
+
+
+class ActionMap:
+    """The agent's actions ``0 .. n-1`` as the actions of a ``Discrete(n, start)`` space.
+
+    Parameters
+    ----------
+    n : int
+        Number of actions.
+    start : int, default 0
+        The environment's smallest action.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.gym.spaces import ActionMap
+    >>> actions = ActionMap(3, start=-1)
+    >>> actions.to_env(0), actions.to_env(2)
+    (-1, 1)
+    """
+
+    __slots__ = ("n", "start")
+
+    def __init__(self, n: int, start: int = 0) -> None:
+        self.n = int(n)
+        self.start = int(start)
+
+    def to_env(self, action: Any) -> Any:
+        """Return the environment's action for the agent's ``action`` (int or array)."""
+        return action + self.start
+
+    def __repr__(self) -> str:
+        return f"ActionMap({self.n}, start={self.start})"
+
+
+def action_map(space: Any) -> ActionMap:
+    """Return the :class:`ActionMap` of a ``Discrete`` action space.
+
+    Parameters
+    ----------
+    space : gymnasium.spaces.Space
+        Must be ``Discrete(n, start)``.
+
+    Returns
+    -------
+    ActionMap
+
+    Raises
+    ------
+    UnsupportedSpaceError
+        For any other action space; the message names it.
+
+    Examples
+    --------
+    >>> from gymnasium.spaces import Box, Discrete
+    >>> from boltzmann_rl.gym.spaces import action_map
+    >>> action_map(Discrete(4, start=1))
+    ActionMap(4, start=1)
+    >>> action_map(Box(-1.0, 1.0, (1,)))
+    Traceback (most recent call last):
+    ...
+    boltzmann_rl.gym.spaces.UnsupportedSpaceError: action space Box(-1.0, 1.0, (1,), float32) is not discrete; supported action spaces: Discrete (any start)
+    """  # noqa: E501
+    if isinstance(space, spaces.Discrete):
+        return ActionMap(int(space.n), int(space.start))
+    raise _unsupported("action", space, "discrete", _ACT_SUPPORTED)

@@ -1,0 +1,389 @@
+"""Results read back from the store: tables, figures and ``report.md``, without rerunning.
+
+:func:`load_results` joins the study recorded in the store (its families and
+settings) with the finished cells; :func:`best_rows` picks the best setting of
+each family with its 95 % CI; :func:`write_figures` and :func:`write_report`
+write ``figures/*.png|svg`` and ``report.md`` into the output folder.
+
+Examples
+--------
+>>> from boltzmann_rl.sweep.report import format_table
+>>> print(format_table([{"family": "greedy", "setting": "greedy", "value": 1.0,
+...                      "ci": 0.02, "metric": "mean_reward"}]))
+family  best setting  mean_reward
+------  ------------  -------------
+greedy  greedy        1.000 ± 0.020
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from boltzmann_rl.sweep.store import Store
+from boltzmann_rl.sweep.tasks import TASKS
+
+__all__ = [
+    "FIGURE_FORMATS",
+    "SweepResults",
+    "best_rows",
+    "format_table",
+    "load_results",
+    "write_figures",
+    "write_report",
+]
+
+FIGURE_FORMATS = ("png", "svg")
+
+
+class SweepResults:
+    """A study's settings joined with the finished cells of a store (read-only view).
+
+    Satisfies the results interface of :mod:`boltzmann_rl.plotting.sweep`.
+
+    Parameters
+    ----------
+    store : Store
+    spec : dict
+        The study as :meth:`~boltzmann_rl.sweep.config.Study.to_dict` gives it.
+
+    Attributes
+    ----------
+    study : dict
+    families, members : list of dict
+    metric : str
+    metrics, curves : dict
+    title : str
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.report import SweepResults
+    >>> SweepResults.__name__
+    'SweepResults'
+    """
+
+    def __init__(self, store: Store, spec: dict[str, Any]) -> None:
+        self.store = store
+        self.study = spec
+        task = TASKS[spec["kind"]]
+        self.metric = spec["metric"]
+        self.metrics = task.metrics
+        self.curves = task.curves
+        self.families = spec["families"]
+        self.members = spec["members"]
+        self.title = spec["name"]
+        self._summaries = {c["cell_id"]: c["summary"] for c in store.cells()}
+        self._arrays: dict[str, dict[str, np.ndarray]] = {}
+
+    def summary(self, cell_id: str) -> dict[str, Any] | None:
+        """The summary of a finished cell, or None."""
+        return self._summaries.get(cell_id)
+
+    def curve(self, cell_id: str, name: str) -> np.ndarray | None:
+        """A stored per-step array of a finished cell, or None."""
+        if cell_id not in self._summaries:
+            return None
+        if cell_id not in self._arrays:
+            self._arrays[cell_id] = self.store.arrays(cell_id)
+        return self._arrays[cell_id].get(name)
+
+    @property
+    def finished(self) -> int:
+        """How many of the study's settings have a finished cell."""
+        return sum(1 for m in self.members if m["cell_id"] in self._summaries)
+
+
+def load_results(store: Store, spec: dict[str, Any] | None = None) -> SweepResults:
+    """The results view of a store, for the given study or the one last recorded.
+
+    Raises
+    ------
+    ValueError
+        If the store has no study recorded.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from boltzmann_rl.sweep.store import Store
+    >>> from boltzmann_rl.sweep.report import load_results
+    >>> with tempfile.TemporaryDirectory() as d, Store(d) as s:
+    ...     load_results(s)
+    Traceback (most recent call last):
+    ...
+    ValueError: .../store.sqlite: no study recorded in this store
+    """
+    if spec is None:
+        recorded = store.latest_study()
+        if recorded is None:
+            raise ValueError(f"{store.path}: no study recorded in this store")
+        spec = recorded["spec"]
+    return SweepResults(store, spec)
+
+
+def _fmt(v: Any, ci: Any = None) -> str:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "n/a"
+    text = f"{v:.3f}"
+    if ci is not None and np.isfinite(ci):
+        text += f" ± {ci:.3f}"
+    return text
+
+
+def best_rows(results: Any, metric: str | None = None) -> list[dict[str, Any]]:
+    """The best finished setting of each family, with its 95 % CI half-width.
+
+    Parameters
+    ----------
+    results : SweepResults (or the same interface)
+    metric : str, optional
+        Default the study's metric.
+
+    Returns
+    -------
+    list of dict
+        ``family``, ``setting`` (label), ``policy``, ``cell_id``, ``metric``,
+        ``value``, ``ci``, ``settings`` (how many were compared), ``summary``.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.plotting.sweep import demo_results
+    >>> from boltzmann_rl.sweep.report import best_rows
+    >>> [(r["family"], r["setting"]) for r in best_rows(demo_results())][:2]
+    [('Boltzmann', 'temperature=0.1'), ('annealed', 'exp(1.0, 0.01, 100)')]
+    """
+    from boltzmann_rl.plotting.sweep import best_members
+
+    metric = metric or results.metric
+    rows = []
+    for m in best_members(results, metric):
+        s = results.summary(m["cell_id"]) or {}
+        n = sum(1 for x in results.members if x["family"] == m["family"])
+        rows.append(
+            {
+                "family": m["family"],
+                "setting": m["label"],
+                "policy": m.get("policy", ""),
+                "cell_id": m["cell_id"],
+                "metric": metric,
+                "value": s.get(metric),
+                "ci": s.get(f"{metric}_ci"),
+                "settings": n,
+                "summary": s,
+            }
+        )
+    return rows
+
+
+def format_table(rows: list[dict[str, Any]], extra: tuple[str, ...] = ()) -> str:
+    """A plain-text table of :func:`best_rows` (what ``run`` prints at the end).
+
+    Parameters
+    ----------
+    rows : list of dict
+    extra : tuple of str
+        More summary names to show as columns (read from ``row["summary"]``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.report import format_table
+    >>> row = {"family": "UCB", "setting": "c=2", "metric": "mean_reward", "value": 1.4,
+    ...        "ci": 0.03, "summary": {"regret": 150.0, "regret_ci": 2.0}}
+    >>> print(format_table([row], extra=("regret",)))
+    family  best setting  mean_reward    regret
+    ------  ------------  -------------  ---------------
+    UCB     c=2           1.400 ± 0.030  150.000 ± 2.000
+    """
+    if not rows:
+        return "(no finished cells)"
+    metric = rows[0]["metric"]
+    header = ["family", "best setting", metric, *extra]
+    body = []
+    for r in rows:
+        cells = [r["family"], r["setting"], _fmt(r["value"], r["ci"])]
+        s = r.get("summary", {})
+        cells += [_fmt(s.get(e), s.get(f"{e}_ci")) for e in extra]
+        body.append(cells)
+    widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(b, widths)).rstrip() for b in body]
+    return "\n".join(lines)
+
+
+def _markdown_table(header: list[str], body: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in body]
+    return "\n".join(lines)
+
+
+def write_figures(out: str | Path, results: SweepResults) -> list[Path]:
+    """Draw the study's figures into ``out/figures`` as PNG and SVG; return the paths.
+
+    The sweep figure (``sweep.*``), the learning curves of the best setting of
+    each family (``curves.*``) and, for studies with a Boltzmann policy, the "what
+    temperature does" figure (``temperature.*``).
+
+    Returns
+    -------
+    list of Path
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from boltzmann_rl.plotting.sweep import demo_results
+    >>> from boltzmann_rl.sweep.report import write_figures
+    >>> results = demo_results()
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     sorted(p.name for p in write_figures(d, results))[:2]
+    ['curves.png', 'curves.svg']
+    """
+    from boltzmann_rl.plotting.sweep import plot_learning_curves, plot_parameter_sweep
+    from boltzmann_rl.plotting.temperature import plot_temperature_effect
+
+    folder = Path(out) / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = {}
+    if any(results.summary(m["cell_id"]) is not None for m in results.members):
+        figures["sweep"] = plot_parameter_sweep(results)
+        members = None
+        if getattr(results, "study", {}).get("curves") == "all":
+            members = [m for m in results.members if results.summary(m["cell_id"]) is not None]
+        figures["curves"] = plot_learning_curves(results, members)
+    if any(m.get("policy", "").startswith("boltzmann") for m in results.members) or any(
+        f.get("policy", "").startswith("boltzmann") for f in results.families
+    ):
+        figures["temperature"] = plot_temperature_effect()
+    from boltzmann_rl.plotting.curves import save_figure
+
+    paths = []
+    for name, fig in figures.items():
+        paths += save_figure(fig, folder / name, FIGURE_FORMATS[:1])
+        # The layout is settled by the first save; keep it instead of solving it again.
+        fig.set_layout_engine("none")
+        paths += save_figure(fig, folder / name, FIGURE_FORMATS[1:])
+    return paths
+
+
+_CAPTIONS = {
+    "sweep": "Left: each family's summary against its parameter (log axis, 95% CI bands). "
+    "Right: the settings without a numeric parameter (schedules, greedy, references) with "
+    "their 95% CI; dashed lines mark the best of each sweep on the left.",
+    "curves": "Learning curves (the best setting of each family, or every setting), with "
+    "95% CI bands.",
+    "temperature": "What the temperature does: Boltzmann probabilities of fixed action "
+    "values from T near 0 (argmax) to large T (uniform), beside ε-greedy's.",
+}
+
+
+def write_report(out: str | Path, results: SweepResults, *, figures: bool = True) -> Path:
+    """Write ``out/report.md``: the summary table, all settings, and the figures.
+
+    Parameters
+    ----------
+    out : str or Path
+        The output folder.
+    results : SweepResults
+        From :func:`load_results`.
+    figures : bool, default True
+        Also (re)draw the figures.
+
+    Returns
+    -------
+    Path
+        The report file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from boltzmann_rl.sweep import loads_study, run_study, Store, load_results
+    >>> from boltzmann_rl.sweep.report import write_report
+    >>> study = loads_study('''
+    ... [study]
+    ... name = "demo"
+    ... [problem]
+    ... type = "bandit"
+    ... env = "gaussian"
+    ... [budget]
+    ... runs = 10
+    ... steps = 5
+    ... [[family]]
+    ... name = "greedy"
+    ... policy = "greedy"
+    ... ''')
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = run_study(study, d, backend="serial", report=False)
+    ...     with Store(d, readonly=True) as store:
+    ...         path = write_report(d, load_results(store), figures=False)
+    ...     path.read_text().splitlines()[0]
+    '# demo'
+    """
+    out = Path(out)
+    spec = results.study
+    figure_paths = write_figures(out, results) if figures else []
+    rows = best_rows(results)
+    metric_info = results.metrics.get(results.metric, {"label": results.metric, "higher": True})
+    others = [k for k in results.metrics if k != results.metric]
+    lines = [f"# {spec['name']}", ""]
+    if spec.get("description"):
+        lines += [spec["description"].strip(), ""]
+    lines += [
+        f"- problem: {spec['kind']} `{spec['env']}` {spec.get('env_args') or ''}".rstrip(),
+        f"- budget: {', '.join(f'{k}={v}' for k, v in spec['budget'].items())}; base seed "
+        f"{spec['seed']}",
+        f"- settings finished: {results.finished} of {len(results.members)}",
+        f"- ranked by `{results.metric}` ({metric_info['label']}, "
+        f"{'higher' if metric_info['higher'] else 'lower'} is better); ± is the 95% CI "
+        "half-width",
+        "",
+        "## Best setting per family",
+        "",
+    ]
+    header = ["family", "best setting", results.metric, *others, "settings"]
+    body = []
+    for r in rows:
+        s = r["summary"]
+        body.append(
+            [r["family"], f"`{r['setting']}`", f"**{_fmt(r['value'], r['ci'])}**"]
+            + [_fmt(s.get(k), s.get(f"{k}_ci")) for k in others]
+            + [str(r["settings"])]
+        )
+    lines += [_markdown_table(header, body) if body else "(no finished cells yet)", ""]
+    if figure_paths:
+        lines += ["## Figures", ""]
+        for p in figure_paths:
+            if p.suffix == ".png":
+                lines += [
+                    f"![{p.stem}](figures/{p.name})",
+                    "",
+                    f"{_CAPTIONS.get(p.stem, '')} ([SVG](figures/{p.stem}.svg))",
+                    "",
+                ]
+    lines += ["## All settings", ""]
+    header = ["family", "setting", results.metric, *others, "cell"]
+    body = []
+    for m in results.members:
+        s = results.summary(m["cell_id"])
+        if s is None:
+            body.append(
+                [m["family"], f"`{m['label']}`", "not run", *["" for _ in others], m["cell_id"]]
+            )
+            continue
+        body.append(
+            [
+                m["family"],
+                f"`{m['label']}`",
+                _fmt(s.get(results.metric), s.get(f"{results.metric}_ci")),
+            ]
+            + [_fmt(s.get(k), s.get(f"{k}_ci")) for k in others]
+            + [f"`{m['cell_id']}`"]
+        )
+    lines += [_markdown_table(header, body), ""]
+    path = out / "report.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

@@ -1,0 +1,284 @@
+"""Run a study: plan batches of the cells not yet in the store, run them, commit each one.
+
+The run loop:
+
+1. the backend is checked (a missing Ray is reported before anything starts);
+2. the store in the output folder is opened and locked (a second concurrent run
+   refuses with :class:`~boltzmann_rl.sweep.store.StoreLocked`);
+3. the cells already finished are skipped; the others are grouped into batches
+   (cells of one problem and budget share a vectorized simulation, each with its
+   own seed), at least two batches per worker so that the work spreads evenly;
+4. each batch runs on the backend; each of its cells is committed in its own
+   transaction as soon as the batch returns;
+5. the report and figures are written from the store.
+
+Stopping a run (Ctrl-C, ``kill -9``) loses only the batches in flight; running
+the same study again finishes the rest, and the results are identical to an
+uninterrupted run because a cell's random numbers come only from its id.
+
+Examples
+--------
+>>> from boltzmann_rl.sweep.runner import plan_batches
+>>> from boltzmann_rl.sweep.cells import Cell
+>>> cells = [Cell("bandit", "gaussian", {}, "action_value", {}, f"egreedy(epsilon={e})",
+...               {"runs": 10, "steps": 10}) for e in (0.1, 0.2, 0.3, 0.4, 0.5)]
+>>> [len(b) for b in plan_batches(cells, workers=2)]
+[2, 1, 1, 1]
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from boltzmann_rl.sweep import tasks
+from boltzmann_rl.sweep.backends import make_backend
+from boltzmann_rl.sweep.cells import Cell
+from boltzmann_rl.sweep.config import Study
+from boltzmann_rl.sweep.progress import Progress
+from boltzmann_rl.sweep.store import Store, code_version
+
+__all__ = ["RunResult", "default_out", "plan_batches", "run_study"]
+
+BATCHES_PER_WORKER = 2
+
+
+def default_out(study: Study) -> Path:
+    """The default output folder of a study: ``results/<study name>``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from boltzmann_rl.sweep.runner import default_out
+    >>> default_out(SimpleNamespace(name="temperature_sweep")).as_posix()
+    'results/temperature_sweep'
+    """
+    return Path("results") / study.name
+
+
+def plan_batches(cells: Sequence[Cell], workers: int = 1) -> list[list[Cell]]:
+    """Group cells into batches: the units of work sent to a worker.
+
+    Cells that share a problem and a budget (:attr:`Cell.batch_key`) and whose
+    task can vectorize them are split round-robin into
+    ``max(BATCHES_PER_WORKER * workers, ceil(n / max_batch))`` batches of nearly
+    equal size; other cells are batches of one. Which batch a cell lands in never
+    changes its result.
+
+    Parameters
+    ----------
+    cells : sequence of Cell
+    workers : int, default 1
+
+    Returns
+    -------
+    list of list of Cell
+        Larger batches first (they are started first).
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.runner import plan_batches
+    >>> plan_batches([], workers=4)
+    []
+    """
+    groups: dict[str, list[Cell]] = {}
+    for c in cells:
+        groups.setdefault(c.batch_key, []).append(c)
+    batches: list[list[Cell]] = []
+    for group in groups.values():
+        task = tasks.TASKS[group[0].kind]
+        limit = task.max_batch(group[0])
+        if limit <= 1:
+            batches.extend([c] for c in group)
+            continue
+        n = max(BATCHES_PER_WORKER * workers, math.ceil(len(group) / limit))
+        n = min(n, len(group))
+        batches.extend([group[i::n] for i in range(n)])
+    batches.sort(key=len, reverse=True)
+    return batches
+
+
+@dataclass
+class RunResult:
+    """What a run did.
+
+    Attributes
+    ----------
+    out : Path
+        The output folder.
+    total, skipped, ran : int
+        Cells in the study, found finished in the store, computed now.
+    wall_time : float
+        Seconds from start to finish, report and figures included.
+    backend : str
+    workers : int
+    compute_time : float
+        Seconds spent running cells (from the first batch sent to the last committed).
+    report : Path or None
+        The ``report.md`` written (None with ``report=False``).
+    summary : list of dict
+        The best setting of each family (see :func:`boltzmann_rl.sweep.report.best_rows`).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from boltzmann_rl.sweep.runner import RunResult
+    >>> RunResult(Path("x"), 3, 1, 2, 0.5, "serial", 1).ran
+    2
+    """
+
+    out: Path
+    total: int
+    skipped: int
+    ran: int
+    wall_time: float
+    backend: str
+    workers: int
+    compute_time: float = 0.0
+    report: Path | None = None
+    summary: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-compatible dict (what ``--json`` prints)."""
+        return {
+            "out": str(self.out),
+            "cells": self.total,
+            "skipped": self.skipped,
+            "ran": self.ran,
+            "wall_time": self.wall_time,
+            "compute_time": self.compute_time,
+            "backend": self.backend,
+            "workers": self.workers,
+            "report": None if self.report is None else str(self.report),
+            "summary": self.summary,
+        }
+
+
+def run_study(
+    study: Study,
+    out: str | Path | None = None,
+    *,
+    backend: str = "process",
+    workers: int | None = None,
+    ray_address: str | None = None,
+    progress: Progress | None = None,
+    report: bool = True,
+    figures: bool = True,
+    argv: list[str] | None = None,
+) -> RunResult:
+    """Run every cell of ``study`` not yet in the store of ``out``; write the report.
+
+    Parameters
+    ----------
+    study : Study
+        From :func:`~boltzmann_rl.sweep.config.load_study`.
+    out : str or Path, optional
+        The output folder; default ``results/<study name>``.
+    backend : {"serial", "process", "ray"}, default "process"
+    workers : int, optional
+        Worker processes or Ray tasks in flight; default all CPUs.
+    ray_address : str, optional
+        A Ray cluster to connect to (``ray`` only).
+    progress : Progress, optional
+        Default: quiet.
+    report, figures : bool, default True
+        Write ``report.md`` and the figures after the run.
+    argv : list of str, optional
+        Recorded with the run (default ``sys.argv``).
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    ValueError
+        Bad backend options.
+    RayNotInstalled
+        ``backend="ray"`` without Ray.
+    StoreLocked
+        Another run is writing to ``out``.
+    KeyboardInterrupt
+        Passed on after the run is recorded as interrupted (finished cells stay).
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.runner import run_study
+    >>> run_study.__name__
+    'run_study'
+    """
+    t_start = time.perf_counter()
+    engine = make_backend(backend, workers, ray_address)
+    engine.check()
+    out_path = Path(out) if out is not None else default_out(study)
+    progress = progress if progress is not None else Progress(mode="quiet")
+    cells = list(study.cells)
+    store = Store(out_path, lock=True)
+    try:
+        store.record_study(study.name, study.source, study.text, study.to_dict())
+        done = store.done_ids()
+        todo = [c for c in cells if c.id not in done]
+        nworkers = engine.parallelism()
+        batches = plan_batches(todo, nworkers)
+        payloads = [tasks.batch_payload(b) for b in batches]
+        store.begin_run(backend, nworkers, argv)
+        version = code_version()
+        progress.start(total=len(cells), done=len(cells) - len(todo))
+        status = "failed"
+        t_compute = time.perf_counter()
+        try:
+            for i, results in engine.run(
+                tasks.execute_batch, payloads, on_start=lambda i: progress.running(len(batches[i]))
+            ):
+                for cell, res in zip(batches[i], results, strict=True):
+                    if res["cell_id"] != cell.id:  # pragma: no cover - a broken worker
+                        raise RuntimeError(f"worker returned {res['cell_id']} for {cell.id}")
+                    store.add_result(
+                        cell,
+                        res["summary"],
+                        res["arrays"],
+                        wall_time=res["wall_time"],
+                        started_at=res["started_at"],
+                        batch_size=res["batch_size"],
+                        batch_wall_time=res["batch_wall_time"],
+                        worker=res["worker"],
+                        code=version,
+                    )
+                progress.finished(len(results))
+            status = "finished"
+            compute_time = time.perf_counter() - t_compute
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        finally:
+            progress.close()
+            store.end_run(status)
+        result = RunResult(
+            out=out_path,
+            total=len(cells),
+            skipped=len(cells) - len(todo),
+            ran=len(todo),
+            wall_time=0.0,
+            backend=backend,
+            workers=nworkers,
+            compute_time=compute_time,
+        )
+        from boltzmann_rl.sweep import report as report_mod
+
+        results_view = report_mod.load_results(store, study.to_dict())
+        result.summary = report_mod.best_rows(results_view)
+        if report:
+            result.report = report_mod.write_report(out_path, results_view, figures=figures)
+    finally:
+        store.close()
+    result.wall_time = time.perf_counter() - t_start
+    return result
+
+
+def _stderr_progress(quiet: bool) -> Progress:
+    return Progress(sys.stderr, mode="quiet" if quiet else "auto")

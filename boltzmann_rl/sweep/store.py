@@ -1,0 +1,538 @@
+"""The results store: one SQLite file, one transaction per finished cell, nothing pickled.
+
+Layout of ``store.sqlite`` (standard-library :mod:`sqlite3`, WAL journal)::
+
+    meta(key TEXT PRIMARY KEY, value TEXT)          -- format version, creation time
+    studies(id INTEGER PRIMARY KEY, name, source, toml, spec_json, recorded_at)
+    runs(id INTEGER PRIMARY KEY, pid, host, argv_json, backend, workers,
+         started_at, ended_at, status, cells_done)
+    cells(cell_id TEXT PRIMARY KEY, kind, config_json, seed TEXT, code_version,
+          started_at, finished_at, wall_time, batch_size, batch_wall_time,
+          worker, run_id, summary_json)
+    arrays(cell_id, name, dtype, shape_json, data BLOB, PRIMARY KEY(cell_id, name))
+
+Configurations and summaries are JSON text; per-step curves are raw little-endian
+float64 bytes with their dtype and shape in their own columns. Nothing is pickled
+and nothing read back is executed.
+
+A cell row and its arrays are written in one transaction as soon as the cell
+finishes, so a run stopped at any moment (Ctrl-C, ``kill -9``, power loss) loses
+at most the cells that were still running; the next run finds the finished ones
+and skips them.
+
+Only one run writes to a store at a time: :meth:`Store.lock` takes an exclusive
+``fcntl.flock`` on ``store.lock`` beside the database (released by the operating
+system when the process dies, however it dies) and a second run refuses with
+:class:`StoreLocked`, naming the process that holds it. Readers (``plot``,
+``export``) need no lock: WAL lets them read while a run writes.
+
+Examples
+--------
+>>> import tempfile, numpy as np
+>>> from boltzmann_rl.sweep.store import Store
+>>> from boltzmann_rl.sweep.cells import Cell
+>>> cell = Cell("bandit", "gaussian", {}, "action_value", {}, "greedy", {"runs": 2, "steps": 3})
+>>> with tempfile.TemporaryDirectory() as d, Store(d) as store:
+...     store.add_result(cell, {"mean_reward": 1.5}, {"reward": np.arange(3.0)}, wall_time=0.1)
+...     (store.done_ids() == {cell.id}, store.summary(cell.id), store.array(cell.id, "reward"))
+(True, {'mean_reward': 1.5}, array([0., 1., 2.]))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import sqlite3
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from boltzmann_rl.sweep.cells import Cell
+
+__all__ = ["STORE_FILE", "STORE_FORMAT", "Store", "StoreLocked", "code_version"]
+
+STORE_FILE = "store.sqlite"
+LOCK_FILE = "store.lock"
+STORE_FORMAT = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS studies (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    source TEXT NOT NULL,
+    toml TEXT NOT NULL,
+    spec_json TEXT NOT NULL,
+    recorded_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    argv_json TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    workers INTEGER,
+    started_at REAL NOT NULL,
+    ended_at REAL,
+    status TEXT NOT NULL,
+    cells_done INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS cells (
+    cell_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    config_json TEXT NOT NULL,
+    seed TEXT NOT NULL,
+    code_version TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    finished_at REAL NOT NULL,
+    wall_time REAL NOT NULL,
+    batch_size INTEGER NOT NULL,
+    batch_wall_time REAL NOT NULL,
+    worker TEXT NOT NULL,
+    run_id INTEGER,
+    summary_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS arrays (
+    cell_id TEXT NOT NULL REFERENCES cells(cell_id),
+    name TEXT NOT NULL,
+    dtype TEXT NOT NULL,
+    shape_json TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (cell_id, name)
+);
+"""
+
+_DTYPE = "<f8"
+
+
+class StoreLocked(RuntimeError):
+    """Another run is writing to this store; the message names it.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.store import StoreLocked
+    >>> issubclass(StoreLocked, RuntimeError)
+    True
+    """
+
+
+def code_version() -> str:
+    """The package version, plus the git commit when running from a checkout.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.store import code_version
+    >>> code_version().startswith("boltzmann_rl ")
+    True
+    """
+    from boltzmann_rl._version import __version__
+
+    version = f"boltzmann_rl {__version__}"
+    root = Path(__file__).resolve().parents[2]
+    head = root / ".git" / "HEAD"
+    try:
+        ref = head.read_text().strip()
+        if ref.startswith("ref: "):
+            commit = (root / ".git" / ref[5:]).read_text().strip()
+        else:
+            commit = ref
+        version += f" git {commit[:12]}"
+    except OSError:
+        pass
+    return version
+
+
+def _now() -> float:
+    return time.time()
+
+
+def _finite_json(value: Any) -> str:
+    """JSON text with NaN/inf written as null (summaries stay valid JSON)."""
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, float) and not np.isfinite(v):
+            return None
+        if isinstance(v, np.floating | np.integer):
+            return clean(v.item())
+        if isinstance(v, dict):
+            return {str(k): clean(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [clean(x) for x in v]
+        return v
+
+    return json.dumps(clean(value), sort_keys=True, allow_nan=False)
+
+
+class Store:
+    """The SQLite store of one output folder.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The output folder; created if missing. The database is ``folder/store.sqlite``.
+    readonly : bool, default False
+        Open an existing store for reading only (``plot``, ``export``); raises
+        ``ValueError`` if there is none.
+    lock : bool, default False
+        Take the writer lock (:meth:`lock`) before opening the database; raises
+        :class:`StoreLocked` if another run holds it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from boltzmann_rl.sweep.store import Store
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with Store(d) as s:
+    ...         n = len(s.done_ids())
+    >>> n
+    0
+    """
+
+    def __init__(self, folder: str | Path, *, readonly: bool = False, lock: bool = False) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / STORE_FILE
+        self._lock_fd: int | None = None
+        self.run_id: int | None = None
+        if readonly:
+            if lock:
+                raise ValueError("a read-only store cannot take the writer lock")
+            if not self.path.is_file():
+                raise ValueError(
+                    f"{self.folder}: no results store here (expected {self.path}); "
+                    "run a study with `boltzmann-rl run FILE --out DIR` first"
+                )
+        else:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        if lock:
+            self.lock()  # before the database is touched at all
+        self.conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            self.conn.execute("PRAGMA busy_timeout = 30000")
+            if not readonly:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+                self.conn.executescript(_SCHEMA)  # idempotent: CREATE ... IF NOT EXISTS
+            self._check_format(readonly)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise ValueError(f"{self.path}: not a boltzmann_rl results store ({exc})") from None
+        except BaseException:
+            self.close()
+            raise
+
+    # ------------------------------------------------------------- plumbing
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def _check_format(self, readonly: bool) -> None:
+        try:
+            row = self.conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise ValueError(f"{self.path}: not a boltzmann_rl results store ({exc})") from None
+        if row is None:
+            if readonly:
+                raise ValueError(f"{self.path}: not a boltzmann_rl results store (no format)")
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('format', ?), ('created_at', ?)",
+                (str(STORE_FORMAT), repr(_now())),
+            )
+            self.conn.execute("COMMIT")
+        elif row[0] != str(STORE_FORMAT):
+            raise ValueError(
+                f"{self.path}: store format {row[0]} is not supported "
+                f"(this version reads format {STORE_FORMAT})"
+            )
+
+    def close(self) -> None:
+        """Release the lock (if held) and close the database."""
+        self.unlock()
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------- locking
+
+    def lock(self) -> None:
+        """Take the exclusive writer lock, or raise :class:`StoreLocked`.
+
+        The lock is an ``fcntl.flock`` on ``store.lock`` (the operating system drops
+        it when the process ends, even on ``kill -9``); the file holds the holder's
+        pid, host and start time for the error message.
+
+        Raises
+        ------
+        StoreLocked
+            If another process holds it.
+        """
+        if self._lock_fd is not None:
+            return
+        path = self.folder / LOCK_FILE
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            _flock(fd)
+        except BlockingIOError:
+            try:
+                holder = json.loads(os.pread(fd, 4096, 0).decode() or "{}")
+            except (ValueError, OSError):
+                holder = {}
+            os.close(fd)
+            who = (
+                f"process {holder.get('pid', '?')} on {holder.get('host', '?')}, started "
+                + time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(holder.get("started", 0)))
+                if holder
+                else "another process"
+            )
+            raise StoreLocked(
+                f"{self.folder}: another run is writing to this results store ({who}); "
+                "wait for it to finish (or stop it), or choose another --out folder"
+            ) from None
+        info = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": _now()})
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, info.encode(), 0)
+        self._lock_fd = fd
+
+    def unlock(self) -> None:
+        """Release the writer lock if held."""
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._lock_fd, 0)
+            os.close(self._lock_fd)  # closing the descriptor drops the flock
+            self._lock_fd = None
+
+    # ------------------------------------------------------------- writing
+
+    def record_study(self, name: str, source: str, toml: str, spec: Mapping[str, Any]) -> int:
+        """Record the study definition (a new row only if it changed); return its row id."""
+        spec_json = json.dumps(spec, sort_keys=True)
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT id, toml, spec_json FROM studies ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            if row is not None and row[1] == toml and row[2] == spec_json:
+                return int(row[0])
+            cur = conn.execute(
+                "INSERT INTO studies (name, source, toml, spec_json, recorded_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (name, source, toml, spec_json, _now()),
+            )
+            return int(cur.lastrowid)
+
+    def begin_run(self, backend: str, workers: int | None, argv: list[str] | None = None) -> int:
+        """Record the start of a run (pid, host, backend); return its id."""
+        with self._transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO runs (pid, host, argv_json, backend, workers, started_at, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'running')",
+                (
+                    os.getpid(),
+                    socket.gethostname(),
+                    json.dumps(list(sys.argv if argv is None else argv)),
+                    backend,
+                    workers,
+                    _now(),
+                ),
+            )
+            self.run_id = int(cur.lastrowid)
+        return self.run_id
+
+    def end_run(self, status: str) -> None:
+        """Record how the current run ended (``finished``, ``interrupted``, ``failed``)."""
+        if self.run_id is None:
+            return
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET ended_at = ?, status = ? WHERE id = ?",
+                (_now(), status, self.run_id),
+            )
+
+    def add_result(
+        self,
+        cell: Cell,
+        summary: Mapping[str, Any],
+        arrays: Mapping[str, np.ndarray],
+        *,
+        wall_time: float,
+        started_at: float | None = None,
+        batch_size: int = 1,
+        batch_wall_time: float | None = None,
+        worker: str = "",
+        code: str | None = None,
+    ) -> None:
+        """Commit one finished cell and its arrays in a single transaction.
+
+        A cell already in the store is left as it is (the first result wins;
+        results are deterministic, so a second one would be identical).
+        """
+        finished = _now()
+        blobs = []
+        for name, arr in arrays.items():
+            a = np.ascontiguousarray(arr, dtype=_DTYPE)
+            blobs.append((cell.id, name, _DTYPE, json.dumps(list(a.shape)), a.tobytes()))
+        with self._transaction() as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO cells (cell_id, kind, config_json, seed, code_version, "
+                "started_at, finished_at, wall_time, batch_size, batch_wall_time, worker, run_id, "
+                "summary_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    cell.id,
+                    cell.kind,
+                    json.dumps(cell.config(), sort_keys=True),
+                    str(cell.entropy),
+                    code or code_version(),
+                    finished - wall_time if started_at is None else started_at,
+                    finished,
+                    float(wall_time),
+                    int(batch_size),
+                    float(wall_time if batch_wall_time is None else batch_wall_time),
+                    worker,
+                    self.run_id,
+                    _finite_json(dict(summary)),
+                ),
+            )
+            if cur.rowcount:
+                conn.executemany("INSERT INTO arrays VALUES (?, ?, ?, ?, ?)", blobs)
+                if self.run_id is not None:
+                    conn.execute(
+                        "UPDATE runs SET cells_done = cells_done + 1 WHERE id = ?", (self.run_id,)
+                    )
+
+    # ------------------------------------------------------------- reading
+
+    def done_ids(self) -> set[str]:
+        """Ids of the finished cells."""
+        return {r[0] for r in self.conn.execute("SELECT cell_id FROM cells")}
+
+    def latest_study(self) -> dict[str, Any] | None:
+        """The most recently recorded study: ``name``, ``source``, ``toml``, ``spec``."""
+        row = self.conn.execute(
+            "SELECT name, source, toml, spec_json FROM studies ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        return {"name": row[0], "source": row[1], "toml": row[2], "spec": json.loads(row[3])}
+
+    def summary(self, cell_id: str) -> dict[str, Any]:
+        """The summary of one finished cell (KeyError if it is not finished)."""
+        row = self.conn.execute(
+            "SELECT summary_json FROM cells WHERE cell_id = ?", (cell_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(cell_id)
+        return json.loads(row[0])
+
+    def cells(self) -> list[dict[str, Any]]:
+        """Every finished cell: id, config, seed, code version, timing and summary."""
+        rows = self.conn.execute(
+            "SELECT cell_id, kind, config_json, seed, code_version, started_at, finished_at, "
+            "wall_time, batch_size, batch_wall_time, worker, run_id, summary_json "
+            "FROM cells ORDER BY finished_at, cell_id"
+        ).fetchall()
+        keys = (
+            "cell_id",
+            "kind",
+            "config",
+            "seed",
+            "code_version",
+            "started_at",
+            "finished_at",
+            "wall_time",
+            "batch_size",
+            "batch_wall_time",
+            "worker",
+            "run_id",
+            "summary",
+        )
+        out = []
+        for r in rows:
+            d = dict(zip(keys, r))
+            d["config"] = json.loads(d["config"])
+            d["summary"] = json.loads(d["summary"])
+            out.append(d)
+        return out
+
+    def array_names(self, cell_id: str) -> list[str]:
+        """Names of the arrays stored for one cell."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT name FROM arrays WHERE cell_id = ? ORDER BY name", (cell_id,)
+            )
+        ]
+
+    def array(self, cell_id: str, name: str) -> np.ndarray:
+        """One stored array, decoded from its bytes, dtype and shape (KeyError if absent)."""
+        row = self.conn.execute(
+            "SELECT dtype, shape_json, data FROM arrays WHERE cell_id = ? AND name = ?",
+            (cell_id, name),
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"{cell_id}/{name}")
+        dtype, shape_json, data = row
+        if dtype != _DTYPE:
+            raise ValueError(f"{self.path}: array {cell_id}/{name} has unsupported dtype {dtype}")
+        shape = tuple(int(n) for n in json.loads(shape_json))
+        return np.frombuffer(data, dtype=_DTYPE).reshape(shape).astype(np.float64)
+
+    def arrays(self, cell_id: str) -> dict[str, np.ndarray]:
+        """All arrays of one cell by name."""
+        return {name: self.array(cell_id, name) for name in self.array_names(cell_id)}
+
+    def runs(self) -> list[dict[str, Any]]:
+        """The recorded runs, oldest first."""
+        keys = (
+            "id",
+            "pid",
+            "host",
+            "argv",
+            "backend",
+            "workers",
+            "started_at",
+            "ended_at",
+            "status",
+            "cells_done",
+        )
+        rows = self.conn.execute(
+            "SELECT id, pid, host, argv_json, backend, workers, started_at, ended_at, status, "
+            "cells_done FROM runs ORDER BY id"
+        ).fetchall()
+        out = []
+        for r in rows:
+            d = dict(zip(keys, r))
+            d["argv"] = json.loads(d["argv"])
+            out.append(d)
+        return out
+
+
+def _flock(fd: int) -> None:
+    """Exclusive non-blocking lock; BlockingIOError if held elsewhere."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            raise BlockingIOError from None
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

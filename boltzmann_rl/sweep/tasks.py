@@ -1,0 +1,444 @@
+"""What a cell computes, per kind of problem: validation, metrics, and the worker function.
+
+Each kind of problem (``bandit``, ``gym``) is a :class:`Task`: its budget fields,
+its default agent, the summaries it reports (and which way is better), the
+per-step curves it stores, how it validates a study before any work starts, and
+how it runs a batch of cells. :func:`execute_batch` is the one function every
+backend calls, in a worker, on a plain-data payload from :func:`batch_payload`.
+
+Examples
+--------
+>>> from boltzmann_rl.sweep.tasks import TASKS
+>>> sorted(TASKS)
+['bandit', 'gym']
+>>> TASKS["gym"].budget
+{'seeds': None, 'episodes': None, 'eval_episodes': 100}
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from boltzmann_rl.sweep.cells import Cell
+
+__all__ = ["TASKS", "Task", "batch_payload", "execute_batch"]
+
+ErrorFn = Callable[..., ValueError]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One kind of problem, as the sweep machinery sees it.
+
+    Attributes
+    ----------
+    kind : str
+    budget : dict
+        Budget field -> default (None: required).
+    default_agent : str
+    metrics : dict
+        Summary name -> ``{"label": str, "higher": bool}``.
+    default_metric : str
+    curves : dict
+        Curve name -> ``{"label": str, "x": str}`` (``x_array`` names an array of
+        x values when the curve is not per step).
+    batchable : bool
+        Whether cells sharing a problem and budget run in one call.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.tasks import TASKS
+    >>> TASKS["bandit"].metrics["regret"]["higher"]
+    False
+    """
+
+    kind: str
+    budget: dict[str, int | None]
+    default_agent: str
+    metrics: dict[str, dict[str, Any]]
+    default_metric: str
+    curves: dict[str, dict[str, Any]]
+    batchable: bool
+    validate_fn: Callable[[Any, ErrorFn], None]
+    run_fn: Callable[[list[Cell]], list[dict[str, Any]]]
+    batch_cost: Callable[[Cell], int]
+
+    def validate(self, study: Any, error: ErrorFn) -> None:
+        """Check the study's environment, agents and policies; raise ``error(key, ...)``."""
+        self.validate_fn(study, error)
+
+    def max_batch(self, cell: Cell) -> int:
+        """How many cells like ``cell`` may share one call (1: no batching)."""
+        return self.batch_cost(cell) if self.batchable else 1
+
+
+# --------------------------------------------------------------------------- gym
+
+_GYM_FIXED = {
+    "env_id",
+    "agent",
+    "policy",
+    "env_kwargs",
+    "episodes",
+    "steps",
+    "seed",
+    "eval_episodes",
+    "num_envs",
+    "vectorization",
+}
+
+
+def _env_key(message: str) -> str:
+    """The study key an environment error is about: the name, or its arguments."""
+    return "problem.env" if "unknown environment" in message else "problem.args"
+
+
+def _gym_agent_params() -> list[str]:
+    from boltzmann_rl.gym import run_gym
+
+    return [p for p in inspect.signature(run_gym).parameters if p not in _GYM_FIXED]
+
+
+def _gym_validate(study: Any, error: ErrorFn) -> None:
+    from boltzmann_rl.gym import ALGORITHMS, make_env
+
+    try:
+        env = make_env(study.env, study.members[0].cell.env_args)
+        env.close()
+    except (TypeError, ValueError) as exc:
+        raise error(_env_key(str(exc)), str(exc)) from None
+    allowed = _gym_agent_params()
+    checked: set[tuple[str, str]] = set()
+    for fam in study.families:
+        key = fam.agent_key
+        if fam.agent not in ALGORITHMS:
+            raise error(key + ".name", f"unknown agent {fam.agent!r}", ", ".join(ALGORITHMS))
+        args = json.loads(fam.agent_args_json)
+        for k in args:
+            if k not in allowed:
+                raise error(f"{key}.args.{k}", "unknown agent argument", ", ".join(allowed))
+    # Build each distinct agent + policy once on the real spaces: bad values fail here.
+    for m in study.members:
+        c = m.cell
+        if (c.agent_args_json, c.policy) in checked:
+            continue
+        checked.add((c.agent_args_json, c.policy))
+        try:
+            _run_gym_seed(c, 0, episodes=1, eval_episodes=0)
+        except (TypeError, ValueError) as exc:
+            raise error(f"family {m.family!r}", f"{c.policy} with {c.agent_args}: {exc}") from None
+
+
+def _seed_words(cell: Cell, index: int) -> int:
+    """An independent 64-bit seed for run ``index`` of a cell, from the cell's entropy."""
+    ss = np.random.SeedSequence(cell.entropy, spawn_key=(index,))
+    return int(ss.generate_state(1, np.uint64)[0])
+
+
+def _run_gym_seed(cell: Cell, index: int, *, episodes: int, eval_episodes: int) -> Any:
+    from boltzmann_rl.gym import run_gym
+
+    kwargs = cell.agent_args
+    # Only the final greedy evaluation is stored: no periodic ones unless asked for.
+    kwargs.setdefault("eval_every", episodes + 1)
+    return run_gym(
+        cell.env,
+        cell.agent,
+        cell.policy,
+        env_kwargs=cell.env_args,
+        episodes=episodes,
+        eval_episodes=eval_episodes,
+        seed=_seed_words(cell, index),
+        **kwargs,
+    )
+
+
+def _gym_run(cells: list[Cell]) -> list[dict[str, Any]]:
+    from boltzmann_rl.stats import mean_ci
+
+    out = []
+    for cell in cells:
+        b = cell.budget
+        returns, last100, evals = [], [], []
+        for s in range(b["seeds"]):
+            r = _run_gym_seed(cell, s, episodes=b["episodes"], eval_episodes=b["eval_episodes"])
+            if r.interrupted:  # Ctrl-C inside the training loop: never commit a partial cell
+                raise KeyboardInterrupt
+            returns.append(r.episode_returns)
+            last100.append(float(np.mean(r.episode_returns[-100:])))
+            evals.append(float(np.mean(r.eval_returns)))
+        curve, curve_ci = _mean_ci_rows(np.array([_trailing_mean(r) for r in returns]))
+        summary = {}
+        for name, values in (("eval_return", evals), ("train_return_last100", last100)):
+            m, h = mean_ci(np.array(values))
+            summary[name] = float(m)
+            summary[f"{name}_ci"] = float(h)
+        out.append(
+            {
+                "summary": summary,
+                "arrays": {"train_return": curve, "train_return_ci": curve_ci},
+            }
+        )
+    return out
+
+
+def _trailing_mean(x: np.ndarray, window: int = 100) -> np.ndarray:
+    """Mean of the last ``window`` values at each index (fewer at the start)."""
+    c = np.concatenate([[0.0], np.cumsum(x, dtype=np.float64)])
+    idx = np.arange(1, len(x) + 1)
+    lo = np.maximum(idx - window, 0)
+    return (c[idx] - c[lo]) / (idx - lo)
+
+
+def _mean_ci_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and 95 % half-width over axis 0 (NaN half-width for one row)."""
+    from boltzmann_rl.stats import mean_ci
+
+    if x.shape[0] < 2:
+        return x.mean(axis=0), np.full(x.shape[1:], np.nan)
+    m, h = mean_ci(x, axis=0)
+    return np.asarray(m, dtype=np.float64), np.asarray(h, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- bandit
+
+
+def _bandit_agents() -> dict[str, Any]:
+    from boltzmann_rl.bandits import (
+        EXP3,
+        ActionValueAgent,
+        BernoulliThompson,
+        GaussianThompson,
+        GradientBandit,
+    )
+
+    return {
+        "action_value": ActionValueAgent,
+        "gradient": GradientBandit,
+        "exp3": EXP3,
+        "gaussian_thompson": GaussianThompson,
+        "bernoulli_thompson": BernoulliThompson,
+    }
+
+
+BANDIT_AGENTS = (
+    "action_value",
+    "gradient",
+    "exp3",
+    "gaussian_thompson",
+    "bernoulli_thompson",
+)
+"""Agent names of bandit studies: ``action_value`` (estimates + a policy; arguments
+``step_size``, ``initial``), ``gradient`` (``step_size``, ``baseline``), ``exp3``
+(``gamma``), ``gaussian_thompson`` (``prior_mean``, ``prior_sd``, ``noise``),
+``bernoulli_thompson`` (``a``, ``b``). Only ``action_value`` takes a policy."""
+
+
+def _bandit_agent(cell: Cell) -> Any:
+    cls = _bandit_agents()[cell.agent]
+    if cell.agent == "action_value":
+        return cls(cell.policy, **cell.agent_args)
+    return cls(**cell.agent_args)
+
+
+def _bandit_validate(study: Any, error: ErrorFn) -> None:
+    from boltzmann_rl.bandits import make_env, simulate
+
+    env_args = study.members[0].cell.env_args
+    try:
+        make_env(study.env, **env_args)
+    except (TypeError, ValueError) as exc:
+        raise error(_env_key(str(exc)), str(exc)) from None
+    classes = _bandit_agents()
+    for i, fam in enumerate(study.families):
+        key = f"family[{i}]"
+        agent_key = fam.agent_key
+        if fam.agent not in classes:
+            raise error(f"{agent_key}.name", f"unknown agent {fam.agent!r}", ", ".join(classes))
+        params = [p for p in inspect.signature(classes[fam.agent]).parameters if p != "policy"]
+        for k in json.loads(fam.agent_args_json):
+            if k not in params:
+                raise error(
+                    f"{agent_key}.args.{k}",
+                    f"unknown argument of agent {fam.agent!r}",
+                    ", ".join(params) or "(none)",
+                )
+        if fam.agent == "action_value" and not fam.policy:
+            raise error(f"{key}.policy", "missing required field (agent 'action_value')")
+        if fam.agent != "action_value" and fam.policy:
+            raise error(
+                f"{key}.policy",
+                f"agent {fam.agent!r} chooses its actions itself and takes no policy",
+                "leave the policy out, or use agent 'action_value'",
+            )
+    agents, seen = [], set()
+    for m in study.members:
+        if m.cell.id in seen:
+            continue
+        seen.add(m.cell.id)
+        try:
+            agents.append(_bandit_agent(m.cell))
+        except (TypeError, ValueError) as exc:
+            raise error(f"family {m.family!r}", f"{m.label}: {exc}") from None
+    try:  # reward ranges and everything else the engine checks up front
+        simulate(make_env(study.env, **env_args), agents, runs=1, steps=1)
+    except (TypeError, ValueError) as exc:
+        raise error("family", str(exc)) from None
+
+
+def _bandit_run(cells: list[Cell]) -> list[dict[str, Any]]:
+    from boltzmann_rl.bandits import METRICS, SUMMARIES, make_env, simulate
+
+    first = cells[0]
+    budget = first.budget
+    result = simulate(
+        make_env(first.env, **first.env_args),
+        [_bandit_agent(c) for c in cells],
+        runs=budget["runs"],
+        steps=budget["steps"],
+        seeds=[c.entropy for c in cells],
+        labels=[c.id for c in cells],
+    )
+    out = []
+    for group in result.groups:
+        summary: dict[str, Any] = {}
+        for name in SUMMARIES:
+            mean, half = group.stats[name]
+            summary[name] = float(mean)
+            summary[f"{name}_ci"] = float(half)
+        arrays = {}
+        for name in METRICS:
+            curve = group.curves[name]
+            arrays[name] = curve.mean
+            arrays[f"{name}_ci"] = curve.ci
+        out.append({"summary": summary, "arrays": arrays})
+    return out
+
+
+def _bandit_cost(cell: Cell) -> int:
+    """Cells per simulation: about 400k run-arm rows of state per batch."""
+    arms = cell.env_args.get("arms", 10)
+    arms = arms if isinstance(arms, int) and arms > 0 else 10
+    return max(1, 400_000 // (cell.budget["runs"] * arms))
+
+
+TASKS: dict[str, Task] = {
+    "bandit": Task(
+        kind="bandit",
+        budget={"runs": None, "steps": None},
+        default_agent="action_value",
+        metrics={
+            "mean_reward": {"label": "average reward over all steps", "higher": True},
+            "final_reward": {"label": "average reward, last 10% of steps", "higher": True},
+            "final_optimal": {
+                "label": "fraction of optimal actions, last 10% of steps",
+                "higher": True,
+            },
+            "regret": {"label": "total regret", "higher": False},
+        },
+        default_metric="mean_reward",
+        curves={
+            "reward": {"label": "average reward", "x": "step"},
+            "optimal": {"label": "% optimal action", "x": "step"},
+            "regret": {"label": "cumulative regret", "x": "step"},
+            "entropy": {"label": "policy entropy (nats)", "x": "step"},
+        },
+        batchable=True,
+        validate_fn=_bandit_validate,
+        run_fn=_bandit_run,
+        batch_cost=_bandit_cost,
+    ),
+    "gym": Task(
+        kind="gym",
+        budget={"seeds": None, "episodes": None, "eval_episodes": 100},
+        default_agent="qlearning",
+        metrics={
+            "eval_return": {"label": "greedy evaluation return", "higher": True},
+            "train_return_last100": {
+                "label": "training return, last 100 episodes",
+                "higher": True,
+            },
+        },
+        default_metric="eval_return",
+        curves={
+            "train_return": {
+                "label": "training return (last 100 episodes)",
+                "x": "episode",
+            }
+        },
+        batchable=False,
+        validate_fn=_gym_validate,
+        run_fn=_gym_run,
+        batch_cost=lambda cell: 1,
+    ),
+}
+"""The kinds of problem a study can have, by ``problem.type``."""
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def batch_payload(cells: Sequence[Cell]) -> dict[str, Any]:
+    """The plain-data payload of a batch (what crosses to a worker).
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.cells import Cell
+    >>> from boltzmann_rl.sweep.tasks import batch_payload
+    >>> c = Cell("gym", "FrozenLake-v1", {}, "qlearning", {}, "greedy",
+    ...          {"seeds": 1, "episodes": 1, "eval_episodes": 1})
+    >>> batch_payload([c])["kind"]
+    'gym'
+    """
+    kinds = {c.kind for c in cells}
+    if len(kinds) != 1:
+        raise ValueError(f"a batch holds cells of one kind, got {sorted(kinds)}")
+    return {"kind": kinds.pop(), "cells": [c.config() for c in cells]}
+
+
+def execute_batch(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run a batch in this process; return one result dict per cell, in order.
+
+    Each result has ``cell_id``, ``summary`` (JSON-compatible), ``arrays`` (name ->
+    float64 array), ``wall_time`` (the batch's time divided by its cells),
+    ``batch_wall_time``, ``batch_size``, ``started_at`` and ``worker``.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.tasks import execute_batch
+    >>> execute_batch({"kind": "gym", "cells": []})
+    []
+    """
+    cells = [Cell.from_config(c) for c in payload["cells"]]
+    if not cells:
+        return []
+    task = TASKS[payload["kind"]]
+    started = time.time()
+    t0 = time.perf_counter()
+    results = task.run_fn(cells)
+    elapsed = time.perf_counter() - t0
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    out = []
+    for cell, res in zip(cells, results, strict=True):
+        out.append(
+            {
+                "cell_id": cell.id,
+                "summary": res["summary"],
+                "arrays": {k: np.asarray(v, dtype=np.float64) for k, v in res["arrays"].items()},
+                "wall_time": elapsed / len(cells),
+                "batch_wall_time": elapsed,
+                "batch_size": len(cells),
+                "started_at": started,
+                "worker": worker,
+            }
+        )
+    return out

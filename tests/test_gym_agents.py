@@ -1,0 +1,363 @@
+"""The TD agents: targets, episode ends, annealing counters, hyperparameter checks."""
+
+from __future__ import annotations
+
+import math
+
+import gymnasium
+import numpy as np
+import pytest
+from gymnasium import spaces
+from gymnasium.wrappers import TimeLimit
+
+from boltzmann_rl import softmax
+from boltzmann_rl.gym import (
+    ExpectedSarsaAgent,
+    LinearAgent,
+    QLearningAgent,
+    SarsaAgent,
+    TabularAgent,
+    TileCoder,
+    make_agent,
+    train,
+)
+from boltzmann_rl.policies import Boltzmann, EpsilonGreedy, Policy
+from boltzmann_rl.schedules import InverseTime
+
+ALGORITHMS = ["qlearning", "sarsa", "expected-sarsa"]
+
+
+class FixedProbs:
+    """A protocol policy with fixed probabilities (whatever q is); samples the argmax of p."""
+
+    needs_counts = False
+
+    def __init__(self, p):
+        self.p = np.asarray(p, dtype=float)
+
+    def probs(self, q, *, step=0, counts=None):
+        return np.broadcast_to(self.p, np.shape(q)).copy()
+
+    def sample(self, q, rng, *, step=0, counts=None):
+        q = np.asarray(q)
+        if q.ndim == 1:
+            return int(np.argmax(self.p))
+        return np.full(q.shape[:-1], int(np.argmax(self.p)))
+
+    def log_prob(self, q, action, *, step=0, counts=None):
+        return math.log(self.p[action])
+
+    def entropy(self, q, *, step=0, counts=None):
+        return float(-(self.p * np.log(self.p)).sum())
+
+    def __repr__(self):
+        return "fixed"
+
+
+class Recording(FixedProbs):
+    """Records the step and counts the agent passes."""
+
+    def __init__(self, p, needs_counts=False):
+        super().__init__(p)
+        self.needs_counts = needs_counts
+        self.calls = []
+
+    def sample(self, q, rng, *, step=0, counts=None):
+        self.calls.append((step, None if counts is None else np.asarray(counts).tolist()))
+        return super().sample(q, rng)
+
+
+class OneStep(gymnasium.Env):
+    """reset -> state 0; any action -> state 1 with reward 1, then the episode ends.
+
+    ``end="terminated"`` ends it with a terminal state; ``end="none"`` never ends it
+    (wrap in a TimeLimit to get a truncation).
+    """
+
+    def __init__(self, end="terminated"):
+        self.observation_space = spaces.Discrete(2)
+        self.action_space = spaces.Discrete(2)
+        self.end = end
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return 0, {}
+
+    def step(self, action):
+        return 1, 1.0, self.end == "terminated", False, {}
+
+
+def test_fixed_probs_follows_the_protocol():
+    assert isinstance(FixedProbs([0.5, 0.5]), Policy)
+
+
+# --------------------------------------------------------------------- episode ends
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_no_bootstrap_from_terminal_state(algorithm):
+    agent = make_agent(
+        algorithm, spaces.Discrete(2), spaces.Discrete(2), "greedy", alpha=1.0, gamma=0.5, rng=0
+    )
+    agent.q[1] = [10.0, 10.0]
+    train(agent, OneStep("terminated"), episodes=1, seed=0)
+    a = int(np.argmax(agent.counts[0]))
+    assert agent.q[0, a] == 1.0  # r only: the terminal state's values are ignored
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_bootstrap_on_truncation(algorithm):
+    env = TimeLimit(OneStep("none"), max_episode_steps=1)
+    agent = make_agent(
+        algorithm, spaces.Discrete(2), spaces.Discrete(2), "greedy", alpha=1.0, gamma=0.5, rng=0
+    )
+    agent.q[1] = [10.0, 10.0]
+    result = train(agent, env, episodes=1, seed=0)
+    assert result.episode_lengths.tolist() == [1]
+    a = int(np.argmax(agent.counts[0]))
+    assert agent.q[0, a] == 1.0 + 0.5 * 10.0  # a time limit is not a terminal state
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_update_terminated_flag_directly(algorithm):
+    agent = TabularAgent(3, 2, "greedy", algorithm=algorithm, alpha=1.0, gamma=0.9, rng=0)
+    agent.q[2] = [4.0, 4.0]
+    assert agent.update(0, 0, 1.0, 2, True) == 1.0
+    assert agent.update(1, 0, 1.0, 2, False, 0) == pytest.approx(1.0 + 0.9 * 4.0)
+    assert agent.q[0, 0] == 1.0 and agent.q[1, 0] == pytest.approx(4.6)
+
+
+# --------------------------------------------------------------------- targets
+
+
+def test_qlearning_target_is_the_max():
+    agent = QLearningAgent(2, 3, FixedProbs([1.0, 0.0, 0.0]), alpha=1.0, gamma=0.5, rng=0)
+    agent.q[1] = [1.0, 7.0, 3.0]
+    agent.update(0, 2, 2.0, 1, False, next_action=0)
+    assert agent.q[0, 2] == 2.0 + 0.5 * 7.0
+
+
+def test_sarsa_target_uses_the_next_action_taken():
+    agent = SarsaAgent(2, 3, FixedProbs([1.0, 0.0, 0.0]), alpha=1.0, gamma=0.5, rng=0)
+    agent.q[1] = [1.0, 7.0, 3.0]
+    agent.update(0, 2, 2.0, 1, False, next_action=2)
+    assert agent.q[0, 2] == 2.0 + 0.5 * 3.0
+    # truncated (no next action given): an action drawn from the policy, here action 0
+    agent.update(0, 1, 2.0, 1, False)
+    assert agent.q[0, 1] == 2.0 + 0.5 * 1.0
+
+
+def test_expected_sarsa_target_uses_the_policys_own_probs():
+    p = np.array([0.1, 0.2, 0.7])
+    agent = ExpectedSarsaAgent(2, 3, FixedProbs(p), alpha=1.0, gamma=0.5, rng=0)
+    agent.q[1] = [1.0, 7.0, 3.0]
+    agent.update(0, 0, 2.0, 1, False, next_action=1)  # the next action is ignored
+    assert agent.q[0, 0] == pytest.approx(2.0 + 0.5 * float(p @ [1.0, 7.0, 3.0]), rel=1e-15)
+
+
+@pytest.mark.parametrize("temperature", [0.3, 1.0, 5.0])
+def test_expected_sarsa_with_boltzmann_uses_softmax_probs(temperature):
+    agent = ExpectedSarsaAgent(2, 3, Boltzmann(temperature), alpha=0.5, gamma=0.9, rng=0)
+    q1 = np.array([1.0, 2.0, 0.5])
+    agent.q[1] = q1
+    agent.update(0, 1, 1.0, 1, False)
+    expected = float(softmax(q1, temperature) @ q1)
+    assert agent.q[0, 1] == pytest.approx(0.5 * (1.0 + 0.9 * expected), rel=1e-14)
+
+
+def test_expected_sarsa_with_egreedy_mixes_greedy_and_uniform():
+    agent = ExpectedSarsaAgent(2, 4, EpsilonGreedy(0.2), alpha=1.0, gamma=1.0, rng=0)
+    agent.q[1] = [0.0, 4.0, 0.0, 0.0]
+    agent.update(0, 0, 0.0, 1, False)
+    assert agent.q[0, 0] == pytest.approx(0.85 * 4.0)
+
+
+def test_linear_agent_targets_match_tabular_with_one_tiling_per_cell():
+    # one tiling whose cells are the states: the linear agent is then a table
+    coder = TileCoder([0.0], [3.0], tilings=1, tiles=3)
+    for algorithm in ALGORITHMS:
+        lin = LinearAgent(
+            coder, 2, FixedProbs([0.25, 0.75]), algorithm=algorithm, alpha=1.0, gamma=0.5, rng=0
+        )
+        tab = TabularAgent(
+            4, 2, FixedProbs([0.25, 0.75]), algorithm=algorithm, alpha=1.0, gamma=0.5, rng=0
+        )
+        s0, s1 = coder([0.5]), coder([1.5])
+        lin.w[s1[0]] = [2.0, 6.0]
+        tab.q[int(s1[0])] = [2.0, 6.0]
+        lin.update(s0, 0, 1.0, s1, False, 0)
+        tab.update(int(s0[0]), 0, 1.0, int(s1[0]), False, 0)
+        assert lin.values(s0)[0] == pytest.approx(tab.q[int(s0[0]), 0]), algorithm
+
+
+# --------------------------------------------------------------------- annealing counters
+
+
+def test_anneal_step_passes_the_global_step():
+    policy = Recording([1.0, 0.0])
+    agent = TabularAgent(3, 2, policy, anneal="step", rng=0)
+    agent.act(0)
+    agent.update(0, 0, 0.0, 1, False)
+    agent.update(1, 0, 0.0, 2, True)
+    agent.act(2)
+    assert [c[0] for c in policy.calls] == [0, 2]
+
+
+def test_anneal_episode_passes_the_episode_count():
+    policy = Recording([1.0, 0.0])
+    agent = TabularAgent(3, 2, policy, anneal="episode", rng=0)
+    agent.update(0, 0, 0.0, 1, True)
+    agent.end_episode()
+    agent.end_episode()
+    agent.act(0)
+    assert policy.calls[-1][0] == 2
+
+
+def test_anneal_visits_passes_the_current_states_visit_count():
+    policy = Recording([1.0, 0.0])
+    agent = TabularAgent(3, 2, policy, anneal="visits", rng=0)
+    for _ in range(3):
+        agent.update(0, 1, 0.0, 1, False)
+    agent.update(1, 0, 0.0, 2, True)
+    agent.act(0)
+    agent.act(1)
+    agent.act(2)
+    assert [c[0] for c in policy.calls] == [3, 1, 0]
+    assert agent.visits.tolist() == [3, 1, 0]
+
+
+def test_counts_are_passed_only_to_policies_that_need_them():
+    plain = Recording([1.0, 0.0])
+    agent = TabularAgent(2, 2, plain, rng=0)
+    agent.update(0, 1, 0.0, 1, True)
+    agent.act(0)
+    assert plain.calls[-1][1] is None
+    counting = Recording([1.0, 0.0], needs_counts=True)
+    agent = TabularAgent(2, 2, counting, rng=0)
+    agent.update(0, 1, 0.0, 1, True)
+    agent.update(0, 1, 0.0, 1, True)
+    agent.update(0, 0, 0.0, 1, True)
+    agent.act(0)
+    agent.act_batch(np.array([0, 1]))
+    assert counting.calls[0][1] == [1, 2]
+    assert counting.calls[1][1] == [[1, 2], [0, 0]]
+
+
+def test_batched_decisions_pass_one_step_per_row_for_visits():
+    policy = Recording([0.0, 1.0])
+    agent = TabularAgent(3, 2, policy, anneal="visits", rng=0)
+    agent.update(2, 0, 0.0, 1, True)
+    actions = agent.act_batch(np.array([0, 2, 2]))
+    assert actions.tolist() == [1, 1, 1]
+    assert np.asarray(policy.calls[-1][0]).tolist() == [0, 1, 1]
+
+
+def test_annealed_boltzmann_cools_with_episodes():
+    agent = TabularAgent(1, 2, "boltzmann(temperature=exp(10, 0.01, 5))", anneal="episode", rng=0)
+    agent.q[0] = [0.0, 1.0]
+    hot = agent.probs(0)
+    for _ in range(5):
+        agent.end_episode()
+    cold = agent.probs(0)
+    assert hot[1] < 0.6 and cold[1] > 0.999
+
+
+def test_ucb_policy_gets_counts_through_training():
+    from boltzmann_rl.gym import run_gym
+
+    result = run_gym("FrozenLake-v1", "qlearning", "ucb(c=1)", episodes=30, eval_episodes=0)
+    assert result.episodes == 30
+    assert result.trained_agent.counts.sum() == result.steps
+
+
+# --------------------------------------------------------------------- step sizes
+
+
+def test_alpha_schedule_by_visits_gives_the_sample_average():
+    agent = TabularAgent(2, 1, "greedy", alpha=InverseTime(1.0, 1.0), alpha_by="visits", rng=0)
+    for r in [1.0, 2.0, 3.0, 6.0]:
+        agent.update(0, 0, r, 1, True)
+    assert agent.q[0, 0] == pytest.approx(3.0, rel=1e-15)
+
+
+def test_alpha_schedule_text_and_step_counting():
+    agent = TabularAgent(3, 1, "greedy", alpha="linear(1, 0.5, 2)", alpha_by="step", rng=0)
+    agent.update(1, 0, 1.0, 2, True)  # alpha(0) = 1
+    agent.update(0, 0, 1.0, 2, True)  # alpha(1) = 0.75
+    assert agent.q[:2, 0].tolist() == [0.75, 1.0]
+
+
+def test_alpha_schedule_table_extends_past_its_first_block():
+    agent = TabularAgent(2, 1, "greedy", alpha="inverse(1, 1)", rng=0)
+    for _ in range(500):
+        agent.update(0, 0, 2.0, 1, True)
+    assert agent.q[0, 0] == pytest.approx(2.0)
+    assert len(agent.alpha.table) >= 500
+
+
+# --------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"gamma": 1.5}, ValueError, r"gamma \(the discount\) must be in \[0, 1\].*1.5"),
+        ({"gamma": float("nan")}, ValueError, "gamma"),
+        ({"gamma": "0.9"}, TypeError, "gamma"),
+        ({"alpha": 0.0}, ValueError, r"alpha \(the step size\) must be in \(0, 1\].*0.0"),
+        ({"alpha": 1.5}, ValueError, "alpha"),
+        ({"alpha": float("nan")}, ValueError, "alpha"),
+        ({"alpha": "linear(0, 1, 10)"}, ValueError, "must start above 0"),
+        ({"alpha": "linear(1, 2, 10)"}, ValueError, r"left \[0, 1\]"),
+        ({"alpha": "nope(1)"}, ValueError, "unknown schedule 'nope'"),
+        ({"alpha": [0.1]}, TypeError, "alpha must be a number"),
+        ({"initial_value": float("inf")}, ValueError, "initial_value must be finite"),
+        ({"anneal": "time"}, ValueError, "anneal must be one of step, episode, visits"),
+        ({"alpha_by": "x"}, ValueError, "alpha_by"),
+        ({"algorithm": "dqn"}, ValueError, "unknown agent 'dqn'; known agents: qlearning"),
+    ],
+)
+def test_invalid_hyperparameters_raise_clear_errors(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        TabularAgent(4, 2, "greedy", **kwargs)
+
+
+def test_invalid_policies_raise_clear_errors():
+    with pytest.raises(TypeError, match="Policy protocol"):
+        TabularAgent(4, 2, object())
+    with pytest.raises(ValueError, match="unknown policy 'boltzman'"):
+        TabularAgent(4, 2, "boltzman(temperature=1)")
+    with pytest.raises(ValueError, match="temperature"):
+        TabularAgent(4, 2, "boltzmann(temperature=-1)")
+    with pytest.raises(ValueError, match="n_states"):
+        TabularAgent(0, 2, "greedy")
+    with pytest.raises(TypeError, match="always 'sarsa'"):
+        SarsaAgent(4, 2, "greedy", algorithm="qlearning")
+
+
+def test_greedy_breaks_ties_at_random():
+    agent = TabularAgent(1, 4, "greedy", rng=0)
+    agent.q[0] = [1.0, 3.0, 3.0, 0.0]
+    picks = {agent.greedy(0) for _ in range(100)}
+    assert picks == {1, 2}
+
+
+def test_expected_sarsa_under_the_greedy_policy_is_qlearning():
+    # the expectation under argmax probabilities is the max: identical runs, seed by seed
+    from boltzmann_rl.gym import run_gym
+
+    kwargs = dict(episodes=50, eval_episodes=0, seed=11, alpha=0.5, initial_value=1.0)
+    q = run_gym("FrozenLake-v1", "qlearning", "greedy", **kwargs)
+    e = run_gym("FrozenLake-v1", "expected-sarsa", "greedy", **kwargs)
+    np.testing.assert_array_equal(q.trained_agent.q, e.trained_agent.q)
+    np.testing.assert_array_equal(q.episode_lengths, e.episode_lengths)
+
+
+def test_sarsa_and_qlearning_agree_when_the_policy_is_greedy_and_values_distinct():
+    # with a greedy policy and no ties the next action is the argmax: same target
+    for name in ("qlearning", "sarsa"):
+        agent = TabularAgent(2, 3, "greedy", algorithm=name, alpha=1.0, gamma=0.5, rng=0)
+        agent.q[1] = [1.0, 3.0, 2.0]
+        a2 = agent.act(1)
+        agent.update(0, 0, 0.0, 1, False, a2)
+        assert agent.q[0, 0] == 1.5

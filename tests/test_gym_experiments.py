@@ -1,0 +1,55 @@
+"""Tiny-budget smoke runs of the gym experiment scripts (experiments/gym_*.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load(name: str):
+    path = ROOT / "experiments" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gym_compare_smoke(tmp_path):
+    module = _load("gym_compare")
+    argv = ["--quick", "--workers", "1", "--envs", "CliffWalking-v1", "--out", str(tmp_path)]
+    assert module.main(argv) == 0
+    table = json.loads((tmp_path / "gym_compare.json").read_text())
+    rows = table["CliffWalking-v1"]["rows"]
+    assert len(rows) == 3 * 5
+    assert (tmp_path / "gym_cliffwalking_sarsa.png").exists()
+
+
+def test_gym_compare_settings_are_valid_text_forms():
+    from boltzmann_rl.spec import parse_policy
+
+    module = _load("gym_compare")
+    for setting in module.SETTINGS:
+        for policy in setting.policies:
+            assert repr(parse_policy(policy.spec)) == policy.spec
+
+
+def test_gym_cliff_smoke(tmp_path):
+    module = _load("gym_cliff")
+    assert module.main(["--quick", "--workers", "1", "--out", str(tmp_path)]) == 0
+    summary = json.loads((tmp_path / "gym_cliff.json").read_text())
+    assert set(summary["ε-greedy, ε = 0.1"]) == {"qlearning", "sarsa", "expected-sarsa"}
+    assert (tmp_path / "gym_cliff_paths.png").exists()
+
+
+@pytest.mark.slow
+def test_gym_mountaincar_smoke(tmp_path):
+    module = _load("gym_mountaincar")
+    assert module.main(["--quick", "--workers", "1", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "gym_mountaincar_cost_to_go.png").exists()

@@ -1,0 +1,134 @@
+"""Figures of sweeps and of the temperature: they return figures and never show them."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure
+
+from boltzmann_rl.plotting.sweep import (
+    best_members,
+    demo_results,
+    plot_learning_curves,
+    plot_parameter_sweep,
+)
+from boltzmann_rl.plotting.temperature import (
+    plot_temperature_effect,
+    temperature_probabilities,
+)
+from boltzmann_rl.sweep.progress import Progress, format_duration
+
+
+def test_temperature_probabilities_limits():
+    p = temperature_probabilities([1.0, 2.0, 2.0], [1e-9, 1.0, 1e9])
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    np.testing.assert_allclose(p[0], [0.0, 0.5, 0.5], atol=1e-12)
+    np.testing.assert_allclose(p[-1], [1 / 3] * 3, rtol=1e-6)
+    with pytest.raises(ValueError, match="at least 2"):
+        temperature_probabilities([1.0], [1.0])
+
+
+def test_temperature_effect_figure():
+    fig = plot_temperature_effect([0.0, 0.5, 1.0], temperatures=[0.01, 0.1, 1.0, 10.0])
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    left, right = fig.axes
+    assert left.get_xscale() == "log" and right.get_xscale() == "linear"
+    # the top action's line starts near 1 (argmax) and ends near 1/3 (uniform)
+    top = left.get_lines()[0].get_ydata()
+    assert top[0] > 0.99 and abs(top[-1] - 1 / 3) < 0.05
+    # epsilon-greedy: at epsilon = 1 every action has 1/3
+    assert all(abs(line.get_ydata()[-1] - 1 / 3) < 1e-12 for line in right.get_lines()[:3])
+
+
+def test_temperature_effect_on_given_axes_and_errors():
+    fig = Figure()
+    ax = fig.subplots()
+    assert plot_temperature_effect([0.0, 1.0], ax=ax) is fig
+    fig2 = Figure()
+    axes = fig2.subplots(1, 2)
+    assert plot_temperature_effect([0.0, 1.0], ax=list(axes)) is fig2
+    with pytest.raises(ValueError, match="finite numbers"):
+        plot_temperature_effect([0.0, np.nan])
+    with pytest.raises(ValueError, match="positive"):
+        plot_temperature_effect([0.0, 1.0], temperatures=[0.0, 1.0])
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        plot_temperature_effect([0.0, 1.0], epsilons=[0.5, 2.0])
+
+
+def test_parameter_sweep_figure():
+    results = demo_results()
+    fig = plot_parameter_sweep(results)
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    left, right = fig.axes
+    assert left.get_xscale() == "log"
+    assert [line.get_label() for line in left.get_lines()] == ["Boltzmann", "ε-greedy"]
+    np.testing.assert_allclose(left.get_lines()[0].get_ydata(), [1.0, 1.4, 0.6])
+    assert [t.get_text() for t in right.get_xticklabels()] == ["exp(1.0, 0.01, 100)", "greedy"]
+    one = Figure()
+    ax = one.subplots()
+    assert plot_parameter_sweep(results, ax=ax) is one
+    assert len(ax.get_legend().get_texts()) == 4  # levels as horizontal lines
+
+
+def test_learning_curves_figure():
+    results = demo_results()
+    fig = plot_learning_curves(results)
+    assert len(fig.axes) == 2
+    assert fig.axes[1].get_ylabel() == "% Optimal action"
+    assert len(fig.axes[0].get_lines()) == 4  # the best of each family
+    with pytest.raises(ValueError, match="unknown curve 'nope'"):
+        plot_learning_curves(results, curves=["nope"])
+    everything = plot_learning_curves(results, results.members, ["reward"])
+    assert len(everything.axes[0].get_lines()) == len(results.members)
+
+
+def test_best_members_respects_lower_is_better():
+    results = demo_results()
+    results.metrics["mean_reward"] = {"label": "x", "higher": False}
+    assert best_members(results)[0]["label"] == "temperature=1"
+
+
+def test_no_pyplot_state_is_left_behind():
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    plot_parameter_sweep(demo_results())
+    plot_learning_curves(demo_results())
+    plot_temperature_effect()
+    assert plt.get_fignums() == before
+
+
+def test_progress_bar_on_a_terminal():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Tty()
+    times = iter([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
+    p = Progress(stream, clock=lambda: next(times), refresh=None)
+    assert p.mode == "bar"
+    p.start(total=4, done=0)
+    p.running(2)
+    p.finished(2)
+    p.close()
+    text = stream.getvalue()
+    assert "\r[" in text and "2/4 cells done" in text and "ETA" in text
+    assert format_duration(59.6) == "0:01:00"
+
+
+def test_quiet_progress_prints_nothing():
+    stream = io.StringIO()
+    p = Progress(stream, mode="quiet")
+    p.start(3)
+    p.running(1)
+    p.finished(1)
+    p.close()
+    assert stream.getvalue() == ""
+    with pytest.raises(ValueError, match="mode"):
+        Progress(stream, mode="loud")

@@ -1,0 +1,569 @@
+"""Running studies: backends agree, resume after a stop, export, plot, the command line."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from boltzmann_rl.cli import main
+from boltzmann_rl.sweep import tasks
+from boltzmann_rl.sweep.backends import RayBackend, RayNotInstalled, make_backend
+from boltzmann_rl.sweep.config import load_study, loads_study
+from boltzmann_rl.sweep.export import export_store
+from boltzmann_rl.sweep.runner import plan_batches, run_study
+from boltzmann_rl.sweep.store import Store, StoreLocked
+
+GYM = """
+[study]
+name = "tiny_gym"
+seed = 1
+
+[problem]
+type = "gym"
+env = "FrozenLake-v1"
+args = { is_slippery = false }
+
+[agent]
+name = "qlearning"
+args = { alpha = 0.5, gamma = 0.95 }
+
+[budget]
+seeds = 2
+episodes = EPISODES
+eval_episodes = 3
+
+[[family]]
+name = "Boltzmann"
+policy = "boltzmann(temperature={temperature})"
+grid = { temperature = TEMPS }
+
+[[family]]
+name = "ε-greedy"
+policy = "egreedy(epsilon={epsilon})"
+grid = { epsilon = [0.05, 0.2] }
+
+[[family]]
+name = "greedy"
+policy = "greedy"
+"""
+
+
+def gym_study(tmp_path: Path, temps: str = "[0.01, 0.1, 1.0]", episodes: int = 20) -> Path:
+    path = tmp_path / "study.toml"
+    path.write_text(GYM.replace("TEMPS", temps).replace("EPISODES", str(episodes)))
+    return path
+
+
+RESULT_COLUMNS = ("cell_id", "family", "setting", "policy", "seed", "cell_seed")
+
+
+def results_of(out: Path) -> tuple[list[dict], dict[str, dict[str, np.ndarray]]]:
+    """Everything that must not depend on how a run went: summaries and arrays."""
+    with Store(out, readonly=True) as store:
+        cells = sorted(
+            (
+                {"id": c["cell_id"], "config": c["config"], "summary": c["summary"]}
+                for c in store.cells()
+            ),
+            key=lambda c: c["id"],
+        )
+        arrays = {c["id"]: store.arrays(c["id"]) for c in cells}
+    return cells, arrays
+
+
+def assert_same_results(a: Path, b: Path) -> None:
+    cells_a, arrays_a = results_of(a)
+    cells_b, arrays_b = results_of(b)
+    assert cells_a == cells_b
+    assert arrays_a.keys() == arrays_b.keys()
+    for cid in arrays_a:
+        assert arrays_a[cid].keys() == arrays_b[cid].keys()
+        for name in arrays_a[cid]:
+            np.testing.assert_array_equal(arrays_a[cid][name], arrays_b[cid][name])
+
+
+# ------------------------------------------------------------------------ runner
+
+
+def test_run_resume_and_grid_extension(tmp_path):
+    out = tmp_path / "out"
+    first = run_study(load_study(gym_study(tmp_path)), out, backend="serial", figures=False)
+    assert (first.total, first.skipped, first.ran) == (6, 0, 6)
+    again = run_study(load_study(gym_study(tmp_path)), out, backend="serial", figures=False)
+    assert (again.total, again.skipped, again.ran) == (6, 6, 0)
+    wider = load_study(gym_study(tmp_path, "[0.01, 0.03, 0.1, 1.0]"))
+    third = run_study(wider, out, backend="serial", figures=False)
+    assert (third.total, third.skipped, third.ran) == (7, 6, 1)
+    assert [r["family"] for r in third.summary] == ["Boltzmann", "ε-greedy", "greedy"]
+    report = (out / "report.md").read_text()
+    assert "## Best setting per family" in report and "temperature=0.03" in report
+
+
+def test_interrupted_run_resumes_to_identical_results(tmp_path, monkeypatch):
+    study = load_study(gym_study(tmp_path))
+    run_study(study, tmp_path / "whole", backend="serial", report=False)
+
+    real = tasks.execute_batch
+    calls = []
+
+    def flaky(payload):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(payload)
+
+    monkeypatch.setattr(tasks, "execute_batch", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        run_study(study, tmp_path / "split", backend="serial", report=False)
+    monkeypatch.setattr(tasks, "execute_batch", real)
+    with Store(tmp_path / "split", readonly=True) as store:
+        assert len(store.done_ids()) == 2
+        assert store.runs()[-1]["status"] == "interrupted"
+    resumed = run_study(study, tmp_path / "split", backend="serial", report=False)
+    assert (resumed.skipped, resumed.ran) == (2, 4)
+    assert_same_results(tmp_path / "whole", tmp_path / "split")
+
+
+def test_process_backend_matches_serial(tmp_path):
+    study = load_study(gym_study(tmp_path))
+    run_study(study, tmp_path / "serial", backend="serial", report=False)
+    run_study(study, tmp_path / "process", backend="process", workers=2, report=False)
+    assert_same_results(tmp_path / "serial", tmp_path / "process")
+
+
+def test_concurrent_run_refuses(tmp_path):
+    study = load_study(gym_study(tmp_path))
+    out = tmp_path / "out"
+    with Store(out) as holder:
+        holder.lock()
+        with pytest.raises(StoreLocked, match="another run is writing"):
+            run_study(study, out, backend="serial")
+        code = main(["run", str(gym_study(tmp_path)), "--out", str(out), "--backend", "serial"])
+        assert code == 3
+    with Store(out, readonly=True) as store:
+        assert store.done_ids() == set()
+
+
+def test_plan_batches_spreads_work_and_keeps_every_cell():
+    from boltzmann_rl.sweep.cells import Cell
+
+    cells = [
+        Cell(
+            "bandit",
+            "gaussian",
+            {},
+            "action_value",
+            {},
+            f"egreedy(epsilon={e / 100})",
+            {"runs": 10, "steps": 10},
+        )
+        for e in range(1, 20)
+    ]
+    for workers in (1, 2, 8):
+        batches = plan_batches(cells, workers)
+        flat = [c for b in batches for c in b]
+        assert sorted(c.id for c in flat) == sorted(c.id for c in cells)
+        assert len(batches) >= min(len(cells), 2 * workers)
+        assert max(map(len, batches)) - min(map(len, batches)) <= 1
+
+
+# ------------------------------------------------------------------------ ray
+
+
+class FakeRay(types.ModuleType):
+    """Enough of Ray's API to drive the backend: tasks run when waited for, last first."""
+
+    def __init__(self):
+        super().__init__("ray")
+        self.initialized = False
+        self.init_kwargs = None
+        self.shutdowns = 0
+        self.submitted = []
+
+    def is_initialized(self):
+        return self.initialized
+
+    def init(self, **kwargs):
+        self.initialized, self.init_kwargs = True, kwargs
+
+    def shutdown(self):
+        self.initialized = False
+        self.shutdowns += 1
+
+    def cluster_resources(self):
+        return {"CPU": 3.0}
+
+    def remote(self, **options):
+        assert options == {"num_cpus": 1}
+        ray = self
+
+        def wrap(fn):
+            class Remote:
+                def remote(self, payload):
+                    ref = ("ref", len(ray.submitted))
+                    ray.submitted.append((ref, fn, payload))
+                    return ref
+
+            return Remote()
+
+        return wrap
+
+    def wait(self, refs, num_returns=1):
+        return [refs[-1]], refs[:-1]  # out of order on purpose
+
+    def get(self, ref):
+        _, fn, payload = self.submitted[ref[1]]
+        return fn(payload)
+
+    def cancel(self, ref, force=False):
+        pass
+
+
+def test_ray_backend_with_a_fake_ray(tmp_path, monkeypatch):
+    fake = FakeRay()
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    study = load_study(gym_study(tmp_path))
+    run_study(study, tmp_path / "serial", backend="serial", report=False)
+    result = run_study(
+        study, tmp_path / "ray", backend="ray", ray_address="ray://head:10001", report=False
+    )
+    assert result.ran == 6
+    assert fake.init_kwargs["address"] == "ray://head:10001"
+    assert fake.shutdowns == 1 and len(fake.submitted) == 6
+    assert_same_results(tmp_path / "serial", tmp_path / "ray")
+
+
+def test_ray_backend_keeps_a_session_it_did_not_start(monkeypatch):
+    fake = FakeRay()
+    fake.initialized = True
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    got = sorted(RayBackend(workers=2).run(abs, [-1, -2, -3]))
+    assert got == [(0, 1), (1, 2), (2, 3)]
+    assert fake.shutdowns == 0 and fake.init_kwargs is None
+
+
+def test_missing_ray_is_reported_before_any_work(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    with pytest.raises(RayNotInstalled, match=r'pip install "boltzmann-rl\[ray\]"'):
+        make_backend("ray").check()
+    out = tmp_path / "out"
+    code = main(["run", str(gym_study(tmp_path)), "--out", str(out), "--backend", "ray"])
+    assert code == 2
+    assert 'pip install "boltzmann-rl[ray]"' in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_backend_options_are_validated():
+    with pytest.raises(ValueError, match="only used with --backend ray"):
+        make_backend("process", address="auto")
+    with pytest.raises(ValueError, match="workers must be a positive integer"):
+        make_backend("process", workers=0)
+
+
+# ------------------------------------------------------------------------ export, plot, CLI
+
+
+def test_cli_run_plot_export(tmp_path, capsys):
+    study = gym_study(tmp_path)
+    out = tmp_path / "out"
+    assert main(["run", str(study), "--out", str(out), "--backend", "serial"]) == 0
+    captured = capsys.readouterr()
+    assert "best setting" in captured.out and "6 cells run" in captured.out
+    assert "6/6 cells done" in captured.err  # plain progress lines: not a terminal
+    for name in ("sweep", "curves", "temperature"):
+        for ext in ("png", "svg"):
+            assert (out / "figures" / f"{name}.{ext}").stat().st_size > 0
+    (out / "report.md").unlink()
+    assert main(["plot", str(out), "--quiet"]) == 0
+    assert "| family | best setting |" in (out / "report.md").read_text()
+
+    assert main(["export", str(out), "--format", "csv", "--quiet"]) == 0
+    with open(out / "export" / "cells.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["setting"] for r in rows][:3] == [
+        "temperature=0.01",
+        "temperature=0.1",
+        "temperature=1",
+    ]
+    assert {"eval_return", "eval_return_ci", "cell_seed", "code_version"} <= set(rows[0])
+    assert main(["export", str(out), "--format", "json", "--to", str(tmp_path / "j")]) == 0
+    cells = json.loads((tmp_path / "j" / "cells.json").read_text())
+    curves = json.loads((tmp_path / "j" / "curves.json").read_text())
+    assert len(cells) == 6
+    assert {c["curve"] for c in curves} == {"train_return"}
+    assert len(curves) == 6 * 20
+
+
+def test_cli_json_and_quiet(tmp_path, capsys):
+    study = gym_study(tmp_path)
+    out = tmp_path / "out"
+    assert (
+        main(
+            ["run", str(study), "--out", str(out), "--backend", "serial", "--json", "--no-figures"]
+        )
+        == 0
+    )
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["ran"] == 6 and data["summary"][0]["family"] == "Boltzmann"
+    assert captured.err == ""
+    argv = ["run", str(study), "--out", str(out), "--quiet", "--backend", "serial", "--no-figures"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_cli_errors(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(GYM.replace("TEMPS", "[0.1]").replace("EPISODES", "0"))
+    assert main(["run", str(bad)]) == 2
+    assert f"{bad}: budget.episodes: expected an integer >= 1" in capsys.readouterr().err
+    assert main(["plot", str(tmp_path / "nowhere")]) == 2
+    assert "no results store here" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["export", str(tmp_path), "--format", "xlsx"])
+
+
+def test_export_refuses_unknown_format(tmp_path):
+    with pytest.raises(ValueError, match="allowed: csv, json"):
+        export_store(tmp_path, "parquet")
+
+
+# ------------------------------------------------------------------------ kill -9
+
+
+def _done(out: Path) -> int:
+    try:
+        conn = sqlite3.connect(f"file:{out / 'store.sqlite'}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM cells").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.slow
+def test_kill_dash_nine_then_resume(tmp_path):
+    temps = "{ geomspace = [0.01, 10.0, 10] }"
+    study = gym_study(tmp_path, temps, episodes=300)
+    whole, split = tmp_path / "whole", tmp_path / "split"
+    cmd = [
+        sys.executable,
+        "-m",
+        "boltzmann_rl",
+        "run",
+        str(study),
+        "--backend",
+        "serial",
+        "--quiet",
+        "--no-figures",
+    ]
+    subprocess.run([*cmd, "--out", str(whole)], check=True)
+    with subprocess.Popen([*cmd, "--out", str(split)]) as proc:
+        deadline = time.monotonic() + 60
+        while _done(split) < 3 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run finished before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    done = _done(split)
+    assert 3 <= done < 13
+    with Store(split, readonly=True) as store:
+        assert store.runs()[-1]["status"] == "running"  # it never got to say otherwise
+    subprocess.run([*cmd, "--out", str(split)], check=True)
+    assert_same_results(whole, split)
+    export_store(whole, "csv")
+    export_store(split, "csv")
+    timing = {"wall_time", "batch_size", "finished_at", "code_version"}
+    for name in ("cells", "curves"):
+        tables = []
+        for out in (whole, split):
+            with open(out / "export" / f"{name}.csv", newline="") as fh:
+                tables.append(
+                    [{k: v for k, v in r.items() if k not in timing} for r in csv.DictReader(fh)]
+                )
+        assert tables[0] == tables[1]
+        assert tables[0]
+
+
+def test_loads_study_rejects_unknown_kind_quickly():
+    with pytest.raises(ValueError, match=r"problem\.type"):
+        loads_study('[study]\nname="x"\n[problem]\ntype="chess"\nenv="x"\n[budget]\n[[family]]\n')
+
+
+# ------------------------------------------------------------------------ bandit studies
+
+BANDIT = """
+[study]
+name = "tiny_bandit"
+
+[problem]
+type = "bandit"
+env = "gaussian"
+args = { arms = 5 }
+
+[budget]
+runs = 300
+steps = 40
+
+[[family]]
+name = "Boltzmann"
+policy = "boltzmann(temperature={temperature})"
+grid = { temperature = TEMPS }
+
+[[family]]
+name = "annealed"
+policy = "boltzmann(temperature={s})"
+grid = { s = ["exp(1, 0.05, 40)"] }
+
+[[family]]
+name = "gradient"
+agent = { name = "gradient", args = { step_size = "{alpha}" } }
+grid = { alpha = [0.1, 0.4] }
+
+[[family]]
+name = "UCB"
+policy = "ucb(c=2)"
+"""
+
+
+def bandit_study(tmp_path: Path, temps: str = "[0.05, 0.2, 1.0]") -> Path:
+    path = tmp_path / "bandit.toml"
+    path.write_text(BANDIT.replace("TEMPS", temps))
+    return path
+
+
+def test_bandit_backends_and_batching_do_not_change_results(tmp_path):
+    study = load_study(bandit_study(tmp_path))
+    assert len(study.cells) == 7
+    run_study(study, tmp_path / "serial", backend="serial", report=False)
+    run_study(study, tmp_path / "process", backend="process", workers=2, report=False)
+    assert_same_results(tmp_path / "serial", tmp_path / "process")
+    # one cell alone gives the numbers it gives stacked with six others
+    alone = load_study(bandit_study(tmp_path, "[0.2]"))
+    run_study(alone, tmp_path / "alone", backend="serial", report=False)
+    cells, arrays = results_of(tmp_path / "alone")
+    all_cells, all_arrays = results_of(tmp_path / "serial")
+    summaries = {c["id"]: c["summary"] for c in all_cells}
+    for c in cells:
+        assert c["summary"] == summaries[c["id"]]
+        for name, values in arrays[c["id"]].items():
+            np.testing.assert_array_equal(values, all_arrays[c["id"]][name])
+
+
+def test_bandit_summaries_and_curves(tmp_path):
+    study = load_study(bandit_study(tmp_path))
+    result = run_study(study, tmp_path / "o", backend="serial", figures=False)
+    with Store(tmp_path / "o", readonly=True) as store:
+        (row, *_) = store.cells()
+        assert {"mean_reward", "mean_reward_ci", "final_optimal", "regret"} <= set(row["summary"])
+        names = store.array_names(row["cell_id"])
+        assert {"reward", "optimal", "regret", "entropy", "reward_ci"} <= set(names)
+        assert store.array(row["cell_id"], "reward").shape == (40,)
+    assert [r["family"] for r in result.summary] == ["Boltzmann", "annealed", "gradient", "UCB"]
+
+
+def test_bandit_validation(tmp_path):
+    text = BANDIT.replace("TEMPS", "[0.1]")
+    cases = [
+        ('env = "gaussian"', 'env = "gausian"', "unknown environment 'gausian'"),
+        ("arms = 5", "arms = 0", "problem"),
+        ("arms = 5", "legs = 5", "legs"),
+        ('{ name = "gradient"', '{ name = "softmax"', "family[2].agent.name: unknown agent"),
+        ('step_size = "{alpha}"', 'rate = "{alpha}"', "family[2].agent.args.rate: unknown"),
+        ('policy = "ucb(c=2)"', 'policy = "ucb(c=-2)"', "c"),
+        ("alpha = [0.1, 0.4]", "alpha = [0.1, -0.4]", "step_size"),
+        ('step_size = "{alpha}"', 'step_size = "x{alpha}"', "must be the whole value"),
+        ('name = "gradient"\n', 'name = "gradient"\npolicy = "greedy"\n', "takes no policy"),
+        ("runs = 300", "runs = 0", "budget.runs"),
+    ]
+    for old, new, expected in cases:
+        changed = text.replace(old, new, 1)
+        assert changed != text, old
+        with pytest.raises(ValueError) as info:
+            loads_study(changed, "b.toml")
+        assert str(info.value).startswith("b.toml: "), str(info.value)
+        assert expected in str(info.value), (old, str(info.value))
+
+
+@pytest.mark.slow
+def test_shipped_main_study_end_to_end_on_a_tiny_budget(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "experiments" / "temperature_sweep.toml").read_text()
+    text = text.replace("runs = 2000", "runs = 20").replace("steps = 1000", "steps = 30")
+    path = tmp_path / "temperature_sweep.toml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--backend", "serial", "--quiet"]) == 0
+    report = (out / "report.md").read_text()
+    for family in ("Boltzmann", "Boltzmann, annealed", "ε-greedy", "greedy", "UCB (c=2)"):
+        assert f"| {family} |" in report
+    assert (out / "figures" / "sweep.svg").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_bench_sweep_quick_runs():
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "bench_sweep.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=root,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "results identical: True" in result.stdout
+
+
+def test_workers_are_spawned_when_other_threads_run():
+    import multiprocessing
+    import threading
+
+    from boltzmann_rl.sweep.backends import _mp_context
+
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        assert _mp_context().get_start_method() == "fork"
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert _mp_context().get_start_method() == "spawn"
+    finally:
+        stop.set()
+        t.join()
+
+
+def test_spawned_workers_give_the_same_results(tmp_path):
+    import threading
+
+    from boltzmann_rl.sweep.backends import ProcessBackend
+
+    study = load_study(bandit_study(tmp_path, "[0.1]"))
+    payloads = [tasks.batch_payload([c]) for c in study.cells]
+    serial = [tasks.execute_batch(p) for p in payloads]
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()  # another thread runs: the pool spawns its workers
+    try:
+        got = dict(ProcessBackend(workers=2).run(tasks.execute_batch, payloads))
+    finally:
+        stop.set()
+        t.join()
+    for i, expected in enumerate(serial):
+        (a,), (b,) = expected, got[i]
+        assert a["summary"] == b["summary"]
+        for name in a["arrays"]:
+            np.testing.assert_array_equal(a["arrays"][name], b["arrays"][name])
