@@ -18,7 +18,6 @@ import numpy as np
 from boltzmann_rl._version import __version__
 from boltzmann_rl.core import softmax
 
-
 # Modules of this package that add a subcommand, in the order --help lists them.
 _COMMANDS: tuple[str, ...] = ("bandit", "gym", "run", "plot", "export")
 
