@@ -13,13 +13,16 @@ standard wrappers a user gets):
   own step. Target: at most 50 %.
 
 To show where the agent's time goes, the same loop is also timed with a protocol
-policy that does no work (a uniform draw, ``int(rng.random() * K)``): the difference
-to the Boltzmann run is the policy's ``sample``, the rest is the agent's own
-bookkeeping. Informative rows follow for SARSA / Expected SARSA and for other
-policies (annealed Boltzmann, ε-greedy, greedy).
+policy that does no work (a uniform draw, ``int(rng.random() * K)``): that run minus
+the environment and minus the draw itself is the agent's own work (the update, the
+counters, the loop); the rest of the agent share is the policy's ``sample``, which
+is also timed standalone on one row. Informative rows follow for SARSA / Expected
+SARSA and for other policies (annealed Boltzmann, ε-greedy, greedy).
 
 Run: ``python benchmarks/bench_gym.py`` (``--quick`` for a smoke run). Each figure
-is the best of ``--repeat`` runs, the variants interleaved.
+is the best of ``--repeat`` runs of ``--steps`` steps, the variants interleaved, in
+CPU time of the process (``time.process_time``), so that other processes on the
+machine disturb the figures less.
 """
 
 from __future__ import annotations
@@ -61,12 +64,12 @@ def time_env(env_id: str, steps: int) -> float:
     actions = np.random.default_rng(0).integers(env.action_space.n, size=steps).tolist()
     env.reset(seed=0)
     step, reset = env.step, env.reset
-    start = time.perf_counter()
+    start = time.process_time()
     for a in actions:
         _, _, terminated, truncated, _ = step(a)
         if terminated or truncated:
             reset()
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     env.close()
     return elapsed / steps
 
@@ -75,19 +78,32 @@ def time_train(env_id: str, steps: int, algorithm: str, policy, **kwargs) -> flo
     """Seconds per step of the full training loop."""
     env = make_env(env_id)
     agent = make_agent(algorithm, env.observation_space, env.action_space, policy, rng=0, **kwargs)
-    start = time.perf_counter()
+    start = time.process_time()
     result = train(agent, env, steps=steps, seed=0)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     env.close()
     assert result.steps == steps
     return elapsed / steps
 
 
+def time_sample(policy, k: int, number: int) -> float:
+    """Seconds per ``policy.sample`` call on one row of ``k`` values, standalone."""
+    import timeit
+
+    from boltzmann_rl.spec import parse_policy
+
+    pi = parse_policy(policy) if isinstance(policy, str) else policy
+    q = np.linspace(0.0, 1.0, k)
+    rng = np.random.default_rng(0)
+    sample = pi.sample
+    return min(timeit.repeat(lambda: sample(q, rng, step=5), number=number, repeat=3)) / number
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few steps (smoke run)")
-    parser.add_argument("--repeat", type=int, default=5, help="timing repeats (best is kept)")
-    parser.add_argument("--steps", type=int, default=100_000, help="steps per timing")
+    parser.add_argument("--repeat", type=int, default=15, help="timing repeats (best is kept)")
+    parser.add_argument("--steps", type=int, default=30_000, help="steps per timing")
     args = parser.parse_args(argv)
     repeat = 1 if args.quick else args.repeat
     steps = 2_000 if args.quick else args.steps
@@ -112,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
             train_t.append(time_train(env_id, steps, "qlearning", boltzmann))
             nowork_t.append(time_train(env_id, steps, "qlearning", NoWork()))
         e, t, nw = min(env_t), min(train_t), min(nowork_t)
+        k = make_env(env_id).action_space.n
+        alone = time_sample(boltzmann, k, steps)
+        draw = time_sample(NoWork(), k, steps)
         share = (t - e) / e
         worst = max(worst, share)
         print(f"\n{env_id}")
@@ -121,13 +140,15 @@ def main(argv: list[str] | None = None) -> int:
             f"  agent share (train - env) / env     {share:7.0%}   "
             f"(target <= 50%: {'met' if share <= 0.5 else 'NOT met'})"
         )
+        own = nw - e - draw
         print(
-            f"    of which policy.sample            {(t - nw) / e:7.0%}   "
-            f"({(t - nw) * 1e6:.2f} us/step)"
+            f"    of which the policy's sample      {(t - e - own) / e:7.0%}   "
+            f"({(t - e - own) * 1e6:.2f} us/step; standalone {alone * 1e6:.2f} us per call)"
         )
         print(
-            f"    of which agent and loop           {(nw - e) / e:7.0%}   "
-            f"({(nw - e) * 1e6:.2f} us/step, measured with a no-work policy)"
+            f"    of which the agent's own work     {own / e:7.0%}   "
+            f"({own * 1e6:.2f} us/step: update, counters, loop; no-work policy "
+            f"{nw * 1e6:.2f} us/step minus its {draw * 1e6:.2f} us draw)"
         )
         for algorithm, policy in informative:
             ti = min(

@@ -361,3 +361,56 @@ def test_sarsa_and_qlearning_agree_when_the_policy_is_greedy_and_values_distinct
         a2 = agent.act(1)
         agent.update(0, 0, 0.0, 1, False, a2)
         assert agent.q[0, 0] == 1.5
+
+
+def test_policy_and_alpha_can_be_replaced_after_construction():
+    agent = TabularAgent(2, 2, "greedy", alpha=0.5, rng=0)
+    agent.q[0] = [0.0, 1.0]
+    agent.policy = Recording([1.0, 0.0])
+    assert agent.act(0) == 0  # the new policy decides
+    agent.alpha = 1.0
+    agent.update(1, 0, 3.0, 0, True)
+    assert agent.q[1, 0] == 3.0
+    with pytest.raises(ValueError, match="alpha"):
+        agent.alpha = 2.0
+
+
+def test_subclasses_may_override_act_and_update():
+    class Always1(TabularAgent):
+        def act(self, state):
+            return 1
+
+        def update(self, *args, **kwargs):
+            self.seen = args
+            return 0.0
+
+    agent = Always1(3, 2, "greedy", rng=0)
+    assert agent.act(0) == 1
+    agent.update(0, 1, 1.0, 2, True)
+    assert agent.seen == (0, 1, 1.0, 2, True) and agent.q.sum() == 0.0
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_generic_update_matches_the_bound_fast_path(algorithm):
+    a = TabularAgent(3, 2, FixedProbs([0.3, 0.7]), algorithm=algorithm, alpha=0.5, rng=0)
+    b = TabularAgent(3, 2, FixedProbs([0.3, 0.7]), algorithm=algorithm, alpha=0.5, rng=0)
+    for agent in (a, b):
+        agent.q[2] = [1.0, 2.0]
+    a.update(0, 1, 1.0, 2, False, 0)
+    TabularAgent.update(b, 0, 1, 1.0, 2, False, 0)
+    assert a.q.tolist() == b.q.tolist()
+    assert TabularAgent.act(b, 2) == a.act(2)
+
+
+def test_agents_and_results_pickle():
+    import pickle
+
+    from boltzmann_rl.gym import run_gym
+
+    r = run_gym(
+        "FrozenLake-v1", "sarsa", "boltzmann(temperature=0.5)", episodes=5, eval_episodes=1, seed=0
+    )
+    r2 = pickle.loads(pickle.dumps(r))
+    np.testing.assert_array_equal(r2.trained_agent.q, r.trained_agent.q)
+    assert r2.trained_agent.act(0) in range(4)
+    assert r2.summary() == r.summary()

@@ -108,7 +108,6 @@ def test_alpha_schedule_env_kwargs_and_options(capsys):
             "0.9",
             "--env-kwarg",
             "map_name=8x8",
-            "--env-kwarg",
             "is_slippery=false",
             "--eval-episodes",
             "1",

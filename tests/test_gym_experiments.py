@@ -53,3 +53,11 @@ def test_gym_mountaincar_smoke(tmp_path):
     module = _load("gym_mountaincar")
     assert module.main(["--quick", "--workers", "1", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "gym_mountaincar_cost_to_go.png").exists()
+
+
+def test_gym_compare_achievable_returns_are_the_dynamic_programming_optima():
+    module = _load("gym_compare")
+    horizons = {"FrozenLake-v1": 100, "Taxi-v4": 200, "CliffWalking-v1": 1000}
+    for setting in module.SETTINGS:
+        best = module.optimal_return(setting.env_id, setting.env_kwargs, horizons[setting.env_id])
+        assert round(best, 3) == setting.achievable, setting.env_id

@@ -180,7 +180,8 @@ def register(subparsers: Any) -> None:
         description="Train a tabular agent (tile-coded for Box observations) driven by a "
         "Boltzmann, ε-greedy, greedy or other policy on a gymnasium environment, then "
         "evaluate it greedily. Example: boltzmann-rl gym FrozenLake-v1 --agent sarsa "
-        "--policy 'boltzmann(temperature=exp(1, 0.01, 5000))' --episodes 10000 --json",
+        "--policy 'boltzmann(temperature=exp(1, 0.01, 4000))' --anneal episode "
+        "--episodes 8000 --json",
     )
     p.add_argument("env_id", metavar="ENV_ID", help="a gymnasium id, e.g. FrozenLake-v1")
     p.add_argument(
@@ -242,10 +243,11 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--env-kwarg",
         type=parse_env_kwarg,
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         metavar="KEY=VALUE",
-        help="environment keyword argument, repeatable (map_name=8x8, is_slippery=false)",
+        help="environment keyword arguments, e.g. --env-kwarg map_name=8x8 is_slippery=false",
     )
     p.add_argument(
         "--max-episode-steps",

@@ -68,6 +68,7 @@ from boltzmann_rl.gym.spaces import (
     observation_index,
 )
 from boltzmann_rl.gym.tiles import TileCoder
+from boltzmann_rl.schedules import Constant
 
 __all__ = [
     "AGENTS",
@@ -183,9 +184,8 @@ class _Rate:
                 f"alpha must be a number in (0, 1] or a schedule, got {type(alpha).__name__}: "
                 f"{alpha!r}"
             )
-        value = getattr(alpha, "value", None)  # a Constant schedule: no table needed
-        if type(alpha).__name__ == "Constant" and isinstance(value, float):
-            self.__init__(value)  # type: ignore[misc]
+        if isinstance(alpha, Constant):  # no table needed
+            self.__init__(alpha.value)  # type: ignore[misc]
             return
         self.const = None
         self.schedule = alpha
@@ -244,20 +244,45 @@ class _AgentBase:
         rng: Any,
     ) -> None:
         self.n_actions = _positive_int(n_actions, "n_actions")
-        self.policy = _policy(policy)
         self.algorithm = _algorithm(algorithm)
         self.on_policy = self.algorithm == "sarsa"
-        self.alpha = _Rate(alpha)
+        self._policy = _policy(policy)
+        self._rate = _Rate(alpha)
         self.gamma = _gamma(gamma)
         self.initial_value = _finite(initial_value, "initial_value")
         self.anneal = ANNEAL[_anneal(anneal, "anneal")]
         self.alpha_by = ANNEAL[_anneal(alpha_by, "alpha_by")]
         self._anneal_mode = _anneal(anneal, "anneal")
         self._alpha_mode = _anneal(alpha_by, "alpha_by")
-        self._needs_counts = bool(getattr(self.policy, "needs_counts", False))
         self.rng = as_generator(rng)
         self.steps = 0
         self.episodes = 0
+
+    @property
+    def policy(self) -> Any:
+        """The behaviour policy; assigning a new one (or its text form) takes effect at once."""
+        return self._policy
+
+    @policy.setter
+    def policy(self, value: Any) -> None:
+        self._policy = _policy(value)
+        self._bind()
+
+    @property
+    def alpha(self) -> _Rate:
+        """The step size (its repr is the number or the schedule); assignable."""
+        return self._rate
+
+    @alpha.setter
+    def alpha(self, value: Any) -> None:
+        self._rate = _Rate(value)
+        self._bind()
+
+    def _bind(self) -> None:
+        """Cache what the hot path reads: called whenever the policy or alpha change."""
+        self._needs_counts = bool(getattr(self._policy, "needs_counts", False))
+        self._sample = self._policy.sample
+        self._alpha_const = self._rate.const
 
     def end_episode(self) -> None:
         """Count one finished episode (drives ``anneal="episode"``)."""
@@ -359,17 +384,25 @@ class TabularAgent(_AgentBase):
         self._counts = [[0] * self.n_actions for _ in range(self.n_states)]
         self.observe: Any = DiscreteIndex(self.n_states)
         self.actions = ActionMap(self.n_actions)
-        self.update = {  # bound once: no dispatch per step
-            "qlearning": self._update_qlearning,
-            "sarsa": self._update_sarsa,
-            "expected-sarsa": self._update_expected_sarsa,
-        }[self.algorithm]
-        self._sample = self.policy.sample
-        self._alpha_const = self.alpha.const
-        if self._needs_counts:
-            self.act = self._act_counts
-        else:
-            self.act = (self._act_step, self._act_episode, self._act_visits)[self._anneal_mode]
+        self._bind()
+
+    def _bind(self) -> None:
+        super()._bind()
+        # The hot path calls the specialised methods directly, bound once per instance
+        # (unless a subclass overrides act or update, which then stay in charge).
+        cls = type(self)
+        if cls.update is TabularAgent.update:
+            self.__dict__["update"] = {
+                "qlearning": self._update_qlearning,
+                "sarsa": self._update_sarsa,
+                "expected-sarsa": self._update_expected_sarsa,
+            }[self.algorithm]
+        if cls.act is TabularAgent.act:
+            if self._needs_counts:
+                self.__dict__["act"] = self._act_counts
+            else:
+                modes = (self._act_step, self._act_episode, self._act_visits)
+                self.__dict__["act"] = modes[self._anneal_mode]
 
     @property
     def visits(self) -> np.ndarray:
@@ -459,7 +492,9 @@ class TabularAgent(_AgentBase):
         int
             The agent's action ``0 <= a < n_actions`` (see ``actions.to_env``).
         """
-        raise NotImplementedError  # replaced per instance in __init__
+        if self._needs_counts:
+            return self._act_counts(state)
+        return self._sample(self.q[state], self.rng, step=self._step_for(state))
 
     def act_batch(self, states: np.ndarray) -> np.ndarray:
         """Draw one action per state with one batched policy call (vector environments).
@@ -519,7 +554,7 @@ class TabularAgent(_AgentBase):
 
     # -- learning
 
-    def _rate(self, state: int, action: int) -> float:
+    def _alpha_at(self, state: int, action: int) -> float:
         """The step size of this update (a table lookup for a schedule)."""
         mode = self._alpha_mode
         if mode == 2:
@@ -530,7 +565,7 @@ class TabularAgent(_AgentBase):
         """``Q(s, a) += alpha (target - Q(s, a))`` and the counters; the TD error."""
         alpha = self._alpha_const
         if alpha is None:
-            alpha = self._rate(state, action)
+            alpha = self._alpha_at(state, action)
         q = self.q
         old = q.item(state, action)
         delta = target - old
@@ -557,7 +592,7 @@ class TabularAgent(_AgentBase):
             target = reward + self.gamma * max(q[next_state].tolist())
         alpha = self._alpha_const
         if alpha is None:
-            alpha = self._rate(state, action)
+            alpha = self._alpha_at(state, action)
         old = q.item(state, action)
         delta = target - old
         q[state, action] = old + alpha * delta
@@ -628,7 +663,11 @@ class TabularAgent(_AgentBase):
         -------
         float
         """
-        raise NotImplementedError  # replaced per instance in __init__
+        if self.algorithm == "qlearning":
+            return self._update_qlearning(state, action, reward, next_state, terminated)
+        if self.algorithm == "sarsa":
+            return self._update_sarsa(state, action, reward, next_state, terminated, next_action)
+        return self._update_expected_sarsa(state, action, reward, next_state, terminated)
 
     def __repr__(self) -> str:
         return (
@@ -767,6 +806,7 @@ class LinearAgent(_AgentBase):
         self.w = np.full((n, self.n_actions), self.initial_value / coder.tilings)
         self.visits = np.zeros(n, dtype=np.int64)
         self.counts = np.zeros((n, self.n_actions), dtype=np.int64)
+        self._bind()
 
     @classmethod
     def for_spaces(

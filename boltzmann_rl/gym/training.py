@@ -868,10 +868,12 @@ def run_gym(
             env_id=env_id,
         )
     finally:
-        if env is not None:
-            env.close()
-        if eval_env is not None:
-            eval_env.close()
+        for e in (env, eval_env):
+            if e is not None:
+                try:
+                    e.close()
+                except Exception:  # after Ctrl-C the async workers may already be gone
+                    pass
     result.seed = int(root.entropy)
     result.config = {
         "env_kwargs": kwargs,
