@@ -118,6 +118,42 @@ def _values(q: Any) -> np.ndarray:
     return arr
 
 
+_FLOAT64 = np.dtype(np.float64)
+
+
+def _small_row(q: Any) -> list[float] | None:
+    """One row of at most 32 float64 values as a list, when a pure-Python path applies.
+
+    A single decision (a gym agent's step) costs more in numpy's per-call overhead
+    than in arithmetic. Returns None (use the general path, which also raises the
+    errors) for anything else: batches, other dtypes, NaN, or +inf meeting -inf.
+    """
+    if type(q) is np.ndarray:
+        if q.ndim != 1 or q.dtype != _FLOAT64 or not 0 < q.shape[0] <= 32:
+            return None
+        row = q.tolist()
+    elif type(q) is list and 0 < len(q) <= 32:
+        row = q
+        for v in row:
+            if type(v) is not float:
+                return None
+    else:
+        return None
+    total = sum(row)
+    if total != total or max(row) == -math.inf:
+        return None
+    return row
+
+
+def _small_argmax(row: list[float], gen: np.random.Generator) -> int:
+    """An argmax of ``row``, uniformly among tied maxima."""
+    m = max(row)
+    if row.count(m) == 1:
+        return row.index(m)
+    ties = [i for i, v in enumerate(row) if v == m]
+    return ties[int(gen.random() * len(ties))]
+
+
 def _counts(counts: Any, q: np.ndarray, owner: str) -> np.ndarray:
     if counts is None:
         raise ValueError(
@@ -378,6 +414,9 @@ class Greedy(_Base):
 
     def sample(self, q: Any, rng: Any, *, step: Any = 0, counts: Any = None) -> int | np.ndarray:
         """An argmax of each row, uniformly among ties."""
+        row = _small_row(q)
+        if row is not None:
+            return _small_argmax(row, as_generator(rng))
         return softmax_sample(_values(q), rng, 0.0)
 
 
@@ -413,7 +452,9 @@ class EpsilonGreedy(_Base):
     _fields = ("epsilon",)
 
     def __init__(self, epsilon: Any = 0.1) -> None:
-        object.__setattr__(self, "epsilon", _parameter(epsilon, "epsilon", "egreedy", at_most=1.0))
+        eps = _parameter(epsilon, "epsilon", "egreedy", at_most=1.0)
+        object.__setattr__(self, "epsilon", eps)
+        object.__setattr__(self, "_fixed", eps.value if isinstance(eps, Constant) else None)
 
     def _epsilon(self, step: Any) -> Any:
         eps = _evaluate(self.epsilon, step)
@@ -435,8 +476,19 @@ class EpsilonGreedy(_Base):
 
     def sample(self, q: Any, rng: Any, *, step: Any = 0, counts: Any = None) -> int | np.ndarray:
         """One uniform per row decides explore (and which action) or exploit."""
-        qv = _values(q)
         gen = as_generator(rng)
+        row = _small_row(q)
+        if row is not None and (self._fixed is not None or type(step) in (int, float)):
+            eps = self._fixed
+            if eps is None:
+                eps = self.epsilon(step)
+                if not 0.0 <= eps <= 1.0:
+                    eps = float(self._epsilon(step))  # raises, naming the value
+            u = gen.random()
+            if u < eps:
+                return min(int(u / eps * len(row)), len(row) - 1)
+            return _small_argmax(row, gen)
+        qv = _values(q)
         eps = np.asarray(self._epsilon(step), dtype=np.float64)
         k = qv.shape[-1]
         greedy = np.asarray(softmax_sample(qv, gen, 0.0))

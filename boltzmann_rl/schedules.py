@@ -208,12 +208,20 @@ class _Base:
         ValueError
             If a step is negative or NaN.
         """
+        if type(step) is float or type(step) is int:
+            # One step, as agents ask once per decision: plain float arithmetic,
+            # the same IEEE operations as the array path, without numpy's overhead.
+            if step >= 0 and step != math.inf:
+                return self._scalar(float(step))
         t, scalar = _steps(step)
         out = np.asarray(self._evaluate(t), dtype=np.float64)  # 0-d stays an array
         return float(out) if scalar else out
 
     def _evaluate(self, t: FloatArray) -> FloatArray:
         raise NotImplementedError
+
+    def _scalar(self, t: float) -> float:
+        return float(self._evaluate(np.asarray(t)))
 
     def __repr__(self) -> str:
         values = ", ".join(_format(getattr(self, f.name)) for f in fields(self))  # type: ignore[arg-type]
@@ -259,6 +267,9 @@ class Constant(_Base):
 
     def _evaluate(self, t: FloatArray) -> FloatArray:
         return np.full(t.shape, self.value)
+
+    def _scalar(self, t: float) -> float:
+        return self.value
 
 
 @dataclass(frozen=True, repr=False)
@@ -312,6 +323,13 @@ class Linear(_Base):
         # Exact endpoints, and rounding can never leave [min, max] of start and end.
         v = np.where(frac >= 1.0, self.end, v)
         return np.clip(v, min(self.start, self.end), max(self.start, self.end))
+
+    def _scalar(self, t: float) -> float:
+        frac = min(t / self.steps, 1.0)
+        if frac >= 1.0:
+            return self.end
+        v = self.start + (self.end - self.start) * frac
+        return min(max(v, min(self.start, self.end)), max(self.start, self.end))
 
 
 @dataclass(frozen=True, repr=False)
@@ -368,6 +386,16 @@ class Exponential(_Base):
         v = np.where(frac >= 1.0, self.end, np.where(frac <= 0.0, self.start, v))
         return np.clip(v, min(self.start, self.end), max(self.start, self.end))
 
+    def _scalar(self, t: float) -> float:
+        frac = min(t / self.steps, 1.0)
+        if frac >= 1.0:
+            return self.end
+        if frac <= 0.0:
+            return self.start
+        log_start = math.log(self.start)
+        v = math.exp(log_start + (math.log(self.end) - log_start) * frac)
+        return min(max(v, min(self.start, self.end)), max(self.start, self.end))
+
 
 @dataclass(frozen=True, repr=False)
 class InverseTime(_Base):
@@ -412,6 +440,9 @@ class InverseTime(_Base):
     def _evaluate(self, t: FloatArray) -> FloatArray:
         with np.errstate(over="ignore"):  # t / t0 -> inf only gives the limit 0
             return self.c / (1.0 + t / self.t0)
+
+    def _scalar(self, t: float) -> float:
+        return self.c / (1.0 + t / self.t0)
 
 
 @dataclass(frozen=True, repr=False)
@@ -461,6 +492,9 @@ class Logarithmic(_Base):
 
     def _evaluate(self, t: FloatArray) -> FloatArray:
         return self.c / np.log(t + math.e)
+
+    def _scalar(self, t: float) -> float:
+        return self.c / math.log(t + math.e)
 
 
 def as_schedule(value: Any, name: str = "value") -> Schedule:
