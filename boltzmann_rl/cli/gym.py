@@ -25,6 +25,8 @@ import json
 import sys
 from typing import Any
 
+from boltzmann_rl.gym.agents import ALGORITHMS
+
 __all__ = ["parse_env_kwarg", "register"]
 
 
@@ -186,9 +188,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("env_id", metavar="ENV_ID", help="a gymnasium id, e.g. FrozenLake-v1")
     p.add_argument(
         "--agent",
-        choices=["qlearning", "sarsa", "expected-sarsa"],
+        choices=list(ALGORITHMS),
         default="qlearning",
-        help="the learning rule (default: qlearning)",
+        help="the learning rule (default: qlearning); soft-qlearning and mellowmax back up "
+        "with the policy's own parameter (a Boltzmann policy's fixed temperature, a "
+        "mellowmax policy's omega)",
     )
     p.add_argument(
         "--policy",

@@ -10,7 +10,16 @@ learning action values ``Q`` from one transition ``(s, a, r, s', terminated)``:
 ``"sarsa"``            ``r + gamma Q(s', a')``, ``a'`` the action taken next
 ``"expected-sarsa"``   ``r + gamma sum_b pi(b | s') Q(s', b)``, ``pi`` the
                        policy's own ``probs`` at ``s'``
+``"soft-qlearning"``   ``r + gamma T log sum_b exp(Q(s', b) / T)``, the soft
+                       (log-sum-exp) backup: with a Boltzmann policy at the same
+                       temperature this is soft Q-learning
+``"mellowmax"``        ``r + gamma mm_omega(Q(s', .))``, the mellowmax backup
+                       (Asadi & Littman 2017), a non-expansion
 =====================  ======================================================
+
+The two soft backups take their parameter from ``backup_temperature`` and ``omega``;
+by default from the policy itself (a Boltzmann policy's fixed temperature, a
+mellowmax policy's ω). See :mod:`boltzmann_rl.alternatives`.
 
 ``G = r`` when ``s'`` is terminal (``terminated``); a time limit (``truncated``) is
 not a terminal state, so the target bootstraps there as usual.
@@ -59,6 +68,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from boltzmann_rl.alternatives import Mellowmax, mellowmax_backup, soft_backup
 from boltzmann_rl.core import as_generator
 from boltzmann_rl.gym.spaces import (
     ActionMap,
@@ -82,7 +92,13 @@ __all__ = [
     "make_agent",
 ]
 
-ALGORITHMS: tuple[str, ...] = ("qlearning", "sarsa", "expected-sarsa")
+ALGORITHMS: tuple[str, ...] = (
+    "qlearning",
+    "sarsa",
+    "expected-sarsa",
+    "soft-qlearning",
+    "mellowmax",
+)
 """The learning rules, by the names the command line and :func:`make_agent` use."""
 
 ANNEAL: tuple[str, ...] = ("step", "episode", "visits")
@@ -96,6 +112,10 @@ _ALIASES = {
     "expected-sarsa": "expected-sarsa",
     "expected_sarsa": "expected-sarsa",
     "expectedsarsa": "expected-sarsa",
+    "soft-qlearning": "soft-qlearning",
+    "soft_qlearning": "soft-qlearning",
+    "soft-q-learning": "soft-qlearning",
+    "mellowmax": "mellowmax",
 }
 
 
@@ -258,6 +278,48 @@ class _AgentBase:
         self.steps = 0
         self.episodes = 0
 
+    def _setup_backup(self, backup_temperature: Any, omega: Any) -> None:
+        """Resolve the parameter of a soft backup: given, or the policy's own."""
+        self.backup_temperature: float | None = None
+        self.omega: float | None = None
+        policy = self._policy
+        if self.algorithm == "soft-qlearning":
+            if backup_temperature is None:
+                t = getattr(policy, "temperature", None)
+                if not isinstance(t, Constant):
+                    raise ValueError(
+                        "soft-qlearning needs backup_temperature=T: the policy "
+                        f"{policy!r} has no fixed temperature to pair the backup with"
+                    )
+                backup_temperature = t.value
+            self.backup_temperature = _finite(backup_temperature, "backup_temperature")
+            if self.backup_temperature < 0:
+                raise ValueError(
+                    f"backup_temperature must be >= 0, actual value: {backup_temperature!r}"
+                )
+        elif self.algorithm == "mellowmax":
+            if omega is None:
+                w = getattr(policy, "omega", None)
+                if not isinstance(policy, Mellowmax) or not isinstance(w, Constant):
+                    raise ValueError(
+                        "mellowmax needs omega=W: the policy "
+                        f"{policy!r} is not a mellowmax policy with a fixed omega"
+                    )
+                omega = w.value
+            self.omega = float(omega)
+            if not self.omega > 0:
+                raise ValueError(f"omega must be > 0, actual value: {omega!r}")
+        elif backup_temperature is not None or omega is not None:
+            raise ValueError(
+                f"backup_temperature and omega apply to the soft-qlearning and mellowmax "
+                f"backups only, not to {self.algorithm!r}"
+            )
+
+    def _soft_target(self, reward: float, row: Any, terminated: bool) -> float:
+        if self.algorithm == "soft-qlearning":
+            return float(soft_backup(reward, row, self.gamma, self.backup_temperature, terminated))
+        return float(mellowmax_backup(reward, row, self.gamma, self.omega, terminated))
+
     @property
     def policy(self) -> Any:
         """The behaviour policy; assigning a new one (or its text form) takes effect at once."""
@@ -374,10 +436,13 @@ class TabularAgent(_AgentBase):
         anneal: str = "step",
         alpha_by: str = "visits",
         rng: Any = None,
+        backup_temperature: float | None = None,
+        omega: float | None = None,
     ) -> None:
         self._setup(
             n_actions, policy, algorithm, alpha, gamma, initial_value, anneal, alpha_by, rng
         )
+        self._setup_backup(backup_temperature, omega)
         self.n_states = _positive_int(n_states, "n_states")
         self.q = np.full((self.n_states, self.n_actions), self.initial_value)
         self._visits = [0] * self.n_states
@@ -396,6 +461,8 @@ class TabularAgent(_AgentBase):
                 "qlearning": self._update_qlearning,
                 "sarsa": self._update_sarsa,
                 "expected-sarsa": self._update_expected_sarsa,
+                "soft-qlearning": self._update_soft,
+                "mellowmax": self._update_soft,
             }[self.algorithm]
         if cls.act is TabularAgent.act:
             if self._needs_counts:
@@ -633,6 +700,18 @@ class TabularAgent(_AgentBase):
         expected = math.fsum(pi * v for pi, v in zip(p, row) if pi > 0.0)
         return self._learn(state, action, reward + self.gamma * expected)
 
+    def _update_soft(
+        self,
+        state: int,
+        action: int,
+        reward: float,
+        next_state: int,
+        terminated: bool,
+        next_action: int | None = None,
+    ) -> float:
+        target = self._soft_target(reward, self.q[next_state].tolist(), terminated)
+        return self._learn(state, action, target)
+
     def update(
         self,
         state: int,
@@ -667,7 +746,9 @@ class TabularAgent(_AgentBase):
             return self._update_qlearning(state, action, reward, next_state, terminated)
         if self.algorithm == "sarsa":
             return self._update_sarsa(state, action, reward, next_state, terminated, next_action)
-        return self._update_expected_sarsa(state, action, reward, next_state, terminated)
+        if self.algorithm == "expected-sarsa":
+            return self._update_expected_sarsa(state, action, reward, next_state, terminated)
+        return self._update_soft(state, action, reward, next_state, terminated)
 
     def __repr__(self) -> str:
         return (
@@ -793,10 +874,13 @@ class LinearAgent(_AgentBase):
         anneal: str = "step",
         alpha_by: str = "visits",
         rng: Any = None,
+        backup_temperature: float | None = None,
+        omega: float | None = None,
     ) -> None:
         self._setup(
             n_actions, policy, algorithm, alpha, gamma, initial_value, anneal, alpha_by, rng
         )
+        self._setup_backup(backup_temperature, omega)
         if not isinstance(coder, TileCoder):
             raise TypeError(f"coder must be a TileCoder, got {type(coder).__name__}")
         self.coder = coder
@@ -937,9 +1021,14 @@ class LinearAgent(_AgentBase):
                 if next_action is None:
                     next_action = self.act(next_state)
                 boot = float(row[next_action])
-            else:
+            elif self.algorithm == "expected-sarsa":
                 boot = float(np.dot(self.probs(next_state), row))
-            target = reward + self.gamma * boot
+            else:  # soft-qlearning, mellowmax
+                boot = None
+            if boot is None:
+                target = self._soft_target(reward, row, False)
+            else:
+                target = reward + self.gamma * boot
         rate = self.alpha
         if rate.const is not None:
             alpha = rate.const
@@ -1025,5 +1114,9 @@ def make_agent(
     if tile_options:
         raise TypeError(
             f"{', '.join(sorted(tile_options))} only apply to Box observations (tile coding)"
+        )
+    if algorithm not in AGENTS:  # the soft backups: the general tabular agent
+        return TabularAgent.for_spaces(
+            observation_space, action_space, policy, algorithm=algorithm, **kwargs
         )
     return AGENTS[algorithm].for_spaces(observation_space, action_space, policy, **kwargs)
