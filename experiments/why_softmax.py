@@ -1,23 +1,18 @@
-"""Draw the figures of docs/why-softmax.md ("why exponentiate at all?").
+"""Draw the property figures of docs/why-softmax.md ("why exponentiate at all?").
 
-Two parts::
+::
 
-    python experiments/why_softmax.py            # the property figures, exact, ~2 s
-    python experiments/why_softmax.py --study    # and the bandit study, ~1 min
-    python experiments/why_softmax.py --out /tmp/f --study
+    python experiments/why_softmax.py            # every property figure, exact, ~2 s
+    python experiments/why_softmax.py --out /tmp/f --only why-logistic
 
-The *property* figures show one property each that makes the softmax the default way
-to turn action values into probabilities, next to what the alternatives do instead.
-Every number drawn is computed with the toolkit (``boltzmann_rl`` and
-``boltzmann_rl.alternatives``); nothing is simulated.
+Each figure shows one property that makes the softmax the default way to turn action
+values into probabilities, next to what the alternatives do instead. Every number
+drawn is computed with the toolkit (``boltzmann_rl`` and ``boltzmann_rl.alternatives``);
+nothing is simulated.
 
-The *study* runs the vectorized bandit engine (:func:`boltzmann_rl.bandits.simulate`,
-2000 runs x 1000 steps of the 10-armed Gaussian testbed per setting, 95 % confidence
-intervals across runs) with the rewards shifted by a constant or multiplied by a
-factor, and draws the engine's learning curves (:mod:`boltzmann_rl.plotting.curves`)
-and a summary. It is Python rather than an experiment file because a study file
-(:mod:`boltzmann_rl.sweep.config`) holds one ``[problem]``, and this study varies the
-problem's reward offset and scale.
+The bandit study of the page (rewards shifted and scaled) is a study file, run by the
+engine: ``boltzmann-rl run experiments/why_softmax.toml --out results/why_softmax``;
+its ``figures/sweep.png`` is ``docs/figures/why-run-sweep.png``.
 
 Figures are built with the object API (``matplotlib.figure.Figure``), never pyplot's
 global state.
@@ -26,7 +21,6 @@ global state.
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -365,170 +359,11 @@ FIGURES: dict[str, Callable[[], Figure]] = {
 }
 
 
-# ------------------------------------------------------------------------ the study
-
-STUDY_POLICIES = (
-    "boltzmann(temperature=0.3)",
-    "sparsemax(temperature=1.0)",
-    "mellowmax(omega=5.0)",
-    "normalize",
-    "normalize(kind=abs)",
-    "normalize(kind=square)",
-)
-SHIFTS = (-5.0, 0.0, 5.0, 10.0, 20.0, 50.0)
-SCALES = (0.1, 0.3, 1.0, 3.0, 10.0)
-RUNS, STEPS, SEED = 2000, 1000, 0
-STUDY_COLORS = {
-    "boltzmann(temperature=0.3)": COLORS["softmax"],
-    "sparsemax(temperature=1.0)": COLORS["sparsemax"],
-    "mellowmax(omega=5.0)": COLORS["mellowmax"],
-    "normalize": COLORS["plain"],
-    "normalize(kind=abs)": COLORS["abs"],
-    "normalize(kind=square)": COLORS["square"],
-}
-
-
-def simulate_transform(offset: float, scale: float, runs: int = RUNS, steps: int = STEPS):
-    """Simulate every study policy with rewards ``offset + scale * r``.
-
-    The agents keep sample-average estimates that start at ``Q_1 = offset + scale``: one
-    reward unit above the transformed zero, so the start is transformed like the rewards
-    (a start that stays at 0 would itself change with the shift: pessimistic for +5,
-    optimistic for -5, for every rule). Each policy is its own simulation with the same
-    seed, so a policy that raises does not stop the others.
-
-    Returns
-    -------
-    dict
-        Policy text -> the engine's group result, or the ``ValueError`` message.
-    """
-    from boltzmann_rl.bandits import ActionValueAgent, GaussianBandit, simulate
-
-    env = GaussianBandit(arms=10, offset=offset, scale=scale)
-    out: dict[str, object] = {}
-    for text in STUDY_POLICIES:
-        agent = ActionValueAgent(text, initial=offset + scale)
-        try:
-            out[text] = simulate(env, agent, runs=runs, steps=steps, seed=SEED, labels=[text])[0]
-        except ValueError as exc:
-            out[text] = str(exc)
-    return out
-
-
-def _summary(group: object, offset: float, scale: float) -> dict[str, float] | str:
-    """Average reward per step in the original units, ``(R - offset) / scale``, and its CI."""
-    if isinstance(group, str):
-        return group
-    mean, half = group.stats["mean_reward"]
-    opt, opt_half = group.stats["final_optimal"]
-    return {
-        "mean_reward": (float(mean) - offset) / scale,
-        "mean_reward_ci": float(half) / scale,
-        "final_optimal": float(opt),
-        "final_optimal_ci": float(opt_half),
-    }
-
-
-def study(out: Path, runs: int = RUNS, steps: int = STEPS) -> list[Path]:
-    """Run the study and write its figures and numbers into ``out``."""
-    from boltzmann_rl.plotting.curves import plot_metric
-
-    results = {}
-    for c in SHIFTS:
-        results[(c, 1.0)] = simulate_transform(c, 1.0, runs, steps)
-    for s in SCALES:
-        if (0.0, s) not in results:
-            results[(0.0, s)] = simulate_transform(0.0, s, runs, steps)
-    written = []
-
-    # the engine's learning curves: % optimal action (unit-free) per transform
-    for name, keys in (
-        ("why-study-shift", [(-5.0, 1.0), (0.0, 1.0), (5.0, 1.0), (20.0, 1.0)]),
-        ("why-study-scale", [(0.0, 0.1), (0.0, 1.0), (0.0, 10.0)]),
-    ):
-        fig, axes = _figure(len(keys), width=3.6, height=3.6)
-        for ax, (c, s) in zip(axes, keys):
-            res = results[(c, s)]
-            groups = [g for g in res.values() if not isinstance(g, str)]
-            title = f"rewards {s:g}·r {'+' if c >= 0 else '−'} {abs(c):g}"
-            plot_metric(groups, "optimal", ax=ax, title=title)
-            failed = [t for t, g in res.items() if isinstance(g, str)]
-            if failed:
-                ax.text(
-                    0.97,
-                    0.97,
-                    "raised ValueError:\n" + "\n".join(failed),
-                    ha="right",
-                    va="top",
-                    fontsize=7,
-                    color=COLORS["plain"],
-                    transform=ax.transAxes,
-                )
-            ax.set_ylim(0, 100)
-            ax.get_legend().remove()
-            for line, band in zip(ax.get_lines(), ax.collections):
-                color = STUDY_COLORS.get(line.get_label(), line.get_color())
-                line.set_color(color)
-                band.set_color(color)
-        by_label = {}
-        for ax in axes:
-            for handle, label in zip(*ax.get_legend_handles_labels()):
-                by_label.setdefault(label, handle)
-        order = [t for t in STUDY_POLICIES if t in by_label]
-        fig.legend([by_label[t] for t in order], order, loc="outside lower center", ncols=3,
-                   fontsize=8, frameon=False)  # fmt: skip
-        path = out / f"{name}.png"
-        fig.savefig(path, dpi=110, metadata={"Software": None})
-        written.append(path)
-
-    # summary: average reward per step (original units) with 95 % CIs
-    fig, (ax1, ax2) = _figure(2, width=5.2, height=4.4)
-    for text in STUDY_POLICIES:
-        color = STUDY_COLORS[text]
-        for ax, keys, x in (
-            (ax1, [(c, 1.0) for c in SHIFTS], np.arange(len(SHIFTS))),
-            (ax2, [(0.0, s) for s in SCALES], np.array(SCALES)),
-        ):
-            sums = [_summary(results[k][text], *k) for k in keys]
-            ok = np.array([not isinstance(v, str) for v in sums])
-            y = np.array([v["mean_reward"] if not isinstance(v, str) else np.nan for v in sums])
-            e = np.array([v["mean_reward_ci"] if not isinstance(v, str) else np.nan for v in sums])
-            ax.errorbar(x, y, yerr=e, color=color, marker="o", ms=4, capsize=3, label=text)
-            ax.plot(x[~ok], np.full((~ok).sum(), -0.42), "x", color=color, ms=8, mew=2)
-    ax1.set_xticks(np.arange(len(SHIFTS)), [f"{c:+g}" for c in SHIFTS])
-    ax1.set_xlabel("constant added to every reward")
-    ax1.set_title("shift (x: the rule raised ValueError)")
-    ax2.set_xscale("log")
-    ax2.set_xlabel("factor multiplying every reward")
-    ax2.set_title("scale (x: the rule raised ValueError)")
-    for ax in (ax1, ax2):
-        ax.axhline(0.0, color="0.8", lw=0.8)
-        ax.set_ylabel("average reward per step (original units)")
-        ax.set_ylim(-0.5, 1.7)
-    handles, labels = ax1.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
-    path = out / "why-study-summary.png"
-    fig.savefig(path, dpi=110, metadata={"Software": None})
-    written.append(path)
-
-    numbers = {
-        f"offset={c:g} scale={s:g}": {t: _summary(g, c, s) for t, g in res.items()}
-        for (c, s), res in results.items()
-    }
-    path = out / "why-study.json"
-    path.write_text(json.dumps({"runs": runs, "steps": steps, "seed": SEED, **numbers}, indent=1))
-    written.append(path)
-    return written
-
-
 def main(argv: Sequence[str] | None = None) -> list[Path]:
     """Write every figure as PNG; return the paths written."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT, help=f"output folder (default {OUT})")
     parser.add_argument("--only", nargs="*", choices=sorted(FIGURES), help="draw only these")
-    parser.add_argument("--study", action="store_true", help="also run the bandit study")
-    parser.add_argument("--runs", type=int, default=RUNS, help=f"study runs (default {RUNS})")
-    parser.add_argument("--steps", type=int, default=STEPS, help=f"study steps (default {STEPS})")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -538,10 +373,6 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
         fig.savefig(path, dpi=110, metadata={"Software": None})
         written.append(path)
         print(path)
-    if args.study:
-        for path in study(args.out, args.runs, args.steps):
-            written.append(path)
-            print(path)
     return written
 
 

@@ -205,3 +205,200 @@ def test_shipped_study_files_validate(path):
     study = load_study(path)
     assert study.members
     assert len({c.id for c in study.cells}) == len(study.cells)
+
+
+# ------------------------------------------------ problem arguments from the grid
+
+SHIFTED = """
+[study]
+name = "shifted"
+
+[problem]
+type = "bandit"
+env = "gaussian"
+args = { arms = 5, offset = 0.0, scale = 1.0 }
+
+[budget]
+runs = 10
+steps = 5
+
+[[family]]
+name = "Boltzmann, shifted"
+policy = "boltzmann(temperature=0.3)"
+problem_args = { offset = "{offset}" }
+agent = { name = "action_value", args = { initial = "{q1}" } }
+grid = { offset = [-5.0, 0.0, 5.0], q1 = [-4.0, 1.0, 6.0] }
+zip = true
+
+[[family]]
+name = "Boltzmann, scaled"
+policy = "boltzmann(temperature=0.3)"
+problem_args = { scale = "{scale}" }
+agent = { name = "action_value", args = { initial = "{scale}" } }
+grid = { scale = [0.1, 1.0, 10.0] }
+"""
+
+
+def test_problem_args_from_the_grid_fill_each_cell():
+    study = loads_study(SHIFTED)
+    shifted = [m for m in study.members if m.family == "Boltzmann, shifted"]
+    assert [m.label for m in shifted] == ["offset=-5, q1=-4", "offset=0, q1=1", "offset=5, q1=6"]
+    assert [m.cell.env_args for m in shifted] == [
+        {"arms": 5, "offset": v, "scale": 1.0} for v in (-5.0, 0.0, 5.0)
+    ]
+    assert [m.cell.agent_args for m in shifted] == [{"initial": v} for v in (-4.0, 1.0, 6.0)]
+    scaled = [m for m in study.members if m.family == "Boltzmann, scaled"]
+    assert [m.cell.env_args["scale"] for m in scaled] == [0.1, 1.0, 10.0]
+    assert [m.cell.agent_args for m in scaled] == [{"initial": v} for v in (0.1, 1.0, 10.0)]
+    # offset 0 with Q1 = 1 and scale 1 with Q1 = 1 are one problem: one cell, run once
+    assert shifted[1].cell.id == scaled[1].cell.id
+    assert len(study.cells) == 5 == len({c.id for c in study.cells})
+    # the zipped family is drawn against its first key, on a linear axis (an offset <= 0)
+    assert [(f.axis, f.xscale, f.size) for f in study.families] == [
+        ("offset", "linear", 3),
+        ("scale", "log", 3),
+    ]
+    spec = study.to_dict()
+    assert spec["families"][0]["problem_args"] == {"offset": "{offset}"}
+    assert spec["families"][0]["zip"] is True
+    assert spec["members"][0]["env_args"]["offset"] == -5.0
+
+
+def test_problem_arg_placeholders_keep_ids_stable():
+    # the same filled-in problem, however it is written, is the same cell
+    literal = loads_study(
+        SHIFTED.replace("offset = 0.0, scale", "offset = 5.0, scale")
+        .replace('problem_args = { offset = "{offset}" }\n', "")
+        .replace(
+            "grid = { offset = [-5.0, 0.0, 5.0], q1 = [-4.0, 1.0, 6.0] }", "grid = { q1 = [6.0] }"
+        )
+    )
+    placeholder = loads_study(
+        SHIFTED.replace(
+            "offset = [-5.0, 0.0, 5.0], q1 = [-4.0, 1.0, 6.0]", "offset = [5.0], q1 = [6.0]"
+        )
+    )
+    assert literal.members[0].cell.id == placeholder.members[0].cell.id
+    study_level = loads_study(
+        SHIFTED.replace("offset = 0.0, scale = 1.0 }", 'offset = "{offset}", scale = 1.0 }')
+        .replace('problem_args = { offset = "{offset}" }\n', "")
+        .replace(
+            'problem_args = { scale = "{scale}" }',
+            'problem_args = { scale = "{scale}", offset = 0.0 }',
+        )
+    )
+    assert [m.cell.id for m in study_level.members] == [
+        m.cell.id for m in loads_study(SHIFTED).members
+    ]
+    # a grid refined with a new offset keeps the old cells
+    wider = loads_study(
+        SHIFTED.replace(
+            "[-5.0, 0.0, 5.0], q1 = [-4.0, 1.0, 6.0]",
+            "[-5.0, 0.0, 5.0, 10.0], q1 = [-4.0, 1.0, 6.0, 11.0]",
+        )
+    )
+    assert {c.id for c in loads_study(SHIFTED).cells} < {c.id for c in wider.cells}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (  # a study-level placeholder needs values in the grid of every family that
+            # does not override the argument (family[0] sets its own offset)
+            "offset = 0.0, scale = 1.0 }",
+            'offset = "{shift}", scale = 1.0 }',
+            "problem.args.offset: placeholder {shift} has no values in family[1].grid "
+            "(family 'Boltzmann, scaled'); allowed: scale",
+        ),
+        (
+            'problem_args = { scale = "{scale}" }',
+            'problem_args = { scale = "{factor}" }',
+            "family[1].problem_args.scale: placeholder {factor} has no values in family[1].grid",
+        ),
+        (
+            'problem_args = { scale = "{scale}" }',
+            'problem_args = { scale = "x{scale}" }',
+            "family[1].problem_args.scale: 'x{scale}': a grid placeholder must be the whole value",
+        ),
+        (
+            'problem_args = { scale = "{scale}" }',
+            "problem_args = 3",
+            "family[1].problem_args: expected a table",
+        ),
+        (
+            "grid = { scale = [0.1, 1.0, 10.0] }",
+            "grid = { scale = [0.1, 1.0, 10.0], extra = [1] }",
+            "family[1].grid.extra: grid key does not appear as {extra} in the policy "
+            "'boltzmann(temperature=0.3)', as an agent argument or as a problem argument",
+        ),
+        ("q1 = [-4.0, 1.0, 6.0]", "q1 = [-4.0, 1.0]", "with zip = true every key needs the same"),
+        ("zip = true", 'zip = "yes"', "family[0].zip: expected true or false"),
+        (  # a value the environment refuses names the family and the setting
+            "scale = [0.1, 1.0, 10.0]",
+            "scale = [0.1, -1.0]",
+            "problem.args of family 'Boltzmann, scaled' (scale=-1): gaussian: scale must be > 0",
+        ),
+        (
+            "steps = 5",
+            'steps = 5\n[analysis]\nxscale = { offset = "log" }',
+            "analysis.xscale.offset: a log axis needs values > 0",
+        ),
+        (
+            "steps = 5",
+            'steps = 5\n[analysis]\nxscale = { offset = "cubic" }',
+            "analysis.xscale.offset: unknown scale 'cubic'; allowed: log, linear",
+        ),
+        (
+            "steps = 5",
+            'steps = 5\n[analysis]\nxscale = { q1 = "linear" }',
+            "analysis.xscale.q1: not the x axis of any family",
+        ),
+    ],
+)
+def test_problem_arg_validation_names_file_and_key(old, new, expected):
+    text = SHIFTED.replace(old, new, 1)
+    assert text != SHIFTED, old
+    message = error_of(text)
+    assert message.startswith("study.toml: "), message
+    assert expected in message, message
+
+
+def test_xscale_asks_for_a_linear_axis():
+    study = loads_study(
+        SHIFTED.replace("steps = 5", 'steps = 5\n[analysis]\nxscale = { scale = "linear" }')
+    )
+    assert [f.xscale for f in study.families] == ["linear", "linear"]
+
+
+def test_problem_only_grid_keys_may_hold_strings():
+    text = gym_text().replace(
+        'policy = "greedy"\n',
+        'policy = "greedy"\nproblem_args = { map_name = "{map}" }\n'
+        'grid = { map = ["4x4", "8x8"] }\n',
+    )
+    study = loads_study(text)
+    greedy = [m for m in study.members if m.family == "greedy"]
+    assert [m.label for m in greedy] == ["4x4", "8x8"]
+    assert [m.cell.env_args for m in greedy] == [
+        {"is_slippery": False, "map_name": v} for v in ("4x4", "8x8")
+    ]
+    # the same strings in the policy would have to be schedules
+    bad = GYM.replace("TEMPS", '["4x4"]')
+    assert "'4x4' is neither a named schedule" in error_of(bad)
+
+
+def test_cells_of_different_problems_never_share_a_batch():
+    from boltzmann_rl.sweep.runner import plan_batches
+
+    text = SHIFTED.replace(
+        'policy = "boltzmann(temperature=0.3)"\nproblem_args = { scale',
+        'policy = "boltzmann(temperature={T})"\nproblem_args = { scale',
+    ).replace(
+        "grid = { scale = [0.1, 1.0, 10.0] }", "grid = { scale = [0.1, 10.0], T = [0.1, 0.3, 1.0] }"
+    )
+    study = loads_study(text)
+    batches = plan_batches(study.cells, workers=1)
+    assert sorted(c.id for b in batches for c in b) == sorted(c.id for c in study.cells)
+    for batch in batches:
+        assert len({c.env_args_json for c in batch}) == 1
+    assert max(len(b) for b in batches) > 1  # the temperatures of one problem do share

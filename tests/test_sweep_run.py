@@ -567,3 +567,143 @@ def test_spawned_workers_give_the_same_results(tmp_path):
         assert a["summary"] == b["summary"]
         for name in a["arrays"]:
             np.testing.assert_array_equal(a["arrays"][name], b["arrays"][name])
+
+
+# ------------------------------------------ cells that raise; problems from the grid
+
+FAILING = """
+[study]
+name = "failing"
+
+[problem]
+type = "bandit"
+env = "gaussian"
+args = { arms = 5, offset = 0.0, scale = 1.0 }
+
+[budget]
+runs = 50
+steps = 20
+
+[[family]]
+name = "Boltzmann"
+policy = "boltzmann(temperature=0.3)"
+problem_args = { offset = "{offset}" }
+agent = { name = "action_value", args = { initial = "{q1}" } }
+grid = { offset = [-5.0, 10.0], q1 = [-4.0, 11.0] }
+zip = true
+
+[[family]]
+name = "q / sum q"
+policy = "normalize"
+problem_args = { offset = "{offset}" }
+agent = { name = "action_value", args = { initial = "{q1}" } }
+grid = { offset = [-5.0, 10.0], q1 = [-4.0, 11.0] }
+zip = true
+"""
+
+NEGATIVE = "normalize(kind=plain) is defined only for values >= 0"
+
+
+def test_a_failing_policy_is_recorded_and_the_study_completes(tmp_path):
+    # q / sum(q) with Q1 = -4 raises ValueError at the first step; at offset +10 it runs
+    study = loads_study(FAILING)
+    out = tmp_path / "out"
+    first = run_study(study, out, backend="process", workers=2)
+    assert (first.total, first.ran, first.failed) == (4, 4, 1)
+    with Store(out, readonly=True) as store:
+        (failure,) = store.failures().values()
+        assert failure["error"].startswith(f"ValueError: {NEGATIVE}")
+        assert failure["config"]["env_args"]["offset"] == -5.0
+        assert len(store.done_ids()) == 3
+        assert store.runs()[-1]["status"] == "finished"
+    report = (out / "report.md").read_text()
+    assert "settings finished: 3 of 4; failed: 1" in report
+    assert f"| q / sum q | `offset=-5, q1=-4` | failed: ValueError: {NEGATIVE}" in report
+    assert "| q / sum q | `offset=10, q1=11` | 10." in report
+    # not retried: the same parameters would fail the same way
+    again = run_study(study, out, backend="serial", report=False)
+    assert (again.skipped, again.ran, again.failed) == (4, 0, 1)
+    retried = run_study(study, out, backend="serial", report=False, retry_failed=True)
+    assert (retried.skipped, retried.ran, retried.failed) == (3, 1, 1)
+    # the serial backend records the same results and the same failure
+    run_study(study, tmp_path / "serial", backend="serial", report=False)
+    assert_same_results(out, tmp_path / "serial")
+    with Store(out, readonly=True) as a, Store(tmp_path / "serial", readonly=True) as b:
+        assert a.failures().keys() == b.failures().keys()
+
+
+def test_a_failing_cell_does_not_fail_its_batch(tmp_path):
+    study = loads_study(FAILING)
+    boltzmann, normalize = (m.cell for m in study.members if m.params["offset"] == -5.0)
+    assert boltzmann.batch_key == normalize.batch_key  # one problem: they share a batch
+    together = tasks.execute_batch(tasks.batch_payload([boltzmann, normalize]))
+    assert [r["cell_id"] for r in together] == [boltzmann.id, normalize.id]
+    assert "error" not in together[0] and together[1]["error"].startswith("ValueError: ")
+    (alone,) = tasks.execute_batch(tasks.batch_payload([boltzmann]))
+    assert together[0]["summary"] == alone["summary"]
+    for name, values in alone["arrays"].items():
+        np.testing.assert_array_equal(together[0]["arrays"][name], values)
+
+
+def test_a_success_replaces_a_failure_and_old_stores_have_none(tmp_path):
+    cell = loads_study(FAILING).members[0].cell
+    with Store(tmp_path / "s") as store:
+        store.add_failure(cell, "RuntimeError: flaky", wall_time=0.1)
+        assert set(store.failures()) == {cell.id}
+        store.add_result(cell, {"mean_reward": 1.0}, {}, wall_time=0.1)
+        assert store.failures() == {} and store.done_ids() == {cell.id}
+        store.add_failure(cell, "RuntimeError: late", wall_time=0.1)  # finished stays
+        assert store.failures() == {}
+    with sqlite3.connect(tmp_path / "s" / "store.sqlite") as conn:
+        conn.execute("DROP TABLE failures")  # a store from before failures were recorded
+    with Store(tmp_path / "s", readonly=True) as store:
+        assert store.failures() == {}
+
+
+def test_sweep_axis_is_linear_for_offsets_and_marks_failures(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from boltzmann_rl.plotting.sweep import demo_results, plot_parameter_sweep
+    from boltzmann_rl.sweep.report import load_results
+
+    study = loads_study(FAILING)
+    run_study(study, tmp_path, backend="serial", report=False)
+    with Store(tmp_path, readonly=True) as store:
+        fig = plot_parameter_sweep(load_results(store, study.to_dict()))
+    (ax,) = fig.axes
+    assert ax.get_xscale() == "linear"  # offsets -5 and +10: no log axis
+    assert ax.get_xlabel() == "reward offset (added to every reward)"
+    crosses = [
+        line for line in ax.get_lines() if line.get_marker() == "x" and len(line.get_xdata())
+    ]
+    assert [list(line.get_xdata()) for line in crosses] == [[-5.0]]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["Boltzmann", "q / sum q", "failed"]
+    # a family that asks for a linear axis gets its own panel beside the log one
+    results = demo_results()
+    results.families[0]["xscale"] = "linear"
+    fig = plot_parameter_sweep(results)
+    assert [a.get_xscale() for a in fig.axes[:2]] == ["linear", "log"]
+    assert [a.get_xlabel() for a in fig.axes[:2]] == ["temperature T", "ε (log scale)"]
+
+
+@pytest.mark.slow
+def test_shipped_why_softmax_study_on_a_tiny_budget(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "experiments" / "why_softmax.toml").read_text()
+    text = text.replace("runs = 2000", "runs = 20").replace("steps = 1000", "steps = 30")
+    path = tmp_path / "why_softmax.toml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--backend", "serial", "--quiet"]) == 0
+    with Store(out, readonly=True) as store:
+        failures = store.failures().values()
+        # plain normalization fails at offset -5 (Q1 = -4) at the first step
+        assert any(f["config"]["env_args"]["offset"] == -5.0 for f in failures)
+        assert all(f["config"]["policy"] == "normalize(kind=plain)" for f in failures)
+        assert all(NEGATIVE in f["error"] for f in failures)
+        assert len(store.done_ids()) + len(failures) == 54
+    report = (out / "report.md").read_text()
+    assert f"failed: ValueError: {NEGATIVE}" in report
+    assert (out / "figures" / "sweep.png").stat().st_size > 0

@@ -6,7 +6,8 @@ is one; anything with the same attributes works):
 
 ``results.families``
     list of dicts with ``name`` and ``axis`` (the grid key drawn on the x axis, or
-    None for a family drawn as horizontal levels);
+    None for a family drawn as horizontal levels), and optionally ``xscale``
+    (``"linear"`` asks for a linear x axis);
 ``results.members``
     list of dicts with ``family``, ``label``, ``params`` (grid values) and ``cell_id``;
 ``results.metrics``
@@ -16,7 +17,9 @@ is one; anything with the same attributes works):
 ``results.summary(cell_id)``
     the cell's summary dict (``name`` and ``name_ci`` entries), or None if unfinished;
 ``results.curve(cell_id, name)``
-    a 1-D array (``name_ci`` for its 95 % CI half-width), or None.
+    a 1-D array (``name_ci`` for its 95 % CI half-width), or None;
+``results.failure(cell_id)`` (optional)
+    the error message of a cell that raised while it ran, or None.
 
 Examples
 --------
@@ -48,6 +51,8 @@ _AXIS_NAMES = {
     "step_size": "α",
     "q0": "initial value Q₁",
     "initial": "initial value Q₁",
+    "offset": "reward offset (added to every reward)",
+    "scale": "reward scale (multiplies every reward)",
 }
 
 
@@ -107,39 +112,91 @@ def best_members(results: Any, metric: str | None = None) -> list[dict[str, Any]
     return out
 
 
-def _sweep_data(results: Any, metric: str) -> tuple[list, list, list[str]]:
-    """Lines (name, points) of families with an axis, levels (name, v, ci) of the rest."""
-    lines, levels, axis_keys = [], [], []
+def _failure(results: Any, cell_id: str) -> str | None:
+    failure = getattr(results, "failure", None)
+    return None if failure is None else failure(cell_id)
+
+
+def _sweep_data(results: Any, metric: str) -> tuple[dict[str, dict[str, Any]], list]:
+    """Panels of the families with an axis, and levels of the rest.
+
+    Panels are keyed ``"log"`` or ``"linear"`` (in order of first appearance): a grid
+    key is drawn on a linear axis when a family sweeping it asks for one (``xscale``)
+    or one of its values is <= 0, else on a log axis, and keys drawn on the same
+    kind of axis share it. A panel is ``{"keys": [grid keys], "lines": [(family,
+    points, failed x values)]}`` with points an ``(n, 3)`` array of x, value and CI
+    half-width sorted by x. A level is ``(family, label, value, ci, several
+    settings, failed)``.
+    """
+    linear: dict[str, bool] = {}
+    for fam in results.families:
+        key = fam.get("axis")
+        if key:
+            xs = [float(m["params"][key]) for m in results.members if m["family"] == fam["name"]]
+            linear[key] = (
+                linear.get(key, False) or fam.get("xscale") == "linear" or min(xs, default=1) <= 0
+            )
+    panels: dict[str, dict[str, Any]] = {}
+    levels = []
     for fam in results.families:
         members = [m for m in results.members if m["family"] == fam["name"]]
         key = fam.get("axis")
         if key:
-            pts = []
+            pts, failed = [], []
             for m in members:
+                x = float(m["params"][key])
                 v, ci = _value(results.summary(m["cell_id"]), metric)
                 if not np.isnan(v):
-                    pts.append((float(m["params"][key]), v, ci))
-            if pts:
-                pts.sort()
-                lines.append((fam["name"], np.array(pts)))
-                if key not in axis_keys:
-                    axis_keys.append(key)
+                    pts.append((x, v, ci))
+                elif _failure(results, m["cell_id"]) is not None:
+                    failed.append(x)
+            if pts or failed:
+                panel = panels.setdefault(
+                    "linear" if linear[key] else "log", {"keys": [], "lines": []}
+                )
+                if key not in panel["keys"]:
+                    panel["keys"].append(key)
+                panel["lines"].append((fam["name"], np.array(sorted(pts)).reshape(-1, 3), failed))
         else:
             for m in members:
                 v, ci = _value(results.summary(m["cell_id"]), metric)
-                if not np.isnan(v):
-                    levels.append((fam["name"], m["label"], v, ci, len(members) > 1))
-    return lines, levels, axis_keys
+                failed = _failure(results, m["cell_id"]) is not None
+                if not np.isnan(v) or failed:
+                    levels.append((fam["name"], m["label"], v, ci, len(members) > 1, failed))
+    return panels, levels
+
+
+def _mark_failed(ax: Any, xs: Sequence[float], color: str, label: str | None) -> None:
+    """Crosses along the bottom of ``ax`` at data x positions: settings that failed."""
+    from matplotlib.transforms import blended_transform_factory
+
+    ax.plot(
+        xs,
+        np.full(len(xs), 0.04),
+        "x",
+        ms=8,
+        mew=2,
+        color=color,
+        label=label,
+        transform=blended_transform_factory(ax.transData, ax.transAxes),
+        clip_on=False,
+    )
 
 
 def plot_parameter_sweep(results: Any, metric: str | None = None, *, ax: Any = None) -> Any:
     """The sweep figure: a summary (with 95 % CI) against each family's parameter.
 
-    Families with one numeric grid key (fixed temperatures, epsilons) are lines
-    against it on a shared log axis (left panel). Settings without such a key
-    (annealing schedules, greedy, UCB, Boltzmann-Gumbel) are points with their CI
-    in a panel on the right that shares the y axis, so every alternative reads
-    against the best of the sweeps at a glance.
+    Families with one numeric grid key (fixed temperatures, epsilons, reward
+    offsets) are lines against it (left). Their x axis is logarithmic when every
+    value of the key is > 0, and linear when one is <= 0 (a reward offset of -5, 0
+    or +5) or the study asks for it (``[analysis] xscale``); keys on a log axis share
+    one panel and keys on a linear axis another, so a study of temperatures and
+    epsilons keeps them on one axis while offsets get their own. With two panels the
+    colours restart in each, so the j-th family of every panel has the same colour.
+    A setting that failed while it ran is a cross along the bottom of its panel.
+    Settings without such a key (annealing schedules, greedy, UCB, Boltzmann-Gumbel)
+    are points with their CI in a panel on the right that shares the y axis, so every
+    alternative reads against the best of the sweeps at a glance.
 
     Parameters
     ----------
@@ -147,14 +204,19 @@ def plot_parameter_sweep(results: Any, metric: str | None = None, *, ax: Any = N
     metric : str, optional
         The summary drawn; default ``results.metric`` (the mean reward over all
         steps for bandit studies).
-    ax : Axes or pair of Axes, optional
-        ``None``: a new figure with both panels. One Axes: everything on it, the
-        settings without a parameter drawn as horizontal levels. Two Axes: the two
-        panels.
+    ax : Axes or sequence of Axes, optional
+        ``None``: a new figure with every panel. One Axes: everything on it, the
+        settings without a parameter drawn as horizontal levels. A sequence: one
+        Axes per panel of lines, then one for the settings without a parameter.
 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``ax`` is a sequence with fewer Axes than panels.
 
     Examples
     --------
@@ -168,66 +230,107 @@ def plot_parameter_sweep(results: Any, metric: str | None = None, *, ax: Any = N
     ['exp(1.0, 0.01, 100)', 'greedy']
     """
     import matplotlib as mpl
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter
 
     metric = metric or results.metric
     info = results.metrics.get(metric, {"label": metric, "higher": True})
-    lines, levels, axis_keys = _sweep_data(results, metric)
+    panels, levels = _sweep_data(results, metric)
+    single = ax is not None and not isinstance(ax, list | tuple | np.ndarray)
+    if single and len(panels) > 1:  # one Axes: every line on it, on a linear axis
+        panels = {
+            "linear": {
+                "keys": [k for p in panels.values() for k in p["keys"]],
+                "lines": [line for p in panels.values() for line in p["lines"]],
+            }
+        }
+    scales = list(panels)
+    n = len(scales)
     if ax is None:
         from matplotlib.figure import Figure
 
-        if levels and lines:
-            fig = Figure(figsize=(10.0, 4.8), layout="constrained")
-            width = max(1.2, 0.32 * len(levels))
-            left, right = fig.subplots(1, 2, sharey=True, width_ratios=[4.0, width])
-        else:
-            fig = Figure(figsize=(7.0, 4.8), layout="constrained")
-            left, right = fig.subplots(), None
-            if not lines:
-                left, right = None, left
-    elif isinstance(ax, list | tuple | np.ndarray):
-        left, right = list(np.ravel(np.asarray(ax, dtype=object)))
-        fig = left.figure
+        width = 7.0 + 4.5 * max(n - 1, 0) + (3.0 if levels and n else 0.0)
+        fig = Figure(figsize=(width, 4.8), layout="constrained")
+        ratios = [4.0] * n + ([max(1.2, 0.32 * len(levels))] if levels else [])
+        grid = fig.subplots(
+            1, len(ratios) or 1, sharey=True, width_ratios=ratios or None, squeeze=False
+        )
+        axes = list(grid[0])
+        lefts, right = axes[:n], (axes[n] if levels or not n else None)
+    elif single:
+        lefts, right, fig = [ax] * n, None, ax.figure
     else:
-        left, right, fig = ax, None, ax.figure
+        axes = list(np.ravel(np.asarray(ax, dtype=object)))
+        need = n + (1 if levels else 0)
+        if len(axes) < need:
+            raise ValueError(
+                f"need {need} Axes ({n} for the parameter sweeps, "
+                f"{1 if levels else 0} for the other settings), got {len(axes)}"
+            )
+        lefts, right, fig = axes[:n], (axes[n] if levels else None), axes[0].figure
 
     cycle = mpl.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
     colors: dict[str, str] = {}
-    for fam in results.families:
-        colors[fam["name"]] = cycle[len(colors) % len(cycle)]
+    if n <= 1:  # file order
+        for fam in results.families:
+            colors[fam["name"]] = cycle[len(colors) % len(cycle)]
+    else:  # the j-th line of every panel has the j-th colour; the other settings after
+        for scale in scales:
+            for j, (name, _, _) in enumerate(panels[scale]["lines"]):
+                colors[name] = cycle[j % len(cycle)]
+        first = max(len(panels[scale]["lines"]) for scale in scales)
+        for j, fam in enumerate(dict.fromkeys(lv[0] for lv in levels)):
+            colors[fam] = cycle[(first + j) % len(cycle)]
     markers = "osD^v<>"
-    if left is not None:
-        xs_all = [x for _, pts in lines for x in pts[:, 0]]
-        for i, (name, pts) in enumerate(lines):
+    crossed = []  # panels with failed settings: room is made for the crosses at the end
+    for left, scale in zip(lefts, scales):
+        panel = panels[scale]
+        failures = False
+        for i, (name, pts, failed) in enumerate(panel["lines"]):
             color = colors[name]
-            x, y, ci = pts[:, 0], pts[:, 1], np.nan_to_num(pts[:, 2])
-            left.fill_between(x, y - ci, y + ci, color=color, alpha=0.2, lw=0)
-            left.plot(x, y, marker=markers[i % len(markers)], ms=4, color=color, label=name)
-        positive = bool(xs_all) and min(xs_all) > 0
-        if positive:
+            if len(pts):
+                x, y, ci = pts[:, 0], pts[:, 1], np.nan_to_num(pts[:, 2])
+                left.fill_between(x, y - ci, y + ci, color=color, alpha=0.2, lw=0)
+                left.plot(x, y, marker=markers[i % len(markers)], ms=4, color=color, label=name)
+            if failed:
+                _mark_failed(left, failed, color, None if len(pts) else name)
+                failures = True
+        if failures:
+            left.add_line(Line2D([], [], ls="none", marker="x", mew=2, color="0.3", label="failed"))
+            crossed.append(left)
+        if scale == "log":
             left.set_xscale("log")
-        names = [_AXIS_NAMES.get(k.lower(), k) for k in axis_keys]
-        if names:
-            left.set_xlabel(" / ".join(names) + (" (log scale)" if positive else ""))
-        left.set_ylabel(f"{info['label']} (95% CI)")
+            left.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        names = [_AXIS_NAMES.get(k.lower(), k) for k in panel["keys"]]
+        left.set_xlabel(" / ".join(names) + (" (log scale)" if scale == "log" else ""))
+        if left is lefts[0]:
+            left.set_ylabel(f"{info['label']} (95% CI)")
         left.grid(True, which="major", alpha=0.3)
-        if right is None:  # one Axes: the other settings as horizontal levels
-            styles = ["--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1))]
-            for j, (fam, label, v, ci, several) in enumerate(levels):
-                name = f"{fam}: {label}" if several else fam
-                color = cycle[(len(lines) + j) % len(cycle)]
-                left.axhline(v, color=color, ls=styles[j % len(styles)], lw=1.5, label=name)
-                if np.isfinite(ci):
-                    left.axhspan(v - ci, v + ci, color=color, alpha=0.08, lw=0)
-            if lines or levels:
-                left.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
-        elif lines:
+        if not single:
             left.legend(fontsize=8, loc="best")
+    if single:  # the other settings as horizontal levels
+        styles = ["--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1))]
+        drawn = [lv for lv in levels if not lv[5]]
+        n_lines = sum(len(p["lines"]) for p in panels.values())
+        for j, (fam, label, v, ci, several, _) in enumerate(drawn):
+            name = f"{fam}: {label}" if several else fam
+            color = cycle[(n_lines + j) % len(cycle)]
+            ax.axhline(v, color=color, ls=styles[j % len(styles)], lw=1.5, label=name)
+            if np.isfinite(ci):
+                ax.axhspan(v - ci, v + ci, color=color, alpha=0.08, lw=0)
+        if n_lines or drawn:
+            ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+        if not n:
+            ax.set_ylabel(f"{info['label']} (95% CI)")
     if right is not None:
         pos = np.arange(len(levels))
         shown: set[str] = set()
-        for p, (fam, _, v, ci, several) in zip(pos, levels):
+        for p, (fam, _, v, ci, several, failed) in zip(pos, levels):
             label = fam if several and fam not in shown else None
             shown.add(fam)
+            if failed:
+                _mark_failed(right, [p], colors.get(fam, "C0"), label)
+                continue
             right.errorbar(
                 p,
                 v,
@@ -238,22 +341,28 @@ def plot_parameter_sweep(results: Any, metric: str | None = None, *, ax: Any = N
                 color=colors.get(fam, "C0"),
                 label=label,
             )
-        for name, pts in lines:  # the best of each sweep, for reference
-            best = np.nanargmax(pts[:, 1]) if info["higher"] else np.nanargmin(pts[:, 1])
-            right.axhline(pts[best, 1], color=colors[name], lw=0.8, ls="--", alpha=0.7)
-        right.set_xticks(
-            pos, [lab for _, lab, _, _, _ in levels], rotation=35, ha="right", fontsize=8
-        )
+        for panel in panels.values():  # the best of each sweep, for reference
+            for name, pts, _ in panel["lines"]:
+                if len(pts):
+                    best = np.nanargmax(pts[:, 1]) if info["higher"] else np.nanargmin(pts[:, 1])
+                    right.axhline(pts[best, 1], color=colors[name], lw=0.8, ls="--", alpha=0.7)
+        right.set_xticks(pos, [lv[1] for lv in levels], rotation=35, ha="right", fontsize=8)
         for tick, (fam, *_rest) in zip(right.get_xticklabels(), levels):
             tick.set_color(colors.get(fam, "black"))
         if shown and any(lv[4] for lv in levels):
             right.legend(fontsize=7, loc="lower left")
         right.set_xlim(-0.6, len(levels) - 0.4)
         right.grid(True, axis="y", alpha=0.3)
-        if left is None:
+        if not lefts:
             right.set_ylabel(f"{info['label']} (95% CI)")
         else:
             right.set_title("dashed: best of each sweep", fontsize=8)
+    shifted: list[Any] = []
+    for left in crossed:  # lower the y range by 10 % once per shared y axis
+        if not any(left.get_shared_y_axes().joined(left, other) for other in shifted):
+            lo, hi = left.get_ylim()
+            left.set_ylim(lo - 0.1 * (hi - lo), hi)
+            shifted.append(left)
     title = getattr(results, "title", None)
     if title and ax is None:
         fig.suptitle(title)

@@ -26,6 +26,7 @@ grids, the budget and the base seed::
     [analysis]                      # optional
     metric = "mean_reward"          # ranks the settings of a family
     curves = "best"                 # learning curves of the best setting per family, or "all"
+    xscale = { temperature = "log" }  # sweep figure's x axis per grid key: "log" or "linear"
 
     [[family]]                      # one per policy family, in plotting order
     name = "Boltzmann"
@@ -58,10 +59,52 @@ instead of the policy (the gradient bandit's step size, optimistic initial value
 A family's ``agent`` table replaces the study's ``[agent]``; agents that choose
 actions themselves (``gradient``, ``exp3``, Thompson sampling) take no policy.
 
+A grid key may also be the whole value of a problem argument, to vary the problem
+itself: in ``[problem].args`` (then every family's grid must give it values), or in a
+family's ``problem_args`` table, merged over ``[problem].args`` for that family::
+
+    [problem]
+    type = "bandit"
+    env = "gaussian"
+    args = { arms = 10, offset = 0.0, scale = 1.0 }
+
+    [[family]]
+    name = "Boltzmann, rewards scaled"
+    policy = "boltzmann(temperature=0.3)"
+    problem_args = { scale = "{scale}" }
+    agent = { name = "action_value", args = { initial = "{scale}" } }
+    grid = { scale = [0.1, 1.0, 10.0] }
+
+The filled-in problem arguments are part of each cell, so they enter its id: a setting
+that describes the same problem, agent and policy as another (however it was written)
+is the same cell and runs once, and cells of different problems never share a
+simulation. A grid key used only in problem arguments may hold any strings
+(``map_name = "{map}"``, ``map = ["4x4", "8x8"]``); elsewhere strings are schedules.
+
+With ``zip = true`` the grid's keys vary together instead of as a product: every key
+lists the same number of values and the i-th values form the i-th setting (a reward
+offset and the initial estimate that goes with it)::
+
+    [[family]]
+    name = "Boltzmann, rewards shifted"
+    policy = "boltzmann(temperature=0.3)"
+    problem_args = { offset = "{offset}" }
+    agent = { name = "action_value", args = { initial = "{q1}" } }
+    grid = { offset = [-5.0, 0.0, 5.0], q1 = [-4.0, 1.0, 6.0] }
+    zip = true
+
+The sweep figure draws a family as a line against its grid key when exactly one key
+varies (with ``zip``, the first key) and its values are numbers: on a log axis when
+every value of that key is > 0, else on a linear one (offsets such as -5, 0, 5);
+``[analysis] xscale = { key = "linear" }`` asks for a linear axis anyway (``"log"``
+for a log one, which needs values > 0).
+
 Every mistake raises :class:`ValueError` naming the file, the key, the value and
 what is allowed, before any cell runs: unknown keys, wrong types, missing fields,
 placeholders without a grid (and grid keys without a placeholder), policies that
-do not parse, unknown environments, agents or metrics.
+do not parse, unknown environments, agents or metrics. A cell that raises while it
+runs (a policy outside its domain) is not a mistake of the file: the run records it
+as failed and goes on (:mod:`boltzmann_rl.sweep.runner`).
 
 Examples
 --------
@@ -86,6 +129,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -108,8 +152,9 @@ _TOP_KEYS = ("study", "problem", "agent", "budget", "schedules", "analysis", "fa
 _STUDY_KEYS = ("name", "description", "seed")
 _PROBLEM_KEYS = ("type", "env", "args")
 _AGENT_KEYS = ("name", "args")
-_ANALYSIS_KEYS = ("metric", "curves")
-_FAMILY_KEYS = ("name", "policy", "grid", "agent")
+_ANALYSIS_KEYS = ("metric", "curves", "xscale")
+_FAMILY_KEYS = ("name", "policy", "grid", "agent", "problem_args", "zip")
+_XSCALES = ("log", "linear")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _SIGNIFICANT = 4
 
@@ -284,6 +329,12 @@ class Family:
         The agent's keyword arguments as canonical JSON.
     agent_key : str
         Where the agent was given (``"agent"`` or ``"family[i].agent"``), for messages.
+    problem_args_json : str
+        The family's ``problem_args`` as written (canonical JSON, placeholders kept).
+    zipped : bool
+        The grid's keys vary together (``zip = true``) rather than as a product.
+    xscale : {"log", "linear"} or None
+        The scale of the sweep figure's x axis for :attr:`axis` (None without an axis).
 
     Examples
     --------
@@ -291,6 +342,10 @@ class Family:
     >>> f = Family("eps", "egreedy(epsilon={e})", (("e", (0.1, 0.2)),), "action_value", "{}")
     >>> f.axis, f.size
     ('e', 2)
+    >>> g = Family("shift", "greedy", (("offset", (-5.0, 0.0)), ("q1", (-4.0, 1.0))),
+    ...            "action_value", zipped=True)
+    >>> g.axis, g.size
+    ('offset', 2)
     """
 
     name: str
@@ -299,21 +354,30 @@ class Family:
     agent: str
     agent_args_json: str = "{}"
     agent_key: str = "agent"
+    problem_args_json: str = "{}"
+    zipped: bool = False
+    xscale: str | None = None
 
     @property
     def size(self) -> int:
-        """Number of settings (the product of the grid's lengths)."""
+        """Number of settings (the product of the grid's lengths, or the length if zipped)."""
+        if self.zipped:
+            return len(self.grid[0][1]) if self.grid else 1
         return math.prod(len(v) for _, v in self.grid)
 
     @property
     def axis(self) -> str | None:
-        """The grid key drawn on a numeric x axis: the one key with 2+ numbers, else None."""
-        numeric = [
-            k
-            for k, values in self.grid
-            if len(values) > 1 and all(isinstance(v, int | float) for v in values)
-        ]
-        return numeric[0] if len(self.grid) == 1 and numeric else None
+        """The grid key drawn on a numeric x axis, or None.
+
+        The one key with two or more values (keys with a single value are constants;
+        with ``zip``, the first key), provided its values are distinct numbers.
+        """
+        varying = [(k, values) for k, values in self.grid if len(values) > 1]
+        if not varying or (len(varying) > 1 and not self.zipped):
+            return None
+        key, values = varying[0]
+        numeric = all(isinstance(v, int | float) for v in values)
+        return key if numeric and len(set(values)) == len(values) else None
 
 
 @dataclass(frozen=True)
@@ -357,6 +421,8 @@ class Study:
     kind : {"bandit", "gym"}
     env : str
     env_args_json : str
+        ``[problem].args`` as written, placeholders kept (each cell holds its own
+        filled-in arguments, merged with its family's ``problem_args``).
     budget_json : str
     metric : str
         The summary that ranks the settings of a family.
@@ -420,7 +486,10 @@ class Study:
                     "grid": {k: list(v) for k, v in f.grid},
                     "agent": f.agent,
                     "agent_args": json.loads(f.agent_args_json),
+                    "problem_args": json.loads(f.problem_args_json),
+                    "zip": f.zipped,
                     "axis": f.axis,
+                    "xscale": f.xscale,
                 }
                 for f in self.families
             ],
@@ -430,6 +499,7 @@ class Study:
                     "label": m.label,
                     "params": m.params,
                     "policy": m.cell.policy,
+                    "env_args": m.cell.env_args,
                     "cell_id": m.cell.id,
                 }
                 for m in self.members
@@ -449,6 +519,27 @@ def _agent(reader: _Reader, data: Any, key: str, default: tuple[str, dict]) -> t
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
+Setting = tuple[str, tuple[tuple[str, Any], ...], str, dict[str, Any], dict[str, Any]]
+
+
+def _slots(reader: _Reader, args: dict[str, Any], where: dict[str, str]) -> dict[str, str]:
+    """Arguments whose value is a grid placeholder ``"{key}"``: argument -> grid key.
+
+    ``where`` names, per argument, the table it was written in (for messages).
+    """
+    slots = {}
+    for arg, value in args.items():
+        if isinstance(value, str) and "{" in value:
+            m = _PLACEHOLDER.fullmatch(value)
+            if m is None:
+                raise reader.error(
+                    f"{where[arg]}.{arg}",
+                    f"{value!r}: a grid placeholder must be the whole value",
+                    '"{name}" with name a key of the grid',
+                )
+            slots[arg] = m.group(1)
+    return slots
+
 
 def _family(
     reader: _Reader,
@@ -456,12 +547,14 @@ def _family(
     key: str,
     schedules: dict[str, str],
     agent: tuple[str, dict],
-) -> tuple[Family, list[tuple[str, tuple[tuple[str, Any], ...], str, dict[str, Any]]]]:
+    problem_args: dict[str, Any],
+) -> tuple[Family, list[Setting]]:
     """Validate one ``[[family]]``; return it and its settings.
 
-    Each setting is ``(label, params, policy text, agent args)``. Grid keys appear as
-    ``{key}`` in the policy text, or as the whole string value ``"{key}"`` of an agent
-    argument (which then takes the grid value itself, a number or a schedule text).
+    Each setting is ``(label, params, policy text, agent args, problem args)``. Grid
+    keys appear as ``{key}`` in the policy text, or as the whole string value
+    ``"{key}"`` of an agent argument (which then takes the grid value itself, a number
+    or a schedule text) or of a problem argument (the grid value as written).
     """
     data = reader.table(data, key)
     reader.keys(data, key, _FAMILY_KEYS)
@@ -470,7 +563,13 @@ def _family(
     if template != "":
         template = reader.string(template, f"{key}.policy")
     grid_raw = reader.table(data.get("grid", {}), f"{key}.grid")
+    zipped = data.get("zip", False)
+    if not isinstance(zipped, bool):
+        raise reader.error(f"{key}.zip", f"expected true or false, got {_describe(zipped)}")
     agent_name, agent_args = _agent(reader, data.get("agent"), f"{key}.agent", agent)
+    agent_key = f"{key}.agent" if "agent" in data else "agent"
+    own_problem = reader.table(data.get("problem_args", {}), f"{key}.problem_args")
+    env_args = {**problem_args, **own_problem}
     try:
         placeholders = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
     except ValueError as exc:
@@ -480,41 +579,42 @@ def _family(
             raise reader.error(
                 f"{key}.policy", f"placeholder {{{p}}} in {template!r} is not a plain name"
             )
-    arg_slots: dict[str, str] = {}  # agent argument -> grid key
-    for arg, value in agent_args.items():
-        if isinstance(value, str) and "{" in value:
-            m = _PLACEHOLDER.fullmatch(value)
-            if m is None:
-                raise reader.error(
-                    f"{key}.agent.args.{arg}",
-                    f"{value!r}: a grid placeholder must be the whole value",
-                    '"{name}" with name a key of the grid',
-                )
-            arg_slots[arg] = m.group(1)
-    used = placeholders + list(arg_slots.values())
-    for p in used:
+    arg_slots = _slots(reader, agent_args, dict.fromkeys(agent_args, f"{agent_key}.args"))
+    env_where = {a: f"{key}.problem_args" if a in own_problem else "problem.args" for a in env_args}
+    env_slots = _slots(reader, env_args, env_where)
+    for p in placeholders:
         if p not in grid_raw:
-            where = f"{key}.policy" if p in placeholders else f"{key}.agent.args"
             raise reader.error(
-                where,
+                f"{key}.policy",
                 f"placeholder {{{p}}} has no values in {key}.grid",
                 ", ".join(grid_raw) or "(no grid keys given)",
             )
+    for slots, where in ((arg_slots, None), (env_slots, env_where)):
+        for arg, p in slots.items():
+            if p not in grid_raw:
+                at = f"{agent_key}.args.{arg}" if where is None else f"{where[arg]}.{arg}"
+                raise reader.error(
+                    at,
+                    f"placeholder {{{p}}} has no values in {key}.grid (family {name!r})",
+                    ", ".join(grid_raw) or "(no grid keys given)",
+                )
+    schedule_keys = set(placeholders) | set(arg_slots.values())
+    used = schedule_keys | set(env_slots.values())
     grid: list[tuple[str, tuple[Any, ...]]] = []
     for k, spec in grid_raw.items():
         if k not in used:
             raise reader.error(
                 f"{key}.grid.{k}",
-                f"grid key does not appear as {{{k}}} in the policy {template!r} or as an "
-                "agent argument",
-                ", ".join(used) or "(no placeholders)",
+                f"grid key does not appear as {{{k}}} in the policy {template!r}, as an "
+                "agent argument or as a problem argument",
+                ", ".join(sorted(used)) or "(no placeholders)",
             )
         try:
             values = grid_values(spec)
         except ValueError as exc:
             raise reader.error(f"{key}.grid.{k}", str(exc)) from None
         for v in values:
-            if isinstance(v, str) and v not in schedules:
+            if k in schedule_keys and isinstance(v, str) and v not in schedules:
                 node = v.split("(", 1)[0].strip()
                 if node not in SCHEDULES:
                     raise reader.error(
@@ -526,20 +626,28 @@ def _family(
                         + ", ".join(sorted(SCHEDULES)),
                     )
         grid.append((k, tuple(values)))
-    settings = []
+    if zipped and len({len(v) for _, v in grid}) > 1:
+        raise reader.error(
+            f"{key}.grid",
+            "with zip = true every key needs the same number of values, got "
+            + ", ".join(f"{k}: {len(v)}" for k, v in grid),
+        )
+    settings: list[Setting] = []
     keys = [k for k, _ in grid]
-    for combo in itertools.product(*(v for _, v in grid)):
+    columns = [v for _, v in grid]
+    combos = zip(*columns) if zipped and columns else itertools.product(*columns)
+    for combo in combos:
         params = tuple(zip(keys, combo))
         texts, values = {}, {}
         for k, v in params:
-            if isinstance(v, str):
+            if isinstance(v, str) and k in schedule_keys:
                 texts[k] = values[k] = schedules.get(v, v)
                 try:
                     values[k] = canonical(values[k])
                 except (TypeError, ValueError) as exc:
                     raise reader.error(f"{key}.grid.{k}", f"{v!r}: {exc}") from None
             else:
-                texts[k] = _format_number(v)
+                texts[k] = v if isinstance(v, str) else _format_number(v)
                 values[k] = v
         policy = ""
         if template:
@@ -549,15 +657,25 @@ def _family(
             except (TypeError, ValueError) as exc:
                 raise reader.error(f"{key}.policy", f"{policy_text!r}: {exc}") from None
         args = {a: (values[arg_slots[a]] if a in arg_slots else v) for a, v in agent_args.items()}
+        raw = dict(params)  # problem arguments take the grid value as written
+        problem = {a: (raw[env_slots[a]] if a in env_slots else v) for a, v in env_args.items()}
         if len(params) == 0:
             label = name
         elif len(params) == 1 and isinstance(params[0][1], str):
             label = params[0][1]
         else:
             label = ", ".join(f"{k}={_label_value(v)}" for k, v in params)
-        settings.append((label, params, policy, args))
-    agent_key = f"{key}.agent" if "agent" in data else "agent"
-    family = Family(name, template, tuple(grid), agent_name, canonical_json(agent_args), agent_key)
+        settings.append((label, params, policy, args, problem))
+    family = Family(
+        name,
+        template,
+        tuple(grid),
+        agent_name,
+        canonical_json(agent_args),
+        agent_key,
+        canonical_json(own_problem),
+        zipped,
+    )
     return family, settings
 
 
@@ -650,6 +768,10 @@ def loads_study(text: str, source: str = "<string>") -> Study:
     curves = analysis.get("curves", "best")
     if curves not in ("best", "all"):
         raise reader.error("analysis.curves", f"unknown value {curves!r}", "best, all")
+    xscale = reader.table(analysis.get("xscale", {}), "analysis.xscale")
+    for k, v in xscale.items():
+        if v not in _XSCALES:
+            raise reader.error(f"analysis.xscale.{k}", f"unknown scale {v!r}", ", ".join(_XSCALES))
 
     families_raw = reader.required(data, "", "family")
     if not isinstance(families_raw, list) or not families_raw:
@@ -659,26 +781,35 @@ def loads_study(text: str, source: str = "<string>") -> Study:
     names: set[str] = set()
     for i, raw in enumerate(families_raw):
         key = f"family[{i}]"
-        fam, settings = _family(reader, raw, key, schedules, agent)
+        fam, settings = _family(reader, raw, key, schedules, agent, env_args)
         if fam.name in names:
             raise reader.error(f"{key}.name", f"duplicate family name {fam.name!r}")
         names.add(fam.name)
-        families.append(fam)
-        for label, params, policy, args in settings:
-            try:
-                cell = Cell(
-                    kind,
-                    env,
-                    env_args,
-                    fam.agent,
-                    args,
-                    policy,
-                    budget,
-                    seed,
+        if fam.axis is not None:
+            values = dict(fam.grid)[fam.axis]
+            scale = xscale.get(fam.axis, "log" if min(values) > 0 else "linear")
+            if scale == "log" and min(values) <= 0:
+                raise reader.error(
+                    f"analysis.xscale.{fam.axis}",
+                    f"a log axis needs values > 0, but {key}.grid.{fam.axis} has {min(values):g}",
+                    "linear",
                 )
+            fam = dataclasses.replace(fam, xscale=scale)
+        families.append(fam)
+        for label, params, policy, args, problem in settings:
+            try:
+                cell = Cell(kind, env, problem, fam.agent, args, policy, budget, seed)
             except ValueError as exc:
                 raise reader.error(key, str(exc)) from None
             members.append(Member(fam.name, label, params, cell))
+    axes = {f.axis for f in families}
+    for k in xscale:
+        if k not in axes:
+            raise reader.error(
+                f"analysis.xscale.{k}",
+                "not the x axis of any family (a grid key with two or more numbers)",
+                ", ".join(sorted(a for a in axes if a)) or "(no family has one)",
+            )
 
     result = Study(
         name=name,

@@ -75,11 +75,18 @@ class SweepResults:
         self.members = spec["members"]
         self.title = spec["name"]
         self._summaries = {c["cell_id"]: c["summary"] for c in store.cells()}
+        self._failures = {k: f["error"] for k, f in store.failures().items()}
         self._arrays: dict[str, dict[str, np.ndarray]] = {}
 
     def summary(self, cell_id: str) -> dict[str, Any] | None:
         """The summary of a finished cell, or None."""
         return self._summaries.get(cell_id)
+
+    def failure(self, cell_id: str) -> str | None:
+        """The error message of a cell that raised while it ran, or None."""
+        if cell_id in self._summaries:
+            return None
+        return self._failures.get(cell_id)
 
     def curve(self, cell_id: str, name: str) -> np.ndarray | None:
         """A stored per-step array of a finished cell, or None."""
@@ -93,6 +100,11 @@ class SweepResults:
     def finished(self) -> int:
         """How many of the study's settings have a finished cell."""
         return sum(1 for m in self.members if m["cell_id"] in self._summaries)
+
+    @property
+    def failed(self) -> int:
+        """How many of the study's settings have a cell that failed."""
+        return sum(1 for m in self.members if self.failure(m["cell_id"]) is not None)
 
 
 def load_results(store: Store, spec: dict[str, Any] | None = None) -> SweepResults:
@@ -134,6 +146,9 @@ def _fmt(v: Any, ci: Any = None) -> str:
 def best_rows(results: Any, metric: str | None = None) -> list[dict[str, Any]]:
     """The best finished setting of each family, with its 95 % CI half-width.
 
+    A family with no finished setting but some that failed gets a row too, with
+    setting ``"(none)"`` and value None, so that its failure is reported.
+
     Parameters
     ----------
     results : SweepResults (or the same interface)
@@ -144,7 +159,8 @@ def best_rows(results: Any, metric: str | None = None) -> list[dict[str, Any]]:
     -------
     list of dict
         ``family``, ``setting`` (label), ``policy``, ``cell_id``, ``metric``,
-        ``value``, ``ci``, ``settings`` (how many were compared), ``summary``.
+        ``value``, ``ci``, ``settings`` (how many were compared), ``failed`` (how
+        many of them failed), ``summary``; in family order.
 
     Examples
     --------
@@ -156,24 +172,37 @@ def best_rows(results: Any, metric: str | None = None) -> list[dict[str, Any]]:
     from boltzmann_rl.plotting.sweep import best_members
 
     metric = metric or results.metric
+    failure = getattr(results, "failure", lambda cell_id: None)
+    best = {m["family"]: m for m in best_members(results, metric)}
     rows = []
-    for m in best_members(results, metric):
-        s = results.summary(m["cell_id"]) or {}
-        n = sum(1 for x in results.members if x["family"] == m["family"])
+    for fam in results.families:
+        members = [x for x in results.members if x["family"] == fam["name"]]
+        failed = sum(1 for x in members if failure(x["cell_id"]) is not None)
+        m = best.get(fam["name"])
+        if m is None and not failed:
+            continue
+        s = {} if m is None else results.summary(m["cell_id"]) or {}
         rows.append(
             {
-                "family": m["family"],
-                "setting": m["label"],
-                "policy": m.get("policy", ""),
-                "cell_id": m["cell_id"],
+                "family": fam["name"],
+                "setting": "(none)" if m is None else m["label"],
+                "policy": "" if m is None else m.get("policy", ""),
+                "cell_id": None if m is None else m["cell_id"],
                 "metric": metric,
                 "value": s.get(metric),
                 "ci": s.get(f"{metric}_ci"),
-                "settings": n,
+                "settings": len(members),
+                "failed": failed,
                 "summary": s,
             }
         )
     return rows
+
+
+def _best_value(row: dict[str, Any]) -> str:
+    if row["value"] is None and row.get("failed"):
+        return f"failed: {row['failed']} of {row['settings']} settings"
+    return _fmt(row["value"], row["ci"])
 
 
 def format_table(rows: list[dict[str, Any]], extra: tuple[str, ...] = ()) -> str:
@@ -205,7 +234,7 @@ def format_table(rows: list[dict[str, Any]], extra: tuple[str, ...] = ()) -> str
     header = ["family", "best setting", metric, *extra]
     body = []
     for r in rows:
-        cells = [r["family"], r["setting"], _fmt(r["value"], r["ci"])]
+        cells = [r["family"], r["setting"], _best_value(r)]
         s = r.get("summary", {})
         cells += [_fmt(s.get(e), s.get(f"{e}_ci")) for e in extra]
         body.append(cells)
@@ -271,9 +300,10 @@ def write_figures(out: str | Path, results: SweepResults) -> list[Path]:
 
 
 _CAPTIONS = {
-    "sweep": "Left: each family's summary against its parameter (log axis, 95% CI bands). "
-    "Right: the settings without a numeric parameter (schedules, greedy, references) with "
-    "their 95% CI; dashed lines mark the best of each sweep on the left.",
+    "sweep": "Left: each family's summary against its parameter, one panel per parameter "
+    "(a log axis when every value is > 0, else linear; 95% CI bands; × marks a setting "
+    "that failed). Right: the settings without a numeric parameter (schedules, greedy, "
+    "references) with their 95% CI; dashed lines mark the best of each sweep on the left.",
     "curves": "Learning curves (the best setting of each family, or every setting), with "
     "95% CI bands.",
     "temperature": "What the temperature does: Boltzmann probabilities of fixed action "
@@ -332,11 +362,17 @@ def write_report(out: str | Path, results: SweepResults, *, figures: bool = True
     lines = [f"# {spec['name']}", ""]
     if spec.get("description"):
         lines += [spec["description"].strip(), ""]
+    base = spec.get("env_args") or {}
+    varied = sorted(
+        {k for m in results.members for k, v in m.get("env_args", base).items() if base.get(k) != v}
+    )
     lines += [
-        f"- problem: {spec['kind']} `{spec['env']}` {spec.get('env_args') or ''}".rstrip(),
+        f"- problem: {spec['kind']} `{spec['env']}` {base or ''}".rstrip()
+        + (f"; varied by the families: {', '.join(varied)}" if varied else ""),
         f"- budget: {', '.join(f'{k}={v}' for k, v in spec['budget'].items())}; base seed "
         f"{spec['seed']}",
-        f"- settings finished: {results.finished} of {len(results.members)}",
+        f"- settings finished: {results.finished} of {len(results.members)}"
+        + (f"; failed: {results.failed}" if results.failed else ""),
         f"- ranked by `{results.metric}` ({metric_info['label']}, "
         f"{'higher' if metric_info['higher'] else 'lower'} is better); ± is the 95% CI "
         "half-width",
@@ -349,7 +385,7 @@ def write_report(out: str | Path, results: SweepResults, *, figures: bool = True
     for r in rows:
         s = r["summary"]
         body.append(
-            [r["family"], f"`{r['setting']}`", f"**{_fmt(r['value'], r['ci'])}**"]
+            [r["family"], f"`{r['setting']}`", f"**{_best_value(r)}**"]
             + [_fmt(s.get(k), s.get(f"{k}_ci")) for k in others]
             + [str(r["settings"])]
         )
@@ -370,8 +406,10 @@ def write_report(out: str | Path, results: SweepResults, *, figures: bool = True
     for m in results.members:
         s = results.summary(m["cell_id"])
         if s is None:
+            error = results.failure(m["cell_id"])
+            state = "not run" if error is None else f"failed: {error}"
             body.append(
-                [m["family"], f"`{m['label']}`", "not run", *["" for _ in others], m["cell_id"]]
+                [m["family"], f"`{m['label']}`", state, *["" for _ in others], m["cell_id"]]
             )
             continue
         body.append(

@@ -5,12 +5,20 @@ The run loop:
 1. the backend is checked (a missing Ray is reported before anything starts);
 2. the store in the output folder is opened and locked (a second concurrent run
    refuses with :class:`~boltzmann_rl.sweep.store.StoreLocked`);
-3. the cells already finished are skipped; the others are grouped into batches
-   (cells of one problem and budget share a vectorized simulation, each with its
-   own seed), at least two batches per worker so that the work spreads evenly;
+3. the cells already finished (or failed) are skipped; the others are grouped into
+   batches (cells of one problem and budget share a vectorized simulation, each
+   with its own seed), at least two batches per worker so that the work spreads
+   evenly;
 4. each batch runs on the backend; each of its cells is committed in its own
    transaction as soon as the batch returns;
 5. the report and figures are written from the store.
+
+A cell that raises while it runs (``normalize`` meeting a negative estimate raises
+``ValueError``) does not stop the study: its batch is run again cell by cell, the
+cell is recorded in the store as failed with its error message, the report shows
+``failed: <message>``, and the other cells finish. A failed cell is not retried by
+later runs (a cell's result is a function of its parameters, so it would fail
+again), unless ``retry_failed=True``.
 
 Stopping a run (Ctrl-C, ``kill -9``) loses only the batches in flight; running
 the same study again finishes the rest, and the results are identical to an
@@ -119,6 +127,8 @@ class RunResult:
     workers : int
     compute_time : float
         Seconds spent running cells (from the first batch sent to the last committed).
+    failed : int
+        Cells of the study recorded as failed (in this run or an earlier one).
     report : Path or None
         The ``report.md`` written (None with ``report=False``).
     summary : list of dict
@@ -140,6 +150,7 @@ class RunResult:
     backend: str
     workers: int
     compute_time: float = 0.0
+    failed: int = 0
     report: Path | None = None
     summary: list[dict[str, Any]] = field(default_factory=list)
 
@@ -150,6 +161,7 @@ class RunResult:
             "cells": self.total,
             "skipped": self.skipped,
             "ran": self.ran,
+            "failed": self.failed,
             "wall_time": self.wall_time,
             "compute_time": self.compute_time,
             "backend": self.backend,
@@ -170,6 +182,7 @@ def run_study(
     report: bool = True,
     figures: bool = True,
     argv: list[str] | None = None,
+    retry_failed: bool = False,
 ) -> RunResult:
     """Run every cell of ``study`` not yet in the store of ``out``; write the report.
 
@@ -190,6 +203,9 @@ def run_study(
         Write ``report.md`` and the figures after the run.
     argv : list of str, optional
         Recorded with the run (default ``sys.argv``).
+    retry_failed : bool, default False
+        Run again the cells recorded as failed (after fixing what made them fail);
+        by default they are skipped like finished ones.
 
     Returns
     -------
@@ -222,6 +238,8 @@ def run_study(
     try:
         store.record_study(study.name, study.source, study.text, study.to_dict())
         done = store.done_ids()
+        if not retry_failed:
+            done |= set(store.failures())
         todo = [c for c in cells if c.id not in done]
         nworkers = engine.parallelism()
         batches = plan_batches(todo, nworkers)
@@ -238,6 +256,16 @@ def run_study(
                 for cell, res in zip(batches[i], results, strict=True):
                     if res["cell_id"] != cell.id:  # pragma: no cover - a broken worker
                         raise RuntimeError(f"worker returned {res['cell_id']} for {cell.id}")
+                    if "error" in res:
+                        store.add_failure(
+                            cell,
+                            res["error"],
+                            wall_time=res["wall_time"],
+                            started_at=res["started_at"],
+                            worker=res["worker"],
+                            code=version,
+                        )
+                        continue
                     store.add_result(
                         cell,
                         res["summary"],
@@ -267,6 +295,7 @@ def run_study(
             backend=backend,
             workers=nworkers,
             compute_time=compute_time,
+            failed=len({c.id for c in cells} & set(store.failures())),
         )
         from boltzmann_rl.sweep import report as report_mod
 

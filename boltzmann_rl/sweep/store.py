@@ -10,6 +10,14 @@ Layout of ``store.sqlite`` (standard-library :mod:`sqlite3`, WAL journal)::
           started_at, finished_at, wall_time, batch_size, batch_wall_time,
           worker, run_id, summary_json)
     arrays(cell_id, name, dtype, shape_json, data BLOB, PRIMARY KEY(cell_id, name))
+    failures(cell_id TEXT PRIMARY KEY, kind, config_json, seed TEXT, code_version,
+             started_at, failed_at, wall_time, worker, run_id, error)
+
+A cell that raised while it ran (a policy outside its domain, say) is a row of
+``failures`` with its error message instead of a row of ``cells``: a later run
+skips it like a finished cell (its result would be the same error), unless asked
+to retry it; a success replaces the failure. Stores written before the table
+existed get it the next time a run opens them.
 
 Configurations and summaries are JSON text; per-step curves are raw little-endian
 float64 bytes with their dtype and shape in their own columns. Nothing is pickled
@@ -105,6 +113,19 @@ CREATE TABLE IF NOT EXISTS arrays (
     shape_json TEXT NOT NULL,
     data BLOB NOT NULL,
     PRIMARY KEY (cell_id, name)
+);
+CREATE TABLE IF NOT EXISTS failures (
+    cell_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    config_json TEXT NOT NULL,
+    seed TEXT NOT NULL,
+    code_version TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    failed_at REAL NOT NULL,
+    wall_time REAL NOT NULL,
+    worker TEXT NOT NULL,
+    run_id INTEGER,
+    error TEXT NOT NULL
 );
 """
 
@@ -411,16 +432,98 @@ class Store:
             )
             if cur.rowcount:
                 conn.executemany("INSERT INTO arrays VALUES (?, ?, ?, ?, ?)", blobs)
+                conn.execute("DELETE FROM failures WHERE cell_id = ?", (cell.id,))
                 if self.run_id is not None:
                     conn.execute(
                         "UPDATE runs SET cells_done = cells_done + 1 WHERE id = ?", (self.run_id,)
                     )
+
+    def add_failure(
+        self,
+        cell: Cell,
+        error: str,
+        *,
+        wall_time: float,
+        started_at: float | None = None,
+        worker: str = "",
+        code: str | None = None,
+    ) -> None:
+        """Record that a cell raised ``error`` (replacing an earlier failure of it).
+
+        A cell already finished is left as it is.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from boltzmann_rl.sweep.store import Store
+        >>> from boltzmann_rl.sweep.cells import Cell
+        >>> cell = Cell("bandit", "gaussian", {}, "action_value", {}, "normalize",
+        ...             {"runs": 2, "steps": 3})
+        >>> with tempfile.TemporaryDirectory() as d, Store(d) as store:
+        ...     store.add_failure(cell, "ValueError: negative", wall_time=0.1)
+        ...     store.failures()[cell.id]["error"], store.done_ids()
+        ('ValueError: negative', set())
+        """
+        failed = _now()
+        with self._transaction() as conn:
+            if conn.execute("SELECT 1 FROM cells WHERE cell_id = ?", (cell.id,)).fetchone():
+                return
+            conn.execute(
+                "INSERT OR REPLACE INTO failures (cell_id, kind, config_json, seed, code_version, "
+                "started_at, failed_at, wall_time, worker, run_id, error) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    cell.id,
+                    cell.kind,
+                    json.dumps(cell.config(), sort_keys=True),
+                    str(cell.entropy),
+                    code or code_version(),
+                    failed - wall_time if started_at is None else started_at,
+                    failed,
+                    float(wall_time),
+                    worker,
+                    self.run_id,
+                    str(error),
+                ),
+            )
 
     # ------------------------------------------------------------- reading
 
     def done_ids(self) -> set[str]:
         """Ids of the finished cells."""
         return {r[0] for r in self.conn.execute("SELECT cell_id FROM cells")}
+
+    def failures(self) -> dict[str, dict[str, Any]]:
+        """The cells that raised, by id: ``error``, ``config``, ``failed_at``, ``worker``, ...
+
+        Empty for a store written before failures were recorded.
+        """
+        keys = (
+            "cell_id",
+            "kind",
+            "config",
+            "seed",
+            "code_version",
+            "started_at",
+            "failed_at",
+            "wall_time",
+            "worker",
+            "run_id",
+            "error",
+        )
+        try:
+            rows = self.conn.execute(
+                "SELECT cell_id, kind, config_json, seed, code_version, started_at, failed_at, "
+                "wall_time, worker, run_id, error FROM failures ORDER BY failed_at, cell_id"
+            ).fetchall()
+        except sqlite3.OperationalError:  # an older store, opened read-only
+            return {}
+        out = {}
+        for r in rows:
+            d = dict(zip(keys, r))
+            d["config"] = json.loads(d["config"])
+            out[d["cell_id"]] = d
+        return out
 
     def latest_study(self) -> dict[str, Any] | None:
         """The most recently recorded study: ``name``, ``source``, ``toml``, ``spec``."""

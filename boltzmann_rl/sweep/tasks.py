@@ -4,7 +4,9 @@ Each kind of problem (``bandit``, ``gym``) is a :class:`Task`: its budget fields
 its default agent, the summaries it reports (and which way is better), the
 per-step curves it stores, how it validates a study before any work starts, and
 how it runs a batch of cells. :func:`execute_batch` is the one function every
-backend calls, in a worker, on a plain-data payload from :func:`batch_payload`.
+backend calls, in a worker, on a plain-data payload from :func:`batch_payload`; a
+cell that raises comes back as an error instead of a result, and the rest of its
+batch still runs.
 
 Examples
 --------
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import os
 import socket
 import time
@@ -30,7 +33,7 @@ import numpy as np
 
 from boltzmann_rl.sweep.cells import Cell
 
-__all__ = ["TASKS", "Task", "batch_payload", "execute_batch"]
+__all__ = ["TASKS", "Task", "batch_payload", "error_text", "execute_batch"]
 
 ErrorFn = Callable[..., ValueError]
 
@@ -102,6 +105,22 @@ def _env_key(message: str) -> str:
     return "problem.env" if "unknown environment" in message else "problem.args"
 
 
+def _problems(study: Any) -> dict[str, Any]:
+    """The first member of each distinct problem (filled-in arguments), in study order."""
+    out: dict[str, Any] = {}
+    for m in study.members:
+        out.setdefault(m.cell.env_args_json, m)
+    return out
+
+
+def _env_error(study: Any, member: Any, message: str, error: ErrorFn) -> ValueError:
+    """An environment error, naming the family when its grid filled in the arguments."""
+    key = _env_key(message)
+    if key == "problem.args" and member.cell.env_args_json != study.env_args_json:
+        key = f"problem.args of family {member.family!r} ({member.label})"
+    return error(key, message)
+
+
 def _gym_agent_params() -> list[str]:
     from boltzmann_rl.gym import run_gym
 
@@ -111,13 +130,14 @@ def _gym_agent_params() -> list[str]:
 def _gym_validate(study: Any, error: ErrorFn) -> None:
     from boltzmann_rl.gym import ALGORITHMS, make_env
 
-    try:
-        env = make_env(study.env, study.members[0].cell.env_args)
-        env.close()
-    except (TypeError, ValueError) as exc:
-        raise error(_env_key(str(exc)), str(exc)) from None
+    for m in _problems(study).values():
+        try:
+            env = make_env(study.env, m.cell.env_args)
+            env.close()
+        except (TypeError, ValueError) as exc:
+            raise _env_error(study, m, str(exc), error) from None
     allowed = _gym_agent_params()
-    checked: set[tuple[str, str]] = set()
+    checked: set[tuple[str, str, str]] = set()
     for fam in study.families:
         key = fam.agent_key
         if fam.agent not in ALGORITHMS:
@@ -126,12 +146,12 @@ def _gym_validate(study: Any, error: ErrorFn) -> None:
         for k in args:
             if k not in allowed:
                 raise error(f"{key}.args.{k}", "unknown agent argument", ", ".join(allowed))
-    # Build each distinct agent + policy once on the real spaces: bad values fail here.
+    # Build each distinct agent + policy once on its problem's spaces: bad values fail here.
     for m in study.members:
         c = m.cell
-        if (c.agent_args_json, c.policy) in checked:
+        if (c.env_args_json, c.agent_args_json, c.policy) in checked:
             continue
-        checked.add((c.agent_args_json, c.policy))
+        checked.add((c.env_args_json, c.agent_args_json, c.policy))
         try:
             _run_gym_seed(c, 0, episodes=1, eval_episodes=0)
         except (TypeError, ValueError) as exc:
@@ -251,13 +271,14 @@ def _bandit_agent(cell: Cell) -> Any:
 
 
 def _bandit_validate(study: Any, error: ErrorFn) -> None:
-    from boltzmann_rl.bandits import make_env, simulate
+    from boltzmann_rl.bandits import make_env
 
-    env_args = study.members[0].cell.env_args
-    try:
-        make_env(study.env, **env_args)
-    except (TypeError, ValueError) as exc:
-        raise error(_env_key(str(exc)), str(exc)) from None
+    envs = {}
+    for args_json, m in _problems(study).items():
+        try:
+            envs[args_json] = make_env(study.env, **m.cell.env_args)
+        except (TypeError, ValueError) as exc:
+            raise _env_error(study, m, str(exc), error) from None
     classes = _bandit_agents()
     for i, fam in enumerate(study.families):
         key = f"family[{i}]"
@@ -280,19 +301,28 @@ def _bandit_validate(study: Any, error: ErrorFn) -> None:
                 f"agent {fam.agent!r} chooses its actions itself and takes no policy",
                 "leave the policy out, or use agent 'action_value'",
             )
-    agents, seen = [], set()
+    # Build every agent and check its reward range against its problem, as the engine
+    # does up front. Nothing is simulated: a policy that fails on the values it meets
+    # (q / sum(q) with a negative estimate) fails its cell at run time, not the study.
+    seen = set()
     for m in study.members:
         if m.cell.id in seen:
             continue
         seen.add(m.cell.id)
         try:
-            agents.append(_bandit_agent(m.cell))
+            agent = _bandit_agent(m.cell)
         except (TypeError, ValueError) as exc:
             raise error(f"family {m.family!r}", f"{m.label}: {exc}") from None
-    try:  # reward ranges and everything else the engine checks up front
-        simulate(make_env(study.env, **env_args), agents, runs=1, steps=1)
-    except (TypeError, ValueError) as exc:
-        raise error("family", str(exc)) from None
+        env = envs[m.cell.env_args_json]
+        lo, hi = env.reward_range
+        alo, ahi = getattr(agent, "reward_range", (-math.inf, math.inf))
+        if lo < alo or hi > ahi:
+            raise error(
+                f"family {m.family!r}",
+                f"{m.label}: {agent.label} needs rewards in [{alo}, {ahi}] but {env!r} gives "
+                f"rewards in [{lo}, {hi}]; choose another environment or rescale the rewards "
+                "(offset and scale)",
+            )
 
 
 def _bandit_run(cells: list[Cell]) -> list[dict[str, Any]]:
@@ -405,12 +435,48 @@ def batch_payload(cells: Sequence[Cell]) -> dict[str, Any]:
     return {"kind": kinds.pop(), "cells": [c.config() for c in cells]}
 
 
+def error_text(exc: BaseException) -> str:
+    """How a failed cell's error is recorded: ``"ValueError: message"`` on one line.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.tasks import error_text
+    >>> error_text(ValueError("defined only for values >= 0,\\n  got -1.0"))
+    'ValueError: defined only for values >= 0, got -1.0'
+    """
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _run_cells(task: Task, cells: list[Cell]) -> list[dict[str, Any]]:
+    """The results of ``cells``; ``{"error": text}`` for a cell that raised.
+
+    A batch that raises is run again one cell at a time: the cell at fault is
+    pinned down and the others still finish, with the same numbers (a cell's result
+    does not depend on its batch). Only ``Exception`` is caught: Ctrl-C and
+    ``SystemExit`` still stop the run.
+    """
+    try:
+        return task.run_fn(cells)
+    except Exception as exc:
+        if len(cells) == 1:
+            return [{"error": error_text(exc)}]
+    out = []
+    for cell in cells:
+        try:
+            out += task.run_fn([cell])
+        except Exception as exc:
+            out.append({"error": error_text(exc)})
+    return out
+
+
 def execute_batch(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """Run a batch in this process; return one result dict per cell, in order.
 
-    Each result has ``cell_id``, ``summary`` (JSON-compatible), ``arrays`` (name ->
-    float64 array), ``wall_time`` (the batch's time divided by its cells),
-    ``batch_wall_time``, ``batch_size``, ``started_at`` and ``worker``.
+    Each result has ``cell_id``, ``wall_time`` (the batch's time divided by its
+    cells), ``batch_wall_time``, ``batch_size``, ``started_at`` and ``worker``; then
+    ``summary`` (JSON-compatible) and ``arrays`` (name -> float64 array) for a cell
+    that finished, or ``error`` (see :func:`error_text`) for one that raised.
 
     Examples
     --------
@@ -424,21 +490,23 @@ def execute_batch(payload: dict[str, Any]) -> list[dict[str, Any]]:
     task = TASKS[payload["kind"]]
     started = time.time()
     t0 = time.perf_counter()
-    results = task.run_fn(cells)
+    results = _run_cells(task, cells)
     elapsed = time.perf_counter() - t0
     worker = f"{socket.gethostname()}:{os.getpid()}"
     out = []
     for cell, res in zip(cells, results, strict=True):
-        out.append(
-            {
-                "cell_id": cell.id,
-                "summary": res["summary"],
-                "arrays": {k: np.asarray(v, dtype=np.float64) for k, v in res["arrays"].items()},
-                "wall_time": elapsed / len(cells),
-                "batch_wall_time": elapsed,
-                "batch_size": len(cells),
-                "started_at": started,
-                "worker": worker,
-            }
-        )
+        row: dict[str, Any] = {
+            "cell_id": cell.id,
+            "wall_time": elapsed / len(cells),
+            "batch_wall_time": elapsed,
+            "batch_size": len(cells),
+            "started_at": started,
+            "worker": worker,
+        }
+        if "error" in res:
+            row["error"] = res["error"]
+        else:
+            row["summary"] = res["summary"]
+            row["arrays"] = {k: np.asarray(v, dtype=np.float64) for k, v in res["arrays"].items()}
+        out.append(row)
     return out
