@@ -707,3 +707,42 @@ def test_shipped_why_softmax_study_on_a_tiny_budget(tmp_path):
     report = (out / "report.md").read_text()
     assert f"failed: ValueError: {NEGATIVE}" in report
     assert (out / "figures" / "sweep.png").stat().st_size > 0
+
+
+def test_cli_reports_failed_cells_and_retries_them(tmp_path, capsys):
+    from boltzmann_rl.cli import main
+
+    study = tmp_path / "fails.toml"
+    study.write_text(
+        """
+[study]
+name = "fails"
+seed = 0
+
+[problem]
+type = "bandit"
+env = "gaussian"
+args = { arms = 3 }
+
+[budget]
+runs = 20
+steps = 5
+
+[[family]]
+name = "plain"
+policy = "normalize"
+
+[[family]]
+name = "softmax"
+policy = "boltzmann(temperature={t})"
+grid = { t = [0.5] }
+""",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["run", str(study), "--out", str(out), "--backend", "serial", "--no-figures"]) == 0
+    text = capsys.readouterr().out
+    assert "1 cell failed" in text and "--retry-failed" in text
+    args = ["run", str(study), "--out", str(out), "--backend", "serial", "--no-figures"]
+    assert main([*args, "--retry-failed"]) == 0
+    assert "1 cell failed" in capsys.readouterr().out  # fails again, deterministically

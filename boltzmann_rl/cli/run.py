@@ -60,6 +60,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--json", action="store_true", help="print a JSON summary at the end")
     p.add_argument("--no-figures", action="store_true", help="skip the figures")
+    p.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="run again the cells recorded as failed (by default they are skipped)",
+    )
     p.set_defaults(func=_cmd_run)
 
 
@@ -84,6 +89,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             ray_address=args.ray_address,
             progress=progress,
             figures=not args.no_figures,
+            retry_failed=args.retry_failed,
         )
     except RayNotInstalled as exc:
         print(f"boltzmann-rl: error: {exc}", file=sys.stderr)
@@ -110,4 +116,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             f"worker{'s' if result.workers != 1 else ''}); "
             f"report: {result.report}"
         )
+        if result.failed:
+            print(
+                f"{result.failed} cell{'s' if result.failed != 1 else ''} failed (their errors "
+                "are in the report); --retry-failed runs them again"
+            )
     return 0
