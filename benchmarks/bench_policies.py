@@ -48,8 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         ours = best(lambda q=q: pi.sample(q, rng), n, repeat)
         base = best(lambda q=q, k=k: rng.choice(k, p=scipy.special.softmax(q / 0.5)), n, repeat)
         worst = min(worst, base / ours)
-        print(f"  K={k:2d}: ours {ours * 1e6:6.2f} us, scipy+choice {base * 1e6:6.2f} us, "
-              f"speed-up {base / ours:5.1f}x")
+        print(
+            f"  K={k:2d}: ours {ours * 1e6:6.2f} us, scipy+choice {base * 1e6:6.2f} us, "
+            f"speed-up {base / ours:5.1f}x"
+        )
     print(f"  worst speed-up {worst:.1f}x (target >= 4x): {'met' if worst >= 4 else 'NOT met'}")
 
     print("batched: sample on (2000, 10) vs the np.exp floor of that array")
@@ -62,8 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     ):
         t = best(lambda policy=policy: policy.sample(q, rng), n, repeat)
         ratio = t / floor
-        print(f"  {name:20s} {t * 1e6:8.1f} us = {ratio:4.1f}x floor ({floor * 1e6:.1f} us) "
-              f"(target <= 6x): {'met' if ratio <= 6 else 'NOT met'}")
+        print(
+            f"  {name:20s} {t * 1e6:8.1f} us = {ratio:4.1f}x floor ({floor * 1e6:.1f} us) "
+            f"(target <= 6x): {'met' if ratio <= 6 else 'NOT met'}"
+        )
     return 0
 
 
