@@ -268,21 +268,35 @@ def _count_true(b: np.ndarray, dtype: type) -> np.ndarray:
 
 
 def _inverse_cdf(
-    w: np.ndarray, c: np.ndarray, b: np.ndarray, u: np.ndarray, rows: Any = None
+    w: np.ndarray,
+    c: np.ndarray,
+    b: np.ndarray,
+    u: np.ndarray,
+    rows: Any = None,
+    nonneg: bool = False,
 ) -> np.ndarray:
     """One index per column drawn with probabilities ``w / w.sum(0)`` (``w >= 0``).
 
     The index is the number of cumulative weights ``<= u * total``: actions of weight
     zero are never drawn. ``rows`` optionally gives ``(list(w), list(c))``.
+    ``nonneg=True`` promises ``w >= 0`` (or NaN), so the cumulative sums never
+    decrease: the count over the first ``K - 1`` of them is already the count over
+    all ``K`` capped at ``K - 1``, the same index with one comparison row and the
+    cap less.
     """
     if rows is None:
         _cumsum_rows(w, c)
     else:
         _cumsum_rows(*rows)
+    k = w.shape[0]
     thr = u * c[-1]
+    if nonneg:
+        head = b[: k - 1]
+        np.less_equal(c[: k - 1], thr, out=head)
+        return _count_true(head, _count_dtype(k))
     np.less_equal(c, thr, out=b)
-    a = _count_true(b, _count_dtype(w.shape[0]))
-    np.minimum(a, w.shape[0] - 1, out=a)
+    a = _count_true(b, _count_dtype(k))
+    np.minimum(a, k - 1, out=a)
     return a
 
 
@@ -306,10 +320,12 @@ def _greedy(s: np.ndarray, u: Any, work: _Work) -> tuple[np.ndarray, np.ndarray]
             # no ties anywhere (the usual case): the index of the single maximum
             np.multiply(b8, work.arms8, out=counts)
             a = np.add.reduce(counts, axis=0, dtype=np.int8).astype(np.int64)
+            work.tied = False
             return a, n_ties
         _cumsum_rows(work.b8_rows, work.counts_rows)
     else:
         np.cumsum(b, axis=0, out=counts)
+    work.tied = True
     n_ties = counts[-1]
     if callable(u):
         u = u()
@@ -337,9 +353,10 @@ def _entropy_of_probs(p: np.ndarray) -> np.ndarray:
 class _Work:
     """Scratch arrays of shape (K, n) reused every step."""
 
-    __slots__ = ("arms8", "b", "b8_rows", "c", "counts", "counts_rows", "rows", "w", "z")
+    __slots__ = ("arms8", "b", "b8_rows", "c", "counts", "counts_rows", "rows", "tied", "w", "z")
 
     def __init__(self, k: int, n: int) -> None:
+        self.tied = True  # whether the last _greedy found tied maxima in some column
         self.z = np.empty((k, n))
         self.w = np.empty((k, n))
         self.c = np.empty((k, n))
@@ -364,8 +381,20 @@ def _softmax_draw(q: np.ndarray, inv_t: Any, u: np.ndarray, work: _Work) -> tupl
     if not (isinstance(inv_t, float) and inv_t == 1.0):
         np.multiply(z, inv_t, out=z)
     np.exp(z, out=w)
-    a = _inverse_cdf(w, work.c, work.b, u, work.rows)
+    a = _inverse_cdf(w, work.c, work.b, u, work.rows, nonneg=True)
     return a, work.c[-1]
+
+
+def _entropy_from_parts(total: np.ndarray, wz: np.ndarray) -> np.ndarray:
+    """``max(log(total) - wz / total, 0)`` elementwise (any shape; ``wz`` is overwritten).
+
+    The entropy of ``w / total`` with ``wz = Σ w z``. The same operations per element
+    whether applied to one step's rows or to a block of steps at once.
+    """
+    h = np.log(total)
+    wz /= total
+    h -= wz
+    return np.maximum(h, 0.0, out=h)
 
 
 def _softmax_entropy(work: _Work, total: np.ndarray) -> np.ndarray:
@@ -440,15 +469,36 @@ class _BoltzmannKernel(_Kernel):
         )
         self.incremental = self.temp.constant and bool(np.all(np.asarray(self.temp.at(0)) > 0))
         self.ready = False
+        self._h: np.ndarray | None = None
+        # (total, Σ w z) of the last incremental select: the entropy, not yet computed
+        self.parts: tuple[np.ndarray, np.ndarray] | None = None
+        self.drift = False  # some row's largest z may have left [-_REBASE, _REBASE]
         if self.incremental:
             temp = self.temp.at(0)
             with np.errstate(divide="ignore"):
                 inv_t = 1.0 / np.asarray(temp, dtype=np.float64)
             self.inv_t = float(inv_t) if inv_t.ndim == 0 else inv_t
             self.ref = np.empty(n)
-            self.z_flat = work_z = self.work.z.ravel()
+            self.z_flat = self.work.z.ravel()
             self.w_flat = self.work.w.ravel()
-            del work_z
+            # w * z, kept up to date like w and z, so that the entropy's Σ w z is one
+            # reduction over the arms (the same sum as einsum's for n >= 2; with one
+            # run numpy sums a contiguous axis in another order, so einsum there)
+            self.wz = np.empty((k, n)) if n >= 2 else None
+            self.wz_flat = None if self.wz is None else self.wz.ravel()
+
+    @property
+    def h(self) -> np.ndarray | None:
+        parts = self.parts
+        if parts is not None:
+            self._h = _entropy_from_parts(*parts)
+            self.parts = None
+        return self._h
+
+    @h.setter
+    def h(self, value: np.ndarray | None) -> None:
+        self._h = value
+        self.parts = None
 
     @staticmethod
     def variant(policy: Any) -> Any:
@@ -466,8 +516,13 @@ class _BoltzmannKernel(_Kernel):
         self.ref[rows] = ref
         inv_t = self.inv_t if isinstance(self.inv_t, float) else self.inv_t[rows]
         z = (qr - ref) * inv_t
-        work.z[:, rows] = z
-        work.w[:, rows] = np.exp(z)
+        if self.wz is None:
+            work.z[:, rows] = z
+        w = np.exp(z)
+        work.w[:, rows] = w
+        if self.wz is not None:
+            w *= z
+            self.wz[:, rows] = w
 
     def observe(self, idx: np.ndarray, q_new: np.ndarray) -> None:
         """The pulled arms' estimates changed to ``q_new`` (flat indices ``idx``)."""
@@ -475,10 +530,25 @@ class _BoltzmannKernel(_Kernel):
             return
         z = q_new - self.ref
         z *= self.inv_t
-        # a jump far above the reference: cap it (no overflow); the next select rebases
-        np.minimum(z, 2.0 * _REBASE, out=z)
-        self.z_flat[idx] = z
-        self.w_flat[idx] = np.exp(z)
+        # A row's largest z can leave [-_REBASE, _REBASE] only through its pulled arm
+        # (it was inside after the last select): the next select looks for drift only
+        # when some new z is outside, and then with the same test as always (the same
+        # rows rebase).
+        z_hi = z.max()
+        if z_hi > _REBASE:
+            self.drift = True
+            # a jump far above the reference: cap it (no overflow); select rebases
+            if z_hi > 2.0 * _REBASE:
+                np.minimum(z, 2.0 * _REBASE, out=z)
+        elif not self.drift and z.min() < -_REBASE:
+            self.drift = True
+        w = np.exp(z)
+        self.w_flat[idx] = w
+        if self.wz_flat is None:
+            self.z_flat[idx] = z
+        else:  # z itself is not kept: w z is all the entropy needs
+            w *= z
+            self.wz_flat[idx] = w
 
     def __call__(self, q, counts, t, rng):
         if self.incremental:
@@ -512,7 +582,7 @@ class _BoltzmannKernel(_Kernel):
         top = q == m
         np.copyto(w, np.where(top, 1.0, 0.0), where=zero)
         np.copyto(z, 0.0, where=zero)
-        a = _inverse_cdf(w, work.c, work.b, u)
+        a = _inverse_cdf(w, work.c, work.b, u, nonneg=True)
         total = work.c[-1].copy()
         self.h = _softmax_entropy(work, total)
         return a
@@ -522,20 +592,28 @@ class _BoltzmannKernel(_Kernel):
         if not self.ready:
             self._rebase(q, slice(None))
             self.ready = True
-        else:
-            zmax = work.z.max(axis=0)
+            self.drift = False
+        elif self.drift:
+            if self.wz is None:
+                zmax = work.z.max(axis=0)
+            else:
+                # z = (q - ref) / T as kept (a jump capped at 2 _REBASE is larger here,
+                # still beyond _REBASE: the same rows drift)
+                zmax = ((q - self.ref) * self.inv_t).max(axis=0)
             drift = np.abs(zmax) > _REBASE
             if drift.any():
                 self._rebase(q, np.flatnonzero(drift))
+            self.drift = False
         u = rng.uniform()
-        a = _inverse_cdf(work.w, work.c, work.b, u, work.rows)
-        total = work.c[-1]
-        # entropy from z and w: log(total) - sum(w z) / total (z is not overwritten)
-        wz = np.einsum("kn,kn->n", work.w, work.z)
-        h = np.log(total)
-        wz /= total
-        h -= wz
-        self.h = np.maximum(h, 0.0, out=h)
+        a = _inverse_cdf(work.w, work.c, work.b, u, work.rows, nonneg=True)
+        # entropy from z and w: log(total) - sum(w z) / total, computed when asked for
+        # (update changes w and z, so sum(w z) now; total is not overwritten before
+        # the next select)
+        if self.wz is None:
+            wz = np.einsum("kn,kn->n", work.w, work.z)
+        else:
+            wz = np.add.reduce(self.wz, axis=0)
+        self.parts = (work.c[-1], wz)
         return a
 
 
@@ -548,27 +626,37 @@ class _EpsilonKernel(_Kernel):
         self.eps = _RowParam(values, "epsilon", _check_epsilon)
         self._tables: dict[float, np.ndarray] = {}
 
+    @staticmethod
+    def _explore_arms(u: np.ndarray, eps: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Which rows explore (``u < ε``) and the arm they explore, ``floor(u K / ε)``."""
+        if isinstance(eps, float):  # 0 < ε <= 1 here: no division by zero
+            arm = (u * (k / eps)).astype(np.int64)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                arm = (u * (k / eps)).astype(np.int64)
+        np.minimum(arm, k - 1, out=arm)
+        return u < eps, arm
+
+    @staticmethod
+    def _tie_uniforms(u: np.ndarray, eps: Any) -> np.ndarray:
+        """``(u - ε) / (1 - ε)`` clipped to ``[0, 1]``: uniform on [0, 1) when not exploring."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = (u - eps) / (1.0 - eps)
+        return np.clip(v, 0.0, 1.0, out=v)
+
     def __call__(self, q, counts, t, rng):
         eps = self.eps.at(t)
-        u = rng.uniform()
         k = self.k
         if isinstance(eps, float) and eps == 0.0:
-            a, n_ties = _greedy(q, u, self.work)
+            a, n_ties = _greedy(q, rng.uniform(), self.work)
         else:
             # One uniform decides: u < ε explores (arm floor(u K / ε)); otherwise
             # (u - ε) / (1 - ε), uniform on [0, 1), picks among the tied maxima. The
             # arithmetic per row is the same whether ε is one number or one per row,
             # so a stacked batch gives bit-for-bit the numbers of each group alone.
-            def tie_uniforms() -> np.ndarray:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    v = (u - eps) / (1.0 - eps)
-                return np.clip(v, 0.0, 1.0, out=v)
-
-            a, n_ties = _greedy(q, tie_uniforms, self.work)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                a_explore = (u * (k / eps)).astype(np.int64)
-            explore = u < eps
-            np.minimum(a_explore, k - 1, out=a_explore)
+            u = rng.uniform()
+            a, n_ties = _greedy(q, lambda: self._tie_uniforms(u, eps), self.work)
+            explore, a_explore = self._explore_arms(u, eps, k)
             np.copyto(a, a_explore, where=explore)
         if isinstance(eps, float):
             table = self._tables.get(eps)
@@ -578,7 +666,10 @@ class _EpsilonKernel(_Kernel):
                 table = _epsilon_entropy(eps, ties, k)
                 if self.eps.constant:
                     self._tables[eps] = table
-            self.h = table[n_ties]
+            if self.work.tied:
+                self.h = table[n_ties]
+            else:  # one maximum in every row: n_ties is 1 everywhere
+                self.h = np.full(n_ties.shape, table[1])
         else:
             self.h = _epsilon_entropy(eps, n_ties.astype(np.float64), k)
         return a
@@ -915,8 +1006,11 @@ class ActionValueAgent(_Agent):
     def update(self, actions: np.ndarray, rewards: np.ndarray) -> None:
         """Move the pulled arms' estimates towards ``rewards``."""
         n = self._n
-        idx = _flat_index(actions, n, self._cols)
-        r = _rewards(rewards, n)
+        self._update_flat(_flat_index(actions, n, self._cols), _rewards(rewards, n))
+
+    def _update_flat(self, idx: np.ndarray, r: np.ndarray) -> None:
+        """:meth:`update` with the pulled arms' flat indices ``a * n + run`` (int64) and
+        float64 rewards, already checked (the simulation shares them with the env)."""
         visits = self._n_flat[idx]
         q = self._q_flat[idx]
         new_visits = visits + 1.0
@@ -936,6 +1030,12 @@ class ActionValueAgent(_Agent):
     def entropy(self) -> np.ndarray | None:
         """Entropy of the policy at the last ``select`` (None for Boltzmann-Gumbel)."""
         return self._kernel.h
+
+    def _entropy_parts(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(total, Σ w z)`` of the last select when its entropy is still to be
+        computed from them (:func:`_entropy_from_parts`, which the simulation applies
+        to a block of steps at once), else None. Views: copy them before ``select``."""
+        return getattr(self._kernel, "parts", None)
 
     @property
     def q_values(self) -> np.ndarray:
@@ -1164,7 +1264,7 @@ class EXP3(_Agent):
         p *= (1.0 - g) / total
         p += g / self._k
         self._p = p
-        return _inverse_cdf(p, work.c, work.b, rng.uniform())
+        return _inverse_cdf(p, work.c, work.b, rng.uniform(), nonneg=True)
 
     def update(self, actions: np.ndarray, rewards: np.ndarray) -> None:
         """Importance-weighted exponential update of the pulled arms."""

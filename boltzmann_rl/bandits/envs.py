@@ -289,6 +289,13 @@ class EnvBatch:
             idx = actions * n
             idx += rows
             best = self._best[rows]
+        return self._step_flat(idx, best, rows)
+
+    def _step_flat(
+        self, idx: np.ndarray, best: np.ndarray, rows: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`step` with the flat indices ``action * n_rows + run`` of the pulled
+        arms and the best true values of their runs."""
         means = self._flat[idx]
         rewards = self.env.draw_rewards(means, self._rng, rows)
         env = self.env

@@ -49,8 +49,8 @@ from typing import Any
 import numpy as np
 
 from boltzmann_rl.bandits._progress import Progress
-from boltzmann_rl.bandits.agents import as_agent
-from boltzmann_rl.bandits.envs import BanditEnv, make_env
+from boltzmann_rl.bandits.agents import ActionValueAgent, _entropy_from_parts, as_agent
+from boltzmann_rl.bandits.envs import BanditEnv, EnvBatch, make_env
 from boltzmann_rl.bandits.results import METRICS, SUMMARIES, BanditResult, GroupResult, Moments
 from boltzmann_rl.bandits.rng import (
     AGENT_STREAM,
@@ -317,6 +317,7 @@ def simulate(
     n_ch = len(chunk_sizes)
     step_total = {m: np.empty((steps, n_groups, n_ch)) for m in METRICS}
     step_m2 = {m: np.empty((steps, n_groups, n_ch)) for m in METRICS}
+    regret_rows = list(buf_regret)
     cum_regret = np.zeros(n_rows)
     reward_sum = np.zeros(n_rows)
     final_reward = np.zeros(n_rows)
@@ -324,9 +325,32 @@ def simulate(
     final_start = steps - final_steps(steps)
     actions = np.empty(n_rows, dtype=np.int64)
     single = families[0] if len(families) == 1 else None
+    # One agent on one environment batch (the usual case): built-in agents take the
+    # flat indices the environment computes (``_update_flat``), and an entropy given
+    # as parts (``_entropy_parts``) is finished once per block, not per step.
+    update_flat = entropy_parts = None
+    if single is not None and type(single.agent) is ActionValueAgent:
+        if env_rows is None and type(env_batch) is EnvBatch and env_batch.n_rows == n_rows:
+            update_flat = single.agent._update_flat
+        entropy_parts = single.agent._entropy_parts
+    flat_cols = np.arange(n_rows)
+    buf_total = np.empty((block, n_rows)) if entropy_parts is not None else None
+    deferred = [False] * block  # steps of the block whose buf_entropy holds Σ w z
     bar = Progress(steps, enabled=progress, stream=sys.stderr)
 
     def flush(t0: int, used: int) -> None:
+        steps_parts = [i for i in range(used) if deferred[i]]
+        if steps_parts:
+            if len(steps_parts) == used:
+                # _entropy_from_parts in place: the same operations, no temporaries
+                tot, h = buf_total[:used], buf_entropy[:used]
+                np.divide(h, tot, out=h)
+                np.log(tot, out=tot)
+                np.subtract(tot, h, out=h)
+                np.maximum(h, 0.0, out=h)
+            else:
+                sel = np.array(steps_parts)
+                buf_entropy[sel] = _entropy_from_parts(buf_total[sel], buf_entropy[sel])
         for name, buf, shifted in (
             ("reward", buf_reward, True),
             ("regret", buf_regret, False),
@@ -354,11 +378,25 @@ def simulate(
                     fa = _check_actions(fa, n_runs, k, group_labels[fam.groups[0]])
                 actions[fam.rows] = fa
             a = actions
-        rewards, regret, optimal = env_batch.step(a, env_rows)
+        if update_flat is not None:
+            idx = a * n_rows
+            idx += flat_cols
+            rewards, regret, optimal = env_batch._step_flat(idx, env_batch._best, None)
+            update_flat(idx, rewards)
+        else:
+            rewards, regret, optimal = env_batch.step(a, env_rows)
+            if single is not None:
+                single.agent.update(a, rewards)
         if single is not None:
-            single.agent.update(a, rewards)
-            h = single.agent.entropy()
-            buf_entropy[b] = np.nan if h is None else h
+            parts = None if entropy_parts is None else entropy_parts()
+            if parts is None:
+                h = single.agent.entropy()
+                buf_entropy[b] = np.nan if h is None else h
+                deferred[b] = False
+            else:
+                buf_total[b] = parts[0]
+                buf_entropy[b] = parts[1]
+                deferred[b] = True
         else:
             for fam in families:
                 fam.agent.update(a[fam.rows], rewards[fam.rows])
@@ -366,10 +404,12 @@ def simulate(
                 buf_entropy[b, fam.rows] = np.nan if h is None else h
         buf_reward[b] = rewards
         buf_optimal[b] = optimal
-        cum_regret += regret
-        buf_regret[b] = cum_regret
+        # cumulative regret, written straight into its row (cum_regret is the last row
+        # of the previous block)
+        np.add(regret_rows[b - 1] if b else cum_regret, regret, out=regret_rows[b])
         if b == block - 1 or t == steps - 1:
             used = b + 1
+            cum_regret[...] = regret_rows[b]
             reward_sum += buf_reward[:used].sum(axis=0)
             if t >= final_start:
                 first = max(final_start - t0, 0)
