@@ -24,53 +24,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
 
+from boltzmann_rl.cli._types import finite_float, nonnegative_int, positive_int
+
 __all__ = ["register"]
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
 def _arms(text: str) -> int:
-    value = _positive_int(text)
+    value = positive_int(text)
     if value < 2:
         raise argparse.ArgumentTypeError(f"a bandit needs at least 2 arms, got {text!r}")
     return value
 
 
-def _nonnegative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
-
-
-def _finite(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
-
-
 def _scale(text: str) -> float:
-    value = _finite(text)
+    value = finite_float(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
     return value
@@ -195,21 +166,21 @@ def register(subparsers: Any) -> None:
     p.add_argument("--arms", type=_arms, default=10, metavar="K", help="arms (default 10)")
     p.add_argument(
         "--runs",
-        type=_positive_int,
+        type=positive_int,
         default=2000,
         metavar="R",
         help="independent runs (default 2000)",
     )
     p.add_argument(
         "--steps",
-        type=_positive_int,
+        type=positive_int,
         default=1000,
         metavar="T",
         help="steps per run (default 1000)",
     )
     p.add_argument(
         "--reward-offset",
-        type=_finite,
+        type=finite_float,
         default=0.0,
         metavar="C",
         help="added to every reward the agent sees (default 0)",
@@ -222,7 +193,7 @@ def register(subparsers: Any) -> None:
         help="multiplies every reward the agent sees, and the regret (default 1)",
     )
     p.add_argument(
-        "--seed", type=_nonnegative_int, default=0, metavar="S", help="random seed (default 0)"
+        "--seed", type=nonnegative_int, default=0, metavar="S", help="random seed (default 0)"
     )
     p.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     p.add_argument(

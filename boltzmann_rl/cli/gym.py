@@ -25,6 +25,7 @@ import json
 import sys
 from typing import Any
 
+from boltzmann_rl.cli._types import nonnegative_int, positive_int
 from boltzmann_rl.gym.agents import ALGORITHMS
 
 __all__ = ["parse_env_kwarg", "register"]
@@ -70,26 +71,6 @@ def _alpha(text: str) -> Any:
         return float(text)
     except ValueError:
         return text  # a schedule in the text form; the agent parses and checks it
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _nonnegative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -202,9 +183,9 @@ def register(subparsers: Any) -> None:
         "'egreedy(epsilon=linear(1.0, 0.05, 500))', 'greedy'",
     )
     p.add_argument(
-        "--episodes", type=_positive_int, default=None, help="training episodes (default 1000)"
+        "--episodes", type=positive_int, default=None, help="training episodes (default 1000)"
     )
-    p.add_argument("--steps", type=_positive_int, default=None, help="or a budget of steps")
+    p.add_argument("--steps", type=positive_int, default=None, help="or a budget of steps")
     p.add_argument(
         "--alpha",
         type=_alpha,
@@ -219,17 +200,17 @@ def register(subparsers: Any) -> None:
         help="what an alpha schedule counts (default: visits of the state-action pair)",
     )
     p.add_argument("--gamma", type=float, default=0.99, metavar="G", help="discount (0.99)")
-    p.add_argument("--seed", type=_nonnegative_int, default=0, metavar="S", help="seed (0)")
+    p.add_argument("--seed", type=nonnegative_int, default=0, metavar="S", help="seed (0)")
     p.add_argument(
         "--eval-episodes",
-        type=_nonnegative_int,
+        type=nonnegative_int,
         default=100,
         metavar="M",
         help="greedy evaluation episodes (default 100)",
     )
     p.add_argument(
         "--eval-every",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="E",
         help="evaluate greedily every E training episodes (default: a tenth of the episodes)",
@@ -255,18 +236,18 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--max-episode-steps",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help="time limit (default: the registered one, or 1000 for envs without)",
     )
     p.add_argument(
-        "--num-envs", type=_positive_int, default=None, help="train on a vector env of N copies"
+        "--num-envs", type=positive_int, default=None, help="train on a vector env of N copies"
     )
     p.add_argument(
         "--vectorization", choices=["sync", "async"], default="sync", help="vector env kind"
     )
-    p.add_argument("--tilings", type=_positive_int, default=None, help="tile coder (Box obs)")
-    p.add_argument("--tiles", type=_positive_int, default=None, help="tiles per dimension")
+    p.add_argument("--tilings", type=positive_int, default=None, help="tile coder (Box obs)")
+    p.add_argument("--tiles", type=positive_int, default=None, help="tiles per dimension")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument(
         "--out",

@@ -7,22 +7,14 @@ import json
 import sys
 from typing import Any
 
+from boltzmann_rl.cli._types import positive_int
+
 _EPILOG = """\
 Results go to --out (default results/<study name>/): store.sqlite, report.md and
 figures/. Running the same file again resumes: finished cells are skipped. Exit
 codes: 0 done, 2 invalid study or options, 3 another run holds the store, 130
 interrupted (finished cells are kept).
 """
-
-
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return n
 
 
 def register(subparsers: Any) -> None:
@@ -54,7 +46,7 @@ def register(subparsers: Any) -> None:
         help="where cells run: serial, process (default: one process per core) or ray",
     )
     p.add_argument(
-        "--workers", type=_positive_int, help="worker processes or Ray tasks (default: all CPUs)"
+        "--workers", type=positive_int, help="worker processes or Ray tasks (default: all CPUs)"
     )
     p.add_argument("--ray-address", help="connect to this Ray cluster (default: a local Ray)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
