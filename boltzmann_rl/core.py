@@ -806,7 +806,30 @@ def softmax_sample(
     >>> softmax_sample([[5.0, 0.0], [0.0, 5.0]], rng, temperature=0).tolist()
     [0, 1]
     """
-    gen = as_generator(rng)
+    gen = rng if type(rng) is Generator else as_generator(rng)
+    if (
+        type(x) is np.ndarray
+        and x.ndim == 1
+        and x.dtype is _FLOAT64
+        and 0 < x.shape[0] <= _SMALL
+        and type(temperature) is float
+        and 0.0 < temperature <= 1e305
+        and mask is None
+        and (axis == -1 or axis == 0)
+    ):
+        # One decision on one row (a gym agent's step), in plain floats. A NaN or
+        # +inf entry, or a row of -inf, makes the total NaN: the general path then
+        # decides (it raises, or shares the mass among +inf entries).
+        row = x.tolist()
+        m = max(row)
+        exp = math.exp
+        if temperature == 1.0:
+            cdf = list(accumulate([exp(v - m) for v in row]))
+        else:
+            cdf = list(accumulate([exp((v - m) / temperature) for v in row]))
+        total = cdf[-1]
+        if total == total:
+            return bisect_right(cdf, gen.random() * total)
     e = _small_weights(x, temperature, axis, mask)
     if e is not None:
         # Inverse CDF: the first cumulative weight above u. u < cdf[-1] (u < 1 and the
