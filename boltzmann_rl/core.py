@@ -206,9 +206,20 @@ def _shifted(
 
 
 def _shift(
-    arr: np.ndarray, t: np.ndarray | float, axis: int, mask: ArrayLike | None
+    arr: np.ndarray,
+    t: np.ndarray | float,
+    axis: int,
+    mask: ArrayLike | None,
+    *,
+    weights: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | float, int]:
-    """:func:`_shifted` after :func:`_validate`."""
+    """:func:`_shifted` after :func:`_validate`.
+
+    With ``weights=True`` the first element is ``exp(z)`` instead of ``z``: at a
+    scalar T of 0 or inf it is then built directly as 1 where the mass is shared and
+    0 elsewhere, with neither ``-inf`` nor an exp (numpy's exp of ``-inf`` leaves its
+    vectorized loop).
+    """
     dtype = arr.dtype
     if mask is not None:
         mask_arr = np.asarray(mask)
@@ -238,7 +249,10 @@ def _shift(
             )
     if isinstance(t, float) and (t == 0.0 or t == np.inf):
         # exact limits: no difference to compute; +inf rows give their mass to +inf
-        return _limit(arr, m, uniform=t == np.inf), m, t, axis
+        share = _share(arr, m, uniform=t == np.inf)
+        if weights:
+            return share.astype(dtype), m, t, axis
+        return np.where(share, dtype.type(0.0), dtype.type(-np.inf)), m, t, axis
     with np.errstate(over="raise", invalid="ignore"):
         try:
             d = np.subtract(arr, m)
@@ -252,22 +266,19 @@ def _shift(
             scale = 2.0
     # d is <= 0, -inf for excluded entries, NaN where x = m = +inf.
     if isinstance(t, float):
-        if t == 0.0 or t == np.inf:
-            z = _limit(arr, m, uniform=t == np.inf)
-        else:
-            z = _divide(d, t, scale)
-        if not finite and (m == np.inf).any():
-            z = np.where(m == np.inf, _limit(arr, m, uniform=False), z)
-        return z, m, t, axis
-    zero = t == 0.0
-    inf = t == np.inf
-    special = zero | inf
-    z = _divide(d, np.where(special, 1.0, t), scale)
-    if special.any():
-        z = np.where(zero, _limit(arr, m, uniform=False), z)
-        z = np.where(inf, _limit(arr, m, uniform=True), z)
+        z = _divide(d, t, scale)
+    else:
+        zero = t == 0.0
+        inf = t == np.inf
+        special = zero | inf
+        z = _divide(d, np.where(special, 1.0, t), scale)
+        if special.any():
+            z = np.where(zero, _limit(arr, m, uniform=False), z)
+            z = np.where(inf, _limit(arr, m, uniform=True), z)
     if not finite and (m == np.inf).any():
         z = np.where(m == np.inf, _limit(arr, m, uniform=False), z)
+    if weights:
+        np.exp(z, out=z)
     return z, m, t, axis
 
 
@@ -423,26 +434,21 @@ def _fits(t: float | np.ndarray, dtype: np.dtype) -> bool:
     return bool(((t_arr >= info.smallest_normal) & (t_arr <= info.max)).all())
 
 
+def _share(arr: np.ndarray, m: np.ndarray, *, uniform: bool) -> np.ndarray:
+    """Where a limiting distribution puts its mass (equal shares): a boolean array.
+
+    At T = 0 the row maxima; at T = inf every allowed entry; a row with ``+inf``
+    logits gives all its mass to those entries, at every temperature.
+    """
+    if uniform:
+        return np.where(m == np.inf, arr == np.inf, arr > -np.inf)
+    return arr == m
+
+
 def _limit(arr: np.ndarray, m: np.ndarray, *, uniform: bool) -> np.ndarray:
     """Shifted logits of a limiting distribution: 0 where mass is shared, -inf else."""
     dtype = arr.dtype
-    if uniform:
-        share = arr > -np.inf
-        # rows with +inf logits give all mass to those entries, at every temperature
-        share = np.where(m == np.inf, arr == np.inf, share)
-    else:
-        share = arr == m
-    return np.where(share, dtype.type(0.0), dtype.type(-np.inf))
-
-
-def _exp_weights(z: np.ndarray, t: np.ndarray | float) -> None:
-    """``exp(z)`` in place. At a scalar T of 0 or inf, ``z`` holds only 0 and ``-inf``
-    (see :func:`_limit`): comparing is exact and several times cheaper than numpy's
-    exp of ``-inf``, which leaves its vectorized loop."""
-    if isinstance(t, float) and (t == 0.0 or t == math.inf):
-        np.equal(z, 0.0, out=z, casting="unsafe")
-    else:
-        np.exp(z, out=z)
+    return np.where(_share(arr, m, uniform=uniform), dtype.type(0.0), dtype.type(-np.inf))
 
 
 def _raise_nan(arr: np.ndarray) -> None:
@@ -618,10 +624,9 @@ def softmax(
         p = _blocked_softmax(arr, t, axis)
         if p is not None:
             return p
-    z, _, _, axis = _shift(arr, t, axis, mask)
-    _exp_weights(z, t)
-    z /= z.sum(axis=axis, keepdims=True)
-    return z
+    e, _, _, axis = _shift(arr, t, axis, mask, weights=True)
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
 
 
 def log_softmax(
@@ -842,8 +847,9 @@ def softmax_sample(
     if mask is None and isinstance(t, float) and 0.0 < t < math.inf:
         z = _span_shifted(arr, t, axis, _SAMPLE_SPAN)
     if z is None:
-        z = _shift(arr, t, axis, mask)[0]
-    _exp_weights(z, t)
+        z = _shift(arr, t, axis, mask, weights=True)[0]
+    else:
+        np.exp(z, out=z)
     cdf = _cumsum(z, axis)
     # One uniform per row, scaled in float64 to below the row's total (a float32 u
     # could round up to 1), so the first cumulative weight above it always exists and
