@@ -481,23 +481,24 @@ def _small_weights(
 
     This pure-Python path applies to a 1-D float64 array or a list of floats of 1 to
     ``_SMALL`` entries, with a float (or int) temperature ``0 < T <= 1e305``, no mask
-    and ``axis`` -1 or 0, when no entry is NaN or ``+inf`` and one at least is finite
-    (``-inf`` entries get weight 0). Everything else returns None, for the general
-    path to compute or reject. A difference ``x - max x`` beyond the float range
-    becomes ``-inf``, which is exact for ``T <= 1e305``; Python floats never warn.
+    and ``axis`` -1 or 0; anything else returns None, for the general path. A NaN or
+    ``+inf`` entry, or a row of ``-inf``, makes a weight NaN: callers see it in their
+    total (NaN) and take the general path too, which raises or shares the mass among
+    ``+inf`` entries. A difference ``x - max x`` beyond the float range becomes
+    ``-inf``, which is exact for ``T <= 1e305``; Python floats never warn.
     """
+    if mask is not None or not (axis == -1 or axis == 0) or type(axis) is not int:
+        return None
     if type(x) is np.ndarray:
-        if x.ndim != 1 or x.dtype is not _FLOAT64 or len(x) > _SMALL:
+        if x.ndim != 1 or x.dtype is not _FLOAT64 or not 0 < x.shape[0] <= _SMALL:
             return None
         row = x.tolist()
-    elif type(x) is list and len(x) <= _SMALL:
+    elif type(x) is list and 0 < len(x) <= _SMALL:
         row = x
         for v in row:
             if type(v) is not float:
                 return None
     else:
-        return None
-    if not row or mask is not None or type(axis) is not int or (axis != -1 and axis != 0):
         return None
     t = temperature
     if type(t) is not float:
@@ -506,12 +507,7 @@ def _small_weights(
         t = float(t)
     if not 0.0 < t <= 1e305:
         return None
-    s = sum(row)  # NaN if an entry is NaN (or +inf meets -inf), +inf for a +inf entry
-    if s != s or s == math.inf:
-        return None
     m = max(row)
-    if m == -math.inf:  # every entry excluded: the general path raises
-        return None
     exp = math.exp
     if t == 1.0:
         return [exp(v - m) for v in row]
@@ -607,7 +603,8 @@ def softmax(
     e = _small_weights(x, temperature, axis, mask)
     if e is not None:
         s = sum(e)  # 1 <= s <= len(e): as accurate as np.sum's pairwise sum here
-        return np.array([v / s for v in e])
+        if s == s:  # NaN: the general path decides (see _small_weights)
+            return np.array([v / s for v in e])
     arr, axis, t = _validate(x, temperature, axis)
     if mask is None and isinstance(t, float) and 0.0 < t < math.inf:
         z = _span_shifted(arr, t, axis, _SPAN)
@@ -812,36 +809,15 @@ def softmax_sample(
     [0, 1]
     """
     gen = rng if type(rng) is Generator else as_generator(rng)
-    if (
-        type(x) is np.ndarray
-        and x.ndim == 1
-        and x.dtype is _FLOAT64
-        and 0 < x.shape[0] <= _SMALL
-        and type(temperature) is float
-        and 0.0 < temperature <= 1e305
-        and mask is None
-        and (axis == -1 or axis == 0)
-    ):
-        # One decision on one row (a gym agent's step), in plain floats. A NaN or
-        # +inf entry, or a row of -inf, makes the total NaN: the general path then
-        # decides (it raises, or shares the mass among +inf entries).
-        row = x.tolist()
-        m = max(row)
-        exp = math.exp
-        if temperature == 1.0:
-            cdf = list(accumulate([exp(v - m) for v in row]))
-        else:
-            cdf = list(accumulate([exp((v - m) / temperature) for v in row]))
+    e = _small_weights(x, temperature, axis, mask)
+    if e is not None:
+        # Inverse CDF: the first cumulative weight above u. u < total (u < 1 and the
+        # product rounds down), and a zero weight repeats the cumulative value before
+        # it, so it is never the first above u. A NaN total: the general path decides.
+        cdf = list(accumulate(e))
         total = cdf[-1]
         if total == total:
             return bisect_right(cdf, gen.random() * total)
-    e = _small_weights(x, temperature, axis, mask)
-    if e is not None:
-        # Inverse CDF: the first cumulative weight above u. u < cdf[-1] (u < 1 and the
-        # product rounds down), and a zero weight repeats the cumulative value before
-        # it, so it is never the first above u.
-        cdf = list(accumulate(e))
-        return bisect_right(cdf, gen.random() * cdf[-1])
     arr, axis, t = _validate(x, temperature, axis)
     z = None
     if mask is None and isinstance(t, float) and 0.0 < t < math.inf:
