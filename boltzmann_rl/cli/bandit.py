@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from boltzmann_rl.bandits.envs import ENVIRONMENTS
 from boltzmann_rl.cli._types import finite_float, nonnegative_int, positive_int
 
 __all__ = ["register"]
@@ -159,7 +160,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--env",
-        choices=["gaussian", "bernoulli", "nonstationary"],
+        choices=list(ENVIRONMENTS),
         default="gaussian",
         help="the environment (default: gaussian, the k-armed testbed)",
     )

@@ -26,7 +26,7 @@ import sys
 from typing import Any
 
 from boltzmann_rl.cli._types import nonnegative_int, positive_int
-from boltzmann_rl.gym.agents import ALGORITHMS
+from boltzmann_rl.gym.agents import ALGORITHMS, ANNEAL
 
 __all__ = ["parse_env_kwarg", "register"]
 
@@ -195,7 +195,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--alpha-by",
-        choices=["visits", "step", "episode"],
+        choices=list(ANNEAL),
         default="visits",
         help="what an alpha schedule counts (default: visits of the state-action pair)",
     )
@@ -217,7 +217,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--anneal",
-        choices=["step", "episode", "visits"],
+        choices=list(ANNEAL),
         default="step",
         help="what a temperature / epsilon schedule counts: global steps, episodes, or "
         "visits of the current state (default: step)",
