@@ -474,6 +474,43 @@ def _lse_shifted(z: np.ndarray, axis: int) -> np.ndarray:
 # ------------------------------------------------------------------- fast small rows
 
 
+def _small_row(x: ArrayLike, axis: int, mask: ArrayLike | None) -> list[float] | None:
+    """``x`` as a list of floats when it is one small row the pure-Python paths serve.
+
+    A 1-D float64 array or a list of floats of 1 to ``_SMALL`` entries, no mask, axis
+    -1 or 0; otherwise None. For a single decision numpy's per-call overhead costs more
+    than the arithmetic.
+    """
+    if mask is not None or not (axis == -1 or axis == 0) or type(axis) is not int:
+        return None
+    if type(x) is np.ndarray:
+        if x.ndim != 1 or x.dtype is not _FLOAT64 or not 0 < x.shape[0] <= _SMALL:
+            return None
+        return x.tolist()
+    if type(x) is list and 0 < len(x) <= _SMALL:
+        for v in x:
+            if type(v) is not float:
+                return None
+        return x
+    return None
+
+
+def _small_argmax(row: list[float], gen: Generator) -> int | None:
+    """An argmax of ``row``, uniformly among tied maxima (the T = 0 draw), or None.
+
+    None for a NaN entry, or ``+inf`` meeting ``-inf``, or a row of ``-inf``: the
+    general path raises for those. ``+inf`` entries are the maxima and share the mass.
+    """
+    total = sum(row)
+    m = max(row)
+    if total != total or m == -math.inf:
+        return None
+    if row.count(m) == 1:
+        return row.index(m)
+    ties = [i for i, v in enumerate(row) if v == m]
+    return ties[int(gen.random() * len(ties))]
+
+
 def _small_weights(
     x: ArrayLike, temperature: ArrayLike, axis: int, mask: ArrayLike | None
 ) -> list[float] | None:
@@ -487,18 +524,8 @@ def _small_weights(
     ``+inf`` entries. A difference ``x - max x`` beyond the float range becomes
     ``-inf``, which is exact for ``T <= 1e305``; Python floats never warn.
     """
-    if mask is not None or not (axis == -1 or axis == 0) or type(axis) is not int:
-        return None
-    if type(x) is np.ndarray:
-        if x.ndim != 1 or x.dtype is not _FLOAT64 or not 0 < x.shape[0] <= _SMALL:
-            return None
-        row = x.tolist()
-    elif type(x) is list and 0 < len(x) <= _SMALL:
-        row = x
-        for v in row:
-            if type(v) is not float:
-                return None
-    else:
+    row = _small_row(x, axis, mask)
+    if row is None:
         return None
     t = temperature
     if type(t) is not float:
@@ -809,6 +836,12 @@ def softmax_sample(
     [0, 1]
     """
     gen = rng if type(rng) is Generator else as_generator(rng)
+    if type(temperature) in (float, int) and temperature == 0:
+        row = _small_row(x, axis, mask)
+        if row is not None:
+            a = _small_argmax(row, gen)
+            if a is not None:
+                return a
     e = _small_weights(x, temperature, axis, mask)
     if e is not None:
         # Inverse CDF: the first cumulative weight above u. u < total (u < 1 and the

@@ -118,42 +118,6 @@ def _values(q: Any) -> np.ndarray:
     return arr
 
 
-_FLOAT64 = np.dtype(np.float64)
-
-
-def _small_row(q: Any) -> list[float] | None:
-    """One row of at most 32 float64 values as a list, when a pure-Python path applies.
-
-    A single decision (a gym agent's step) costs more in numpy's per-call overhead
-    than in arithmetic. Returns None (use the general path, which also raises the
-    errors) for anything else: batches, other dtypes, NaN, or +inf meeting -inf.
-    """
-    if type(q) is np.ndarray:
-        if q.ndim != 1 or q.dtype != _FLOAT64 or not 0 < q.shape[0] <= 32:
-            return None
-        row = q.tolist()
-    elif type(q) is list and 0 < len(q) <= 32:
-        row = q
-        for v in row:
-            if type(v) is not float:
-                return None
-    else:
-        return None
-    total = sum(row)
-    if total != total or max(row) == -math.inf:
-        return None
-    return row
-
-
-def _small_argmax(row: list[float], gen: np.random.Generator) -> int:
-    """An argmax of ``row``, uniformly among tied maxima."""
-    m = max(row)
-    if row.count(m) == 1:
-        return row.index(m)
-    ties = [i for i, v in enumerate(row) if v == m]
-    return ties[int(gen.random() * len(ties))]
-
-
 def _counts(counts: Any, q: np.ndarray, owner: str) -> np.ndarray:
     if counts is None:
         raise ValueError(
@@ -414,10 +378,9 @@ class Greedy(_Base):
 
     def sample(self, q: Any, rng: Any, *, step: Any = 0, counts: Any = None) -> int | np.ndarray:
         """An argmax of each row, uniformly among ties."""
-        row = _small_row(q)
-        if row is not None:
-            return _small_argmax(row, as_generator(rng))
-        return softmax_sample(_values(q), rng, 0.0)
+        if type(q) is not np.ndarray or q.ndim != 1:
+            q = _values(q)
+        return softmax_sample(q, rng, 0.0)  # a single row takes the core's Python path
 
 
 class EpsilonGreedy(_Base):
@@ -477,8 +440,12 @@ class EpsilonGreedy(_Base):
     def sample(self, q: Any, rng: Any, *, step: Any = 0, counts: Any = None) -> int | np.ndarray:
         """One uniform per row decides explore (and which action) or exploit."""
         gen = as_generator(rng)
-        row = _small_row(q)
-        if row is not None and (self._fixed is not None or type(step) in (int, float)):
+        if (
+            type(q) is np.ndarray
+            and q.ndim == 1
+            and (self._fixed is not None or type(step) in (int, float))
+        ):
+            # one decision: plain floats for the coin, the core's Python path for greedy
             eps = self._fixed
             if eps is None:
                 eps = self.epsilon(step)
@@ -486,8 +453,8 @@ class EpsilonGreedy(_Base):
                     eps = float(self._epsilon(step))  # raises, naming the value
             u = gen.random()
             if u < eps:
-                return min(int(u / eps * len(row)), len(row) - 1)
-            return _small_argmax(row, gen)
+                return min(int(u / eps * q.shape[0]), q.shape[0] - 1)
+            return softmax_sample(q, gen, 0.0)
         qv = _values(q)
         eps = np.asarray(self._epsilon(step), dtype=np.float64)
         k = qv.shape[-1]

@@ -706,3 +706,17 @@ def test_public_names_are_exported_and_documented():
         if name.startswith("__"):
             continue
         assert obj.__doc__ and "Examples" in obj.__doc__, name
+
+
+def test_single_row_argmax_path_splits_ties_and_keeps_the_contract():
+    rng = np.random.default_rng(8)
+    row = np.array([1.0, 3.0, -np.inf, 3.0])
+    draws = [softmax_sample(row, rng, 0.0) for _ in range(4000)]
+    counts = np.bincount(draws, minlength=4)
+    assert counts[0] == 0 and counts[2] == 0
+    assert scipy.stats.binomtest(counts[1], 4000).pvalue > 1e-3
+    assert softmax_sample([0.0, np.inf, 1.0], rng, 0) == 1  # +inf holds all the mass
+    with pytest.raises(ValueError, match="NaN"):
+        softmax_sample(np.array([0.0, np.nan]), rng, 0.0)
+    with pytest.raises(ValueError, match="every entry"):
+        softmax_sample(np.array([-np.inf, -np.inf]), rng, 0.0)
