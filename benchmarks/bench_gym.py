@@ -87,7 +87,11 @@ def time_train(env_id: str, steps: int, algorithm: str, policy, **kwargs) -> flo
 
 
 def time_sample(policy, k: int, number: int) -> float:
-    """Seconds per ``policy.sample`` call on one row of ``k`` values, standalone."""
+    """Seconds per single decision on one row of ``k`` values, standalone.
+
+    What the agent calls: ``sample_row`` on the row as a list with a uniform taken from
+    a list (the agent's block) when the policy has it, else ``sample`` on the row.
+    """
     import timeit
 
     from boltzmann_rl.spec import parse_policy
@@ -95,8 +99,13 @@ def time_sample(policy, k: int, number: int) -> float:
     pi = parse_policy(policy) if isinstance(policy, str) else policy
     q = np.linspace(0.0, 1.0, k)
     rng = np.random.default_rng(0)
-    sample = pi.sample
-    return min(timeit.repeat(lambda: sample(q, rng, step=5), number=number, repeat=3)) / number
+    if hasattr(pi, "sample_row"):
+        row, sample_row, us = q.tolist(), pi.sample_row, iter(rng.random(10 * number).tolist())
+        call = lambda: sample_row(row, next(us), step=5)  # noqa: E731
+    else:
+        sample = pi.sample
+        call = lambda: sample(q, rng, step=5)  # noqa: E731
+    return min(timeit.repeat(call, number=number, repeat=3)) / number
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,8 +42,6 @@ from __future__ import annotations
 
 import math
 import numbers
-from bisect import bisect_right
-from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -495,11 +493,13 @@ def _small_row(x: ArrayLike, axis: int, mask: ArrayLike | None) -> list[float] |
     return None
 
 
-def _small_argmax(row: list[float], gen: Generator) -> int | None:
-    """An argmax of ``row``, uniformly among tied maxima (the T = 0 draw), or None.
+def _small_argmax(row: list[float]) -> int | list[int] | None:
+    """The argmax of ``row`` (the T = 0 draw): its index, the tied indices, or None.
 
-    None for a NaN entry, or ``+inf`` meeting ``-inf``, or a row of ``-inf``: the
-    general path raises for those. ``+inf`` entries are the maxima and share the mass.
+    A list of indices when several entries share the maximum (the caller picks one
+    uniformly); None for a NaN entry, or ``+inf`` meeting ``-inf``, or a row of
+    ``-inf``: the general path raises for those. ``+inf`` entries are the maxima and
+    share the mass.
     """
     total = sum(row)
     m = max(row)
@@ -507,8 +507,48 @@ def _small_argmax(row: list[float], gen: Generator) -> int | None:
         return None
     if row.count(m) == 1:
         return row.index(m)
-    ties = [i for i, v in enumerate(row) if v == m]
-    return ties[int(gen.random() * len(ties))]
+    return [i for i, v in enumerate(row) if v == m]
+
+
+def _small_choice(row: list[float], t: float, u: float) -> int:
+    """One draw from ``softmax(row, t)`` given one uniform ``u`` in [0, 1).
+
+    The single decision of a policy on a short row of Python floats, in pure Python:
+    for ``0 < t <= 1e305`` the inverse CDF of the weights ``exp((x - max x) / t)``
+    (the first cumulative weight above ``u`` times the total), for ``t = 0`` the
+    argmax with ties split by ``u``. Anything else (``t = inf``, ``+inf`` entries,
+    NaN, an invalid ``t``) goes through :func:`softmax`, which raises for invalid
+    input, and the same inverse CDF. Distinct uniforms give the actions in a fixed
+    order, so ``u`` uniform gives each action with its softmax probability.
+    """
+    if 0.0 < t <= 1e305:
+        m = max(row)
+        exp = math.exp
+        if t == 1.0:
+            e = [exp(v - m) for v in row]
+        else:
+            e = [exp((v - m) / t) for v in row]
+        x = u * sum(e)
+        if x == x:  # a NaN total (NaN or +inf entries): the general path below
+            # The first weight that takes x below 0; a zero weight never does.
+            i = 0
+            for w in e:
+                x -= w
+                if x < 0.0:
+                    return i
+                i += 1
+            # Rounding left x >= 0 (u within an ulp or so of 1): the last positive weight
+            while not e[i - 1] > 0.0:
+                i -= 1
+            return i - 1
+    elif t == 0.0:
+        a = _small_argmax(row)
+        if a is not None:
+            if type(a) is int:
+                return a
+            return a[min(int(u * len(a)), len(a) - 1)]
+    cdf = np.cumsum(softmax(np.array(row, dtype=np.float64), t))
+    return int(np.searchsorted(cdf, u * cdf[-1], side="right"))
 
 
 def _small_weights(
@@ -836,21 +876,20 @@ def softmax_sample(
     [0, 1]
     """
     gen = rng if type(rng) is Generator else as_generator(rng)
-    if type(temperature) in (float, int) and temperature == 0:
+    if type(temperature) in (float, int):
         row = _small_row(x, axis, mask)
         if row is not None:
-            a = _small_argmax(row, gen)
-            if a is not None:
-                return a
-    e = _small_weights(x, temperature, axis, mask)
-    if e is not None:
-        # Inverse CDF: the first cumulative weight above u. u < total (u < 1 and the
-        # product rounds down), and a zero weight repeats the cumulative value before
-        # it, so it is never the first above u. A NaN total: the general path decides.
-        cdf = list(accumulate(e))
-        total = cdf[-1]
-        if total == total:
-            return bisect_right(cdf, gen.random() * total)
+            if temperature == 0:  # a uniform only to break a tie
+                a = _small_argmax(row)
+                if type(a) is int:
+                    return a
+                if a is not None:
+                    return a[int(gen.random() * len(a))]
+            elif 0 < temperature <= 1e305:
+                # Inverse CDF: the first cumulative weight above u. u < total (u < 1
+                # and the product rounds down), and a zero weight repeats the
+                # cumulative value before it, so it is never the first above u.
+                return _small_choice(row, float(temperature), gen.random())
     arr, axis, t = _validate(x, temperature, axis)
     z = None
     if mask is None and isinstance(t, float) and 0.0 < t < math.inf:

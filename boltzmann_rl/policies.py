@@ -10,6 +10,13 @@ any user's class with the same four methods, satisfies :class:`Policy`:
   ``q.shape[:-1]`` otherwise);
 * ``log_prob(q, action, *, step=0, counts=None)`` and ``entropy(q, *, step=0, counts=None)``.
 
+A policy may also offer ``sample_row(row, u, *, step=0)``: one decision from a list of
+``K`` floats and one uniform ``u`` in ``[0, 1)`` that the caller supplies, returning
+an ``int`` with the distribution of ``sample``. It is the fast path of a single
+decision in pure Python, used by the gym agents when present (they draw their
+uniforms in blocks); :class:`Boltzmann`, :class:`EpsilonGreedy` and :class:`Greedy`
+have it, the count-based rules do not.
+
 ``step`` (a scalar, or one per row) drives annealing: a temperature or an epsilon may
 be a schedule from :mod:`boltzmann_rl.schedules`, evaluated at ``step``. What a step
 counts (global steps, episodes, or visits of the current state) is the caller's
@@ -56,6 +63,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 
 from boltzmann_rl.core import (
+    _small_choice,
     as_generator,
     log_softmax,
     softmax,
@@ -81,7 +89,9 @@ class Policy(Protocol):
 
     Implement these four methods (and a ``needs_counts`` attribute) and a class works
     wherever the toolkit's policies do: in the bandit engine, in the gym agents, and
-    in the shared policy test suite (``tests/test_policies.py``).
+    in the shared policy test suite (``tests/test_policies.py``). The optional
+    ``sample_row(row, u, *, step=0)`` (see the module docstring) is not part of the
+    protocol: agents use it when a policy has it.
 
     Examples
     --------
@@ -332,7 +342,9 @@ class Boltzmann(_Base):
     _fields = ("temperature",)
 
     def __init__(self, temperature: Any = 1.0) -> None:
-        object.__setattr__(self, "temperature", _parameter(temperature, "temperature", "boltzmann"))
+        t = _parameter(temperature, "temperature", "boltzmann")
+        object.__setattr__(self, "temperature", t)
+        object.__setattr__(self, "_fixed", t.value if isinstance(t, Constant) else None)
 
     def probs(self, q: Any, *, step: Any = 0, counts: Any = None) -> np.ndarray:
         """Action probabilities ``softmax(q, T(step))``, shape ``(..., K)``."""
@@ -341,6 +353,49 @@ class Boltzmann(_Base):
     def sample(self, q: Any, rng: Any, *, step: Any = 0, counts: Any = None) -> int | np.ndarray:
         """Draw actions with :func:`boltzmann_rl.softmax_sample` (see :meth:`_Base.sample`)."""
         return softmax_sample(_values(q), rng, _evaluate(self.temperature, step))
+
+    def sample_row(self, row: list[float], u: float, *, step: Any = 0) -> int:
+        """One decision from a list of action values and one uniform ``u`` in [0, 1).
+
+        The inverse CDF of ``softmax(row, T(step))`` at ``u``, in pure Python (the
+        fast path of an agent's single decision; :meth:`sample` draws ``u`` itself).
+
+        Parameters
+        ----------
+        row : list of float
+            The ``K`` action values of one state.
+        u : float
+            A uniform draw in ``[0, 1)``.
+        step : int or float, default 0
+            Where a temperature schedule is evaluated.
+
+        Returns
+        -------
+        int
+
+        Raises
+        ------
+        ValueError
+            An empty row, NaN in it, or a policy with one temperature per row.
+
+        Examples
+        --------
+        >>> from boltzmann_rl.policies import Boltzmann
+        >>> pi = Boltzmann(temperature=1.0)     # probabilities 0.269, 0.731
+        >>> pi.sample_row([0.0, 1.0], 0.2), pi.sample_row([0.0, 1.0], 0.3)
+        (0, 1)
+        """
+        t = self._fixed
+        if t is None:
+            if isinstance(self.temperature, np.ndarray):
+                raise ValueError(
+                    "boltzmann: sample_row needs one temperature, this policy has one per "
+                    f"row: {self.temperature}"
+                )
+            t = float(self.temperature(step))
+        if not row:
+            raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
+        return _small_choice(row, t, u)
 
     def log_prob(self, q: Any, action: Any, *, step: Any = 0, counts: Any = None) -> Any:
         """``log_softmax(q, T)`` at ``action``, exact even where the probability underflows."""
@@ -381,6 +436,21 @@ class Greedy(_Base):
         if type(q) is not np.ndarray or q.ndim != 1:
             q = _values(q)
         return softmax_sample(q, rng, 0.0)  # a single row takes the core's Python path
+
+    def sample_row(self, row: list[float], u: float, *, step: Any = 0) -> int:
+        """An argmax of a list of action values, ties split by the uniform ``u`` in [0, 1).
+
+        See :meth:`Boltzmann.sample_row`.
+
+        Examples
+        --------
+        >>> from boltzmann_rl.policies import Greedy
+        >>> Greedy().sample_row([1.0, 3.0, 3.0], 0.2), Greedy().sample_row([1.0, 3.0, 3.0], 0.7)
+        (1, 2)
+        """
+        if not row:
+            raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
+        return _small_choice(row, 0.0, u)
 
 
 class EpsilonGreedy(_Base):
@@ -445,16 +515,8 @@ class EpsilonGreedy(_Base):
             and q.ndim == 1
             and (self._fixed is not None or type(step) in (int, float))
         ):
-            # one decision: plain floats for the coin, the core's Python path for greedy
-            eps = self._fixed
-            if eps is None:
-                eps = self.epsilon(step)
-                if not 0.0 <= eps <= 1.0:
-                    eps = float(self._epsilon(step))  # raises, naming the value
-            u = gen.random()
-            if u < eps:
-                return min(int(u / eps * q.shape[0]), q.shape[0] - 1)
-            return softmax_sample(q, gen, 0.0)
+            # one decision: plain floats, one uniform for the coin and the action
+            return self.sample_row(q.tolist(), gen.random(), step=step)
         qv = _values(q)
         eps = np.asarray(self._epsilon(step), dtype=np.float64)
         k = qv.shape[-1]
@@ -465,6 +527,39 @@ class EpsilonGreedy(_Base):
             uniform = np.minimum((u / np.where(explore, eps, 1.0) * k).astype(np.int64), k - 1)
         out = np.where(explore, uniform, greedy).astype(np.int64)
         return int(out) if out.ndim == 0 else out
+
+    def sample_row(self, row: list[float], u: float, *, step: Any = 0) -> int:
+        """One decision from a list of action values and one uniform ``u`` in [0, 1).
+
+        ``u < ε`` explores: action ``floor(u / ε * K)``, uniform given ``u < ε``.
+        Otherwise ``(u - ε) / (1 - ε)``, uniform again, breaks ties among the maxima.
+        See :meth:`Boltzmann.sample_row`.
+
+        Examples
+        --------
+        >>> from boltzmann_rl.policies import EpsilonGreedy
+        >>> pi = EpsilonGreedy(epsilon=0.2)
+        >>> pi.sample_row([0.0, 5.0, 1.0, 2.0], 0.5)      # u >= 0.2: the greedy action
+        1
+        >>> pi.sample_row([0.0, 5.0, 1.0, 2.0], 0.02), pi.sample_row([0.0, 5.0, 1.0, 2.0], 0.17)
+        (0, 3)
+        """
+        if not row:
+            raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
+        eps = self._fixed
+        if eps is None:
+            if isinstance(self.epsilon, np.ndarray):
+                raise ValueError(
+                    f"egreedy: sample_row needs one epsilon, this policy has one per row: "
+                    f"{self.epsilon}"
+                )
+            eps = self.epsilon(step)
+            if not 0.0 <= eps <= 1.0:
+                eps = float(self._epsilon(step))  # raises, naming the value
+        if u < eps:
+            k = len(row)
+            return min(int(u / eps * k), k - 1)
+        return _small_choice(row, 0.0, (u - eps) / (1.0 - eps))
 
 
 class UCB(_Base):

@@ -328,3 +328,57 @@ def test_unknown_policy_names_list_what_exists():
         parse_policy("softmaxx(temperature=1)")
     with pytest.raises(ValueError, match="temperature"):
         parse_policy("boltzmann(temp=1)")
+
+
+# Policies with the optional single-decision fast path sample_row(row, u, step=...)
+ROW_CASES = [c for c in CASES if hasattr(c, "sample_row")]
+
+
+@pytest.mark.parametrize("policy", ROW_CASES, ids=repr)
+def test_sample_row_follows_probs_exactly_on_a_grid_of_uniforms(policy):
+    # The optional fast path: N evenly spaced uniforms give each action within a
+    # couple of draws of N p (the draw is piecewise constant in u), and uniforms
+    # from a generator pass the seeded chi-square.
+    n = 20_000
+    row = Q.tolist()
+    p = policy.probs(Q, step=STEP)
+    draws = [policy.sample_row(row, (i + 0.5) / n, step=STEP) for i in range(n)]
+    assert all(type(a) is int for a in draws)
+    counts = np.bincount(draws, minlength=Q.size)
+    assert np.all(np.abs(counts - n * p) <= 2), (counts, n * p)
+    us = np.random.default_rng(13).random(4000).tolist()
+    assert_follows([policy.sample_row(row, u, step=STEP) for u in us], p, Q.size)
+    assert policy.sample_row(row, np.nextafter(1.0, 0.0), step=STEP) < Q.size
+
+
+@pytest.mark.parametrize("policy", ROW_CASES, ids=repr)
+def test_sample_row_refuses_bad_rows(policy):
+    with pytest.raises(ValueError, match="K >= 1"):
+        policy.sample_row([], 0.5)
+    with pytest.raises(ValueError, match="NaN"):
+        policy.sample_row([0.0, math.nan, 1.0], 0.99, step=STEP)  # 0.99: no exploring
+
+
+def test_sample_row_needs_one_parameter_not_one_per_row():
+    with pytest.raises(ValueError, match="one temperature"):
+        Boltzmann(temperature=[0.5, 1.0]).sample_row([0.0, 1.0], 0.5)
+    with pytest.raises(ValueError, match="one epsilon"):
+        EpsilonGreedy(epsilon=[0.1, 0.2]).sample_row([0.0, 1.0], 0.5)
+
+
+def test_sample_row_limits_and_excluded_actions():
+    # T = inf: uniform over the allowed actions; -inf never drawn; +inf entries share.
+    us = [(i + 0.5) / 300 for i in range(300)]
+    inf_t = Boltzmann(temperature=math.inf)
+    assert np.bincount([inf_t.sample_row([0.0, -math.inf, 5.0], u) for u in us]).tolist() == [
+        150,
+        0,
+        150,
+    ]
+    pi = Boltzmann(temperature=0.5)
+    assert {pi.sample_row([0.0, -math.inf, 0.5], u) for u in us} == {0, 2}
+    assert {pi.sample_row([math.inf, 0.0, math.inf], u) for u in us} == {0, 2}
+    assert {Greedy().sample_row([2.0, -math.inf, 2.0], u) for u in us} == {0, 2}
+    annealed = Boltzmann(temperature=Linear(1.0, 0.0, 10))  # T = 0 from step 10: greedy
+    assert annealed.sample_row([0.0, 1.0], 0.01, step=0) == 0
+    assert annealed.sample_row([0.0, 1.0], 0.01, step=10) == 1

@@ -26,8 +26,11 @@ not a terminal state, so the target bootstraps there as usual.
 
 The policy is any object with the methods of :class:`boltzmann_rl.policies.Policy`
 (or its text form, such as ``"boltzmann(temperature=0.1)"``). The agent calls
-``policy.sample(Q[s], rng, step=..., counts=...)`` for each decision, where the
-``step`` that drives a schedule (a temperature, an ε) is chosen by ``anneal``:
+``policy.sample(Q[s], rng, step=..., counts=...)`` for each decision, or, when the
+policy has the optional fast path ``sample_row`` (the built-in Boltzmann, ε-greedy and
+greedy policies do), ``policy.sample_row(Q[s].tolist(), u, step=...)`` with a uniform
+``u`` from a block drawn from the agent's ``rng``. The ``step`` that drives a schedule
+(a temperature, an ε) is chosen by ``anneal``:
 
 * ``"step"``: the global step, the number of transitions learned from so far;
 * ``"episode"``: the number of finished episodes;
@@ -64,12 +67,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import numpy as np
+from numpy.random import Generator
 
 from boltzmann_rl.alternatives import Mellowmax, mellowmax_backup, soft_backup
-from boltzmann_rl.core import as_generator
+from boltzmann_rl.core import _small_argmax, as_generator
 from boltzmann_rl.gym.spaces import (
     ActionMap,
     DiscreteIndex,
@@ -118,6 +123,9 @@ _ALIASES = {
     "mellowmax": "mellowmax",
 }
 
+
+_UNIFORM_BLOCK = 256
+"""Uniforms drawn from an agent's generator at once for single decisions."""
 
 # --------------------------------------------------------------------------- checks
 
@@ -274,9 +282,28 @@ class _AgentBase:
         self.alpha_by = ANNEAL[_anneal(alpha_by, "alpha_by")]
         self._anneal_mode = _anneal(anneal, "anneal")
         self._alpha_mode = _anneal(alpha_by, "alpha_by")
-        self.rng = as_generator(rng)
+        self.rng = rng
         self.steps = 0
         self.episodes = 0
+
+    @property
+    def rng(self) -> Generator:
+        """The agent's generator (decisions, tie-breaks); assignable (Generator, int or None).
+
+        Single decisions through a policy's ``sample_row`` take their uniforms from it
+        in blocks of ``_UNIFORM_BLOCK``; assigning a new generator drops the block.
+        """
+        return self._rng
+
+    @rng.setter
+    def rng(self, value: Any) -> None:
+        self._rng = as_generator(value)
+        self._uniforms: Iterator[float] = iter(())
+
+    def _refill(self) -> float:
+        """Draw the next block of uniforms from ``rng`` and return its first."""
+        self._uniforms = block = iter(self._rng.random(_UNIFORM_BLOCK).tolist())
+        return next(block)
 
     def _setup_backup(self, backup_temperature: Any, omega: Any) -> None:
         """Resolve the parameter of a soft backup: given, or the policy's own."""
@@ -344,6 +371,8 @@ class _AgentBase:
         """Cache what the hot path reads: called whenever the policy or alpha change."""
         self._needs_counts = bool(getattr(self._policy, "needs_counts", False))
         self._sample = self._policy.sample
+        # The optional single-decision fast path (a list of floats and one uniform)
+        self._sample_row = None if self._needs_counts else getattr(self._policy, "sample_row", None)
         self._alpha_const = self._rate.const
 
     def end_episode(self) -> None:
@@ -404,9 +433,10 @@ class TabularAgent(_AgentBase):
 
     Notes
     -----
-    One decision is one call ``policy.sample(q[s], rng, step=...)`` on a row of
-    float64 values, which the softmax core serves on its pure-Python path; the
-    counters are Python lists and the update touches two table entries, so the
+    One decision is one call ``policy.sample_row(q[s].tolist(), u, step=...)``, pure
+    Python with a uniform ``u`` taken from blocks of uniforms drawn from ``rng``, for
+    policies that offer it, and ``policy.sample(q[s], rng, step=...)`` for the others;
+    the counters are Python lists and the update touches two table entries, so the
     agent adds little to the policy's own cost (see ``benchmarks/bench_gym.py``).
 
     Examples
@@ -467,6 +497,9 @@ class TabularAgent(_AgentBase):
         if cls.act is TabularAgent.act:
             if self._needs_counts:
                 self.__dict__["act"] = self._act_counts
+            elif self._sample_row is not None:
+                modes = (self._act_row_step, self._act_row_episode, self._act_row_visits)
+                self.__dict__["act"] = modes[self._anneal_mode]
             else:
                 modes = (self._act_step, self._act_episode, self._act_visits)
                 self.__dict__["act"] = modes[self._anneal_mode]
@@ -542,6 +575,25 @@ class TabularAgent(_AgentBase):
     def _act_visits(self, state: int) -> int:
         return self._sample(self.q[state], self.rng, step=self._visits[state])
 
+    # The same with the policy's sample_row: the row as a list, a uniform from the block
+    def _act_row_step(self, state: int) -> int:
+        u = next(self._uniforms, None)
+        if u is None:
+            u = self._refill()
+        return self._sample_row(self.q[state].tolist(), u, step=self.steps)
+
+    def _act_row_episode(self, state: int) -> int:
+        u = next(self._uniforms, None)
+        if u is None:
+            u = self._refill()
+        return self._sample_row(self.q[state].tolist(), u, step=self.episodes)
+
+    def _act_row_visits(self, state: int) -> int:
+        u = next(self._uniforms, None)
+        if u is None:
+            u = self._refill()
+        return self._sample_row(self.q[state].tolist(), u, step=self._visits[state])
+
     def _act_counts(self, state: int) -> int:
         counts = np.array(self._counts[state], dtype=np.int64)
         return self._sample(self.q[state], self.rng, step=self._step_for(state), counts=counts)
@@ -561,6 +613,11 @@ class TabularAgent(_AgentBase):
         """
         if self._needs_counts:
             return self._act_counts(state)
+        if self._sample_row is not None:
+            u = next(self._uniforms, None)
+            if u is None:
+                u = self._refill()
+            return self._sample_row(self.q[state].tolist(), u, step=self._step_for(state))
         return self._sample(self.q[state], self.rng, step=self._step_for(state))
 
     def act_batch(self, states: np.ndarray) -> np.ndarray:
@@ -760,12 +817,13 @@ class TabularAgent(_AgentBase):
 
 
 def _argmax(row: list[float], rng: Any) -> int:
-    m = max(row)
-    first = row.index(m)
-    if row.count(m) == 1:
-        return first
-    ties = [i for i, v in enumerate(row) if v == m]
-    return ties[int(rng.integers(len(ties)))]
+    """An argmax of ``row``, a uniform from ``rng`` only to break a tie."""
+    a = _small_argmax(row)
+    if type(a) is int:
+        return a
+    if a is None:
+        raise ValueError(f"action values must not be NaN (or all -inf), got {row}")
+    return a[int(as_generator(rng).random() * len(a))]
 
 
 class _Fixed(TabularAgent):
@@ -968,6 +1026,13 @@ class LinearAgent(_AgentBase):
 
     def act(self, features: np.ndarray) -> int:
         """Draw an action from the policy at the state with these active features."""
+        if self._sample_row is not None:
+            u = next(self._uniforms, None)
+            if u is None:
+                u = self._refill()
+            return self._sample_row(
+                self.values(features).tolist(), u, step=self._step_for(features)
+            )
         return self.policy.sample(
             self.values(features),
             self.rng,
