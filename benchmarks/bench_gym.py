@@ -13,10 +13,11 @@ standard wrappers a user gets):
   own step. Target: at most 50 %.
 
 To show where the agent's time goes, the same loop is also timed with a protocol
-policy that does no work (a uniform draw, ``int(rng.random() * K)``): that run minus
-the environment and minus the draw itself is the agent's own work (the update, the
-counters, the loop); the rest of the agent share is the policy's ``sample``, which
-is also timed standalone on one row. Informative rows follow for SARSA / Expected
+policy that does no work (``int(u * K)`` from the agent's uniform, through the same
+``sample_row`` fast path as the Boltzmann policy): that run minus the environment
+and minus the draw itself is the agent's own work (the update, the counters, the
+loop, the row read); the rest of the agent share is the policy's decision, which is
+also timed standalone on one row. Informative rows follow for SARSA / Expected
 SARSA and for other policies (annealed Boltzmann, ε-greedy, greedy).
 
 Run: ``python benchmarks/bench_gym.py`` (``--quick`` for a smoke run). Each figure
@@ -47,6 +48,9 @@ class NoWork:
 
     def sample(self, q, rng, *, step=0, counts=None):
         return int(rng.random() * len(q))
+
+    def sample_row(self, row, u, *, step=0):
+        return int(u * len(row))
 
     def log_prob(self, q, action, *, step=0, counts=None):
         return -np.log(np.shape(q)[-1])

@@ -392,7 +392,7 @@ class Boltzmann(_Base):
                     "boltzmann: sample_row needs one temperature, this policy has one per "
                     f"row: {self.temperature}"
                 )
-            t = float(self.temperature(step))
+            t = self.temperature(step)
         if not row:
             raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
         return _small_choice(row, t, u)

@@ -414,3 +414,54 @@ def test_agents_and_results_pickle():
     np.testing.assert_array_equal(r2.trained_agent.q, r.trained_agent.q)
     assert r2.trained_agent.act(0) in range(4)
     assert r2.summary() == r.summary()
+
+
+@pytest.mark.parametrize("algorithm", ["qlearning", "sarsa"])
+@pytest.mark.parametrize(
+    "policy", ["boltzmann(temperature=exp(1.0, 0.05, 300))", "egreedy(epsilon=0.2)", "greedy"]
+)
+@pytest.mark.parametrize("anneal", ["step", "episode", "visits"])
+@pytest.mark.parametrize("alpha", [0.3, "inverse(1.0, 1.0)"])
+def test_fused_update_and_act_gives_what_update_then_act_gives(algorithm, policy, anneal, alpha):
+    # Training uses update_and_act at every ordinary step; for Q-learning and SARSA
+    # with a sample_row policy it is one fused call. A subclass that overrides act
+    # (so nothing fused is bound) must train to exactly the same table and returns.
+    class Unfused(TabularAgent):
+        def act(self, state):
+            return super().act(state)
+
+    env_kwargs = {"is_slippery": True}
+    results = []
+    for cls in (TabularAgent, Unfused):
+        env = gymnasium.make("FrozenLake-v1", **env_kwargs)
+        agent = cls.for_spaces(
+            env.observation_space,
+            env.action_space,
+            policy,
+            algorithm=algorithm,
+            anneal=anneal,
+            alpha=alpha,
+            alpha_by="visits",
+            rng=3,
+        )
+        assert ("update_and_act" in vars(agent)) == (cls is TabularAgent)
+        result = train(agent, env, episodes=60, seed=4)
+        results.append(
+            (agent.q.copy(), agent.counts, result.episode_returns, result.episode_lengths)
+        )
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    np.testing.assert_array_equal(results[0][2], results[1][2])
+    np.testing.assert_array_equal(results[0][3], results[1][3])
+
+
+def test_fused_update_and_act_when_the_next_state_is_the_current_one():
+    # A self-loop: the decision after the update must see the updated value.
+    for algorithm in ("qlearning", "sarsa"):
+        fused = TabularAgent(2, 2, "greedy", algorithm=algorithm, alpha=1.0, gamma=0.0, rng=0)
+        fused.q[0] = [1.0, 0.5]
+        assert "update_and_act" in vars(fused)
+        a2 = fused.update_and_act(0, 0, -5.0, 0)  # Q(0, 0): 1.0 -> -5.0
+        assert fused.q[0].tolist() == [-5.0, 0.5]
+        # Q-learning decides after the update (action 1); SARSA before it (action 0)
+        assert a2 == (1 if algorithm == "qlearning" else 0)

@@ -475,7 +475,6 @@ class TabularAgent(_AgentBase):
         self._setup_backup(backup_temperature, omega)
         self.n_states = _positive_int(n_states, "n_states")
         self.q = np.full((self.n_states, self.n_actions), self.initial_value)
-        self._visits = [0] * self.n_states
         self._counts = [[0] * self.n_actions for _ in range(self.n_states)]
         self.observe: Any = DiscreteIndex(self.n_states)
         self.actions = ActionMap(self.n_actions)
@@ -494,6 +493,16 @@ class TabularAgent(_AgentBase):
                 "soft-qlearning": self._update_soft,
                 "mellowmax": self._update_soft,
             }[self.algorithm]
+        fused = {"qlearning": self._qlearning_row, "sarsa": self._sarsa_row}.get(self.algorithm)
+        if (
+            cls.update_and_act is TabularAgent.update_and_act
+            and cls.act is TabularAgent.act
+            and cls.update is TabularAgent.update
+        ):
+            if fused is not None and self._sample_row is not None:
+                self.__dict__["update_and_act"] = fused
+            else:
+                self.__dict__.pop("update_and_act", None)
         if cls.act is TabularAgent.act:
             if self._needs_counts:
                 self.__dict__["act"] = self._act_counts
@@ -507,7 +516,7 @@ class TabularAgent(_AgentBase):
     @property
     def visits(self) -> np.ndarray:
         """How often each state was left, shape ``(n_states,)`` (a copy)."""
-        return np.array(self._visits, dtype=np.int64)
+        return np.array([sum(row) for row in self._counts], dtype=np.int64)
 
     @property
     def counts(self) -> np.ndarray:
@@ -558,14 +567,6 @@ class TabularAgent(_AgentBase):
 
     # -- decisions
 
-    def _step_for(self, state: int) -> int:
-        mode = self._anneal_mode
-        if mode == 0:
-            return self.steps
-        if mode == 1:
-            return self.episodes
-        return self._visits[state]
-
     def _act_step(self, state: int) -> int:
         return self._sample(self.q[state], self.rng, step=self.steps)
 
@@ -573,7 +574,7 @@ class TabularAgent(_AgentBase):
         return self._sample(self.q[state], self.rng, step=self.episodes)
 
     def _act_visits(self, state: int) -> int:
-        return self._sample(self.q[state], self.rng, step=self._visits[state])
+        return self._sample(self.q[state], self.rng, step=sum(self._counts[state]))
 
     # The same with the policy's sample_row: the row as a list, a uniform from the block
     def _act_row_step(self, state: int) -> int:
@@ -592,11 +593,11 @@ class TabularAgent(_AgentBase):
         u = next(self._uniforms, None)
         if u is None:
             u = self._refill()
-        return self._sample_row(self.q[state].tolist(), u, step=self._visits[state])
+        return self._sample_row(self.q[state].tolist(), u, step=sum(self._counts[state]))
 
     def _act_counts(self, state: int) -> int:
         counts = np.array(self._counts[state], dtype=np.int64)
-        return self._sample(self.q[state], self.rng, step=self._step_for(state), counts=counts)
+        return self._sample(self.q[state], self.rng, step=self._policy_step(state), counts=counts)
 
     def act(self, state: int) -> int:
         """Draw an action in ``state`` from the policy (the behaviour policy).
@@ -617,8 +618,8 @@ class TabularAgent(_AgentBase):
             u = next(self._uniforms, None)
             if u is None:
                 u = self._refill()
-            return self._sample_row(self.q[state].tolist(), u, step=self._step_for(state))
-        return self._sample(self.q[state], self.rng, step=self._step_for(state))
+            return self._sample_row(self.q[state].tolist(), u, step=self._policy_step(state))
+        return self._sample(self.q[state], self.rng, step=self._policy_step(state))
 
     def act_batch(self, states: np.ndarray) -> np.ndarray:
         """Draw one action per state with one batched policy call (vector environments).
@@ -634,8 +635,8 @@ class TabularAgent(_AgentBase):
         states = np.asarray(states, dtype=np.int64).reshape(-1)
         mode = self._anneal_mode
         if mode == 2:
-            visits = self._visits
-            step: Any = np.array([visits[s] for s in states.tolist()], dtype=np.int64)
+            rows = self._counts
+            step: Any = np.array([sum(rows[s]) for s in states.tolist()], dtype=np.int64)
         else:
             step = self.steps if mode == 0 else self.episodes
         counts = None
@@ -673,8 +674,8 @@ class TabularAgent(_AgentBase):
         """The policy's action probabilities in ``state`` at the current counters."""
         if self._needs_counts:
             counts = np.array(self._counts[state], dtype=np.int64)
-            return self.policy.probs(self.q[state], step=self._step_for(state), counts=counts)
-        return self.policy.probs(self.q[state], step=self._step_for(state))
+            return self.policy.probs(self.q[state], step=self._policy_step(state), counts=counts)
+        return self.policy.probs(self.q[state], step=self._policy_step(state))
 
     # -- learning
 
@@ -694,7 +695,6 @@ class TabularAgent(_AgentBase):
         old = q.item(state, action)
         delta = target - old
         q[state, action] = old + alpha * delta
-        self._visits[state] += 1
         self._counts[state][action] += 1
         self.steps += 1
         return delta
@@ -720,7 +720,6 @@ class TabularAgent(_AgentBase):
         old = q.item(state, action)
         delta = target - old
         q[state, action] = old + alpha * delta
-        self._visits[state] += 1
         self._counts[state][action] += 1
         self.steps += 1
         return delta
@@ -806,6 +805,92 @@ class TabularAgent(_AgentBase):
         if self.algorithm == "expected-sarsa":
             return self._update_expected_sarsa(state, action, reward, next_state, terminated)
         return self._update_soft(state, action, reward, next_state, terminated)
+
+    def update_and_act(self, state: int, action: int, reward: float, next_state: int) -> int:
+        """Learn from a transition that did not end the episode; return the next action.
+
+        What the training loop calls at every step that neither terminates nor
+        truncates: the same as ``update`` then ``act(next_state)`` (SARSA: ``act``
+        first, its action being ``a'``), with the same random draws and the same
+        result. For Q-learning and SARSA with a policy that has ``sample_row`` the
+        two run as one call that reads the row of ``next_state`` once.
+
+        Parameters
+        ----------
+        state, action : int
+        reward : float
+        next_state : int
+
+        Returns
+        -------
+        int
+            The action to take in ``next_state``.
+
+        Examples
+        --------
+        >>> from boltzmann_rl.gym.agents import TabularAgent
+        >>> agent = TabularAgent(3, 2, "greedy", alpha=0.5, gamma=1.0, rng=0)
+        >>> agent.update_and_act(0, 1, 1.0, 2) in (0, 1), agent.q[0].tolist()
+        (True, [0.0, 0.5])
+        """
+        if self.on_policy:
+            next_action = self.act(next_state)
+            self.update(state, action, reward, next_state, False, next_action)
+            return next_action
+        self.update(state, action, reward, next_state, False)
+        return self.act(next_state)
+
+    def _policy_step(self, state: int) -> int:
+        """The ``step`` given to the policy in ``state`` (see ``anneal``)."""
+        mode = self._anneal_mode
+        if mode == 0:
+            return self.steps
+        if mode == 1:
+            return self.episodes
+        return sum(self._counts[state])
+
+    def _qlearning_row(self, state: int, action: int, reward: float, next_state: int) -> int:
+        # update_and_act for Q-learning with sample_row: _update_qlearning (not
+        # terminated) then _act_row_*, the row of next_state read once.
+        q = self.q
+        row = q[next_state].tolist()
+        alpha = self._alpha_const
+        if alpha is None:
+            alpha = self._alpha_at(state, action)
+        old = q.item(state, action)
+        new = old + alpha * (reward + self.gamma * max(row) - old)
+        q[state, action] = new
+        if state == next_state:
+            row[action] = new
+        self._counts[state][action] += 1
+        self.steps += 1
+        u = next(self._uniforms, None)
+        if u is None:
+            u = self._refill()
+        mode = self._anneal_mode
+        if mode == 0:
+            return self._sample_row(row, u, step=self.steps)
+        return self._sample_row(row, u, step=self._policy_step(next_state))
+
+    def _sarsa_row(self, state: int, action: int, reward: float, next_state: int) -> int:
+        # update_and_act for SARSA with sample_row: _act_row_* then _update_sarsa.
+        q = self.q
+        row = q[next_state].tolist()
+        u = next(self._uniforms, None)
+        if u is None:
+            u = self._refill()
+        if self._anneal_mode == 0:
+            next_action = self._sample_row(row, u, step=self.steps)
+        else:
+            next_action = self._sample_row(row, u, step=self._policy_step(next_state))
+        alpha = self._alpha_const
+        if alpha is None:
+            alpha = self._alpha_at(state, action)
+        old = q.item(state, action)
+        q[state, action] = old + alpha * (reward + self.gamma * row[next_action] - old)
+        self._counts[state][action] += 1
+        self.steps += 1
+        return next_action
 
     def __repr__(self) -> str:
         return (

@@ -616,6 +616,8 @@ def _train_single(
     start = agent.actions.start
     act = agent.act
     update = agent.update
+    # One call per ordinary step when the agent has it (our tabular agents do)
+    update_and_act = getattr(agent, "update_and_act", None)
     end_episode = agent.end_episode
     on_policy = agent.on_policy
     isfinite = math.isfinite
@@ -643,7 +645,9 @@ def _train_single(
                 if terminated or truncated:
                     update(s, a, r, s2, terminated)
                     break
-                if on_policy:
+                if update_and_act is not None:
+                    a2 = update_and_act(s, a, r, s2)
+                elif on_policy:
                     a2 = act(s2)
                     update(s, a, r, s2, False, a2)
                 else:
