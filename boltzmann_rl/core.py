@@ -522,12 +522,7 @@ def _small_choice(row: list[float], t: float, u: float) -> int:
     order, so ``u`` uniform gives each action with its softmax probability.
     """
     if 0.0 < t <= 1e305:
-        m = max(row)
-        exp = math.exp
-        if t == 1.0:
-            e = [exp(v - m) for v in row]
-        else:
-            e = [exp((v - m) / t) for v in row]
+        e = _row_weights(row, t)
         x = u * sum(e)
         if x == x:  # a NaN total (NaN or +inf entries): the general path below
             # The first weight that takes x below 0; a zero weight never does.
@@ -574,11 +569,43 @@ def _small_weights(
         t = float(t)
     if not 0.0 < t <= 1e305:
         return None
+    return _row_weights(row, t)
+
+
+def _row_weights(row: list[float], t: float) -> list[float]:
+    """``exp((x - max x) / t)`` of a non-empty list of floats, ``0 < t <= 1e305``."""
     m = max(row)
     exp = math.exp
     if t == 1.0:
         return [exp(v - m) for v in row]
     return [exp((v - m) / t) for v in row]
+
+
+def _small_probs(row: list[float], t: float) -> list[float]:
+    """``softmax(row, t)`` of a short row of Python floats, as a list, in pure Python.
+
+    The weights of :func:`_small_weights` divided by their total for ``0 < t <=
+    1e305``, the argmax split among ties for ``t = 0``; anything else (``t = inf``,
+    ``+inf`` entries, NaN, an invalid ``t``) through :func:`softmax`, which raises for
+    invalid input.
+    """
+    if t == 0.0:
+        a = _small_argmax(row)
+        if a is not None:
+            p = [0.0] * len(row)
+            if type(a) is int:
+                p[a] = 1.0
+            else:
+                share = 1.0 / len(a)
+                for i in a:
+                    p[i] = share
+            return p
+    elif 0.0 < t <= 1e305:
+        e = _row_weights(row, t)
+        s = sum(e)
+        if s == s:
+            return [v / s for v in e]
+    return softmax(np.array(row, dtype=np.float64), t).tolist()
 
 
 # --------------------------------------------------------------------- public API

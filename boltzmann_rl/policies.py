@@ -12,10 +12,11 @@ any user's class with the same four methods, satisfies :class:`Policy`:
 
 A policy may also offer ``sample_row(row, u, *, step=0)``: one decision from a list of
 ``K`` floats and one uniform ``u`` in ``[0, 1)`` that the caller supplies, returning
-an ``int`` with the distribution of ``sample``. It is the fast path of a single
-decision in pure Python, used by the gym agents when present (they draw their
-uniforms in blocks); :class:`Boltzmann`, :class:`EpsilonGreedy` and :class:`Greedy`
-have it, the count-based rules do not.
+an ``int`` with the distribution of ``sample``; and ``probs_row(row, *, step=0)``,
+``probs`` of one row as a list of floats. They are the fast paths of a single
+decision (and of Expected SARSA's expectation) in pure Python, used by the gym agents
+when present (they draw their uniforms in blocks); :class:`Boltzmann`,
+:class:`EpsilonGreedy` and :class:`Greedy` have them, the count-based rules do not.
 
 ``step`` (a scalar, or one per row) drives annealing: a temperature or an epsilon may
 be a schedule from :mod:`boltzmann_rl.schedules`, evaluated at ``step``. What a step
@@ -64,6 +65,7 @@ import numpy as np
 
 from boltzmann_rl.core import (
     _small_choice,
+    _small_probs,
     as_generator,
     log_softmax,
     softmax,
@@ -387,15 +389,48 @@ class Boltzmann(_Base):
         """
         t = self._fixed
         if t is None:
-            if isinstance(self.temperature, np.ndarray):
-                raise ValueError(
-                    "boltzmann: sample_row needs one temperature, this policy has one per "
-                    f"row: {self.temperature}"
-                )
-            t = self.temperature(step)
+            t = self._row_temperature(step)
         if not row:
             raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
         return _small_choice(row, t, u)
+
+    def probs_row(self, row: list[float], *, step: Any = 0) -> list[float]:
+        """``probs`` of one row of action values, as a list of floats, in pure Python.
+
+        Parameters
+        ----------
+        row : list of float
+        step : int or float, default 0
+
+        Returns
+        -------
+        list of float
+
+        Raises
+        ------
+        ValueError
+            As :meth:`sample_row`.
+
+        Examples
+        --------
+        >>> from boltzmann_rl.policies import Boltzmann
+        >>> [round(p, 4) for p in Boltzmann(temperature=1.0).probs_row([0.0, 1.0])]
+        [0.2689, 0.7311]
+        """
+        t = self._fixed
+        if t is None:
+            t = self._row_temperature(step)
+        if not row:
+            raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
+        return _small_probs(row, t)
+
+    def _row_temperature(self, step: Any) -> float:
+        if isinstance(self.temperature, np.ndarray):
+            raise ValueError(
+                "boltzmann: sample_row and probs_row need one temperature, this policy has "
+                f"one per row: {self.temperature}"
+            )
+        return self.temperature(step)
 
     def log_prob(self, q: Any, action: Any, *, step: Any = 0, counts: Any = None) -> Any:
         """``log_softmax(q, T)`` at ``action``, exact even where the probability underflows."""
@@ -451,6 +486,19 @@ class Greedy(_Base):
         if not row:
             raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
         return _small_choice(row, 0.0, u)
+
+    def probs_row(self, row: list[float], *, step: Any = 0) -> list[float]:
+        """``probs`` of one row as a list of floats (see :meth:`Boltzmann.probs_row`).
+
+        Examples
+        --------
+        >>> from boltzmann_rl.policies import Greedy
+        >>> Greedy().probs_row([1.0, 3.0, 3.0])
+        [0.0, 0.5, 0.5]
+        """
+        if not row:
+            raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
+        return _small_probs(row, 0.0)
 
 
 class EpsilonGreedy(_Base):
@@ -548,18 +596,40 @@ class EpsilonGreedy(_Base):
             raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
         eps = self._fixed
         if eps is None:
-            if isinstance(self.epsilon, np.ndarray):
-                raise ValueError(
-                    f"egreedy: sample_row needs one epsilon, this policy has one per row: "
-                    f"{self.epsilon}"
-                )
-            eps = self.epsilon(step)
-            if not 0.0 <= eps <= 1.0:
-                eps = float(self._epsilon(step))  # raises, naming the value
+            eps = self._row_epsilon(step)
         if u < eps:
             k = len(row)
             return min(int(u / eps * k), k - 1)
         return _small_choice(row, 0.0, (u - eps) / (1.0 - eps))
+
+    def probs_row(self, row: list[float], *, step: Any = 0) -> list[float]:
+        """``probs`` of one row as a list of floats (see :meth:`Boltzmann.probs_row`).
+
+        Examples
+        --------
+        >>> from boltzmann_rl.policies import EpsilonGreedy
+        >>> EpsilonGreedy(epsilon=0.5).probs_row([0.0, 1.0])
+        [0.25, 0.75]
+        """
+        if not row:
+            raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
+        eps = self._fixed
+        if eps is None:
+            eps = self._row_epsilon(step)
+        explore = eps / len(row)
+        keep = 1.0 - eps
+        return [keep * g + explore for g in _small_probs(row, 0.0)]
+
+    def _row_epsilon(self, step: Any) -> float:
+        if isinstance(self.epsilon, np.ndarray):
+            raise ValueError(
+                f"egreedy: sample_row and probs_row need one epsilon, this policy has one "
+                f"per row: {self.epsilon}"
+            )
+        eps = self.epsilon(step)
+        if not 0.0 <= eps <= 1.0:
+            eps = float(self._epsilon(step))  # raises, naming the value
+        return eps
 
 
 class UCB(_Base):

@@ -359,11 +359,27 @@ def test_sample_row_refuses_bad_rows(policy):
         policy.sample_row([0.0, math.nan, 1.0], 0.99, step=STEP)  # 0.99: no exploring
 
 
+@pytest.mark.parametrize("policy", ROW_CASES, ids=repr)
+def test_probs_row_is_probs_of_the_row(policy):
+    for q in (Q, np.array([2.0, 2.0, -1.0]), np.array([0.5]), np.array([1.0, -np.inf, 3.0])):
+        got = policy.probs_row(q.tolist(), step=STEP)
+        assert type(got) is list and all(type(p) is float for p in got)
+        assert got == policy.probs(q, step=STEP).tolist()
+    with pytest.raises(ValueError, match="K >= 1"):
+        policy.probs_row([], step=STEP)
+    with pytest.raises(ValueError, match="NaN"):
+        policy.probs_row([0.0, math.nan], step=STEP)
+
+
 def test_sample_row_needs_one_parameter_not_one_per_row():
     with pytest.raises(ValueError, match="one temperature"):
         Boltzmann(temperature=[0.5, 1.0]).sample_row([0.0, 1.0], 0.5)
+    with pytest.raises(ValueError, match="one temperature"):
+        Boltzmann(temperature=[0.5, 1.0]).probs_row([0.0, 1.0])
     with pytest.raises(ValueError, match="one epsilon"):
         EpsilonGreedy(epsilon=[0.1, 0.2]).sample_row([0.0, 1.0], 0.5)
+    with pytest.raises(ValueError, match="one epsilon"):
+        EpsilonGreedy(epsilon=[0.1, 0.2]).probs_row([0.0, 1.0])
 
 
 def test_sample_row_limits_and_excluded_actions():

@@ -371,8 +371,10 @@ class _AgentBase:
         """Cache what the hot path reads: called whenever the policy or alpha change."""
         self._needs_counts = bool(getattr(self._policy, "needs_counts", False))
         self._sample = self._policy.sample
-        # The optional single-decision fast path (a list of floats and one uniform)
-        self._sample_row = None if self._needs_counts else getattr(self._policy, "sample_row", None)
+        # The optional single-row fast paths (a list of floats, and one uniform)
+        fast = not self._needs_counts
+        self._sample_row = getattr(self._policy, "sample_row", None) if fast else None
+        self._probs_row = getattr(self._policy, "probs_row", None) if fast else None
         self._alpha_const = self._rate.const
 
     def end_episode(self) -> None:
@@ -751,9 +753,12 @@ class TabularAgent(_AgentBase):
     ) -> float:
         if terminated:
             return self._learn(state, action, float(reward))
-        p = self.probs(next_state).tolist()
         row = self.q[next_state].tolist()
-        expected = math.fsum(pi * v for pi, v in zip(p, row) if pi > 0.0)
+        if self._probs_row is not None:
+            p = self._probs_row(row, step=self._policy_step(next_state))
+        else:
+            p = self.probs(next_state).tolist()
+        expected = math.fsum([pi * v for pi, v in zip(p, row) if pi > 0.0])
         return self._learn(state, action, reward + self.gamma * expected)
 
     def _update_soft(
