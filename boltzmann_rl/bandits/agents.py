@@ -300,27 +300,54 @@ def _inverse_cdf(
     return a
 
 
+# From 2 up to this many arms, _greedy first tries its fast path: the index of the
+# single maximum of each column as an int8 weighted sum of the arms below it (the sum
+# stays within int8: at most 15 * 16 / 2 = 120). (With one arm, a NaN column would
+# pass its check: 0 entries below the maximum.)
+_FAST_ARMS = 16
+
+
 def _greedy(s: np.ndarray, u: Any, work: _Work) -> tuple[np.ndarray, np.ndarray]:
     """An argmax of each column of ``s``, uniformly among ties (by ``u``); the tie counts.
 
     ``u`` (uniforms on ``[0, 1)``, one per column) may be a function returning them,
     called only if some column has tied maxima. Returns ``(actions, n_ties)``,
-    ``n_ties`` as integers (a small integer type).
+    ``n_ties`` as integers (a small integer type; read-only, shared between calls,
+    when every column has one maximum).
+
+    When the last call found no ties (``work.tied`` False; usually so once estimates
+    differ), it first counts the entries *below* each column's maximum: ``K - 1`` in
+    every column means one maximum everywhere (a NaN maximum leaves none below it, so
+    such columns never pass), and the maximum's index is ``Σ k - Σ k [s_k < max]``.
+    Otherwise (or if that count fails) the general path below, with the same results.
     """
     k = s.shape[0]
-    m = s.max(axis=0)
+    if not work.tied and 1 < k <= _FAST_ARMS:
+        m = np.maximum.reduce(s, axis=0, out=work.m)
+        below = work.b
+        np.less(s, m, out=below)
+        if np.count_nonzero(below) == work.n_below:
+            # rows 0..K-1 of wsum: -k [s_k < max]; row K: Σ k (constant). Flat views of
+            # full arrays: no broadcasting, the cheapest call.
+            np.multiply(work.b8_flat, work.neg_arms8, out=work.wsum_flat)
+            a = np.add.reduce(work.wsum, axis=0, dtype=np.int8).astype(np.int64)
+            return a, work.one_tie
+    else:
+        m = s.max(axis=0)
     b = work.b
     np.equal(s, m, out=b)
     dtype = _count_dtype(k)
     counts = work.counts
     if dtype is np.int8:
-        b8 = b.view(np.int8)
+        b8 = work.b8
         n_ties = np.add.reduce(b8, axis=0, dtype=np.int8)
         if n_ties.max() == 1:
             # no ties anywhere (the usual case): the index of the single maximum
             np.multiply(b8, work.arms8, out=counts)
             a = np.add.reduce(counts, axis=0, dtype=np.int8).astype(np.int64)
             work.tied = False
+            if work.m is None and 1 < k <= _FAST_ARMS:
+                work.fast_path()  # the next call tries it
             return a, n_ties
         _cumsum_rows(work.b8_rows, work.counts_rows)
     else:
@@ -353,7 +380,26 @@ def _entropy_of_probs(p: np.ndarray) -> np.ndarray:
 class _Work:
     """Scratch arrays of shape (K, n) reused every step."""
 
-    __slots__ = ("arms8", "b", "b8_rows", "c", "counts", "counts_rows", "rows", "tied", "w", "z")
+    __slots__ = (
+        "arms8",
+        "b",
+        "b8",
+        "b8_flat",
+        "b8_rows",
+        "c",
+        "counts",
+        "counts_rows",
+        "m",
+        "n_below",
+        "neg_arms8",
+        "one_tie",
+        "rows",
+        "tied",
+        "w",
+        "wsum",
+        "wsum_flat",
+        "z",
+    )
 
     def __init__(self, k: int, n: int) -> None:
         self.tied = True  # whether the last _greedy found tied maxima in some column
@@ -361,12 +407,45 @@ class _Work:
         self.w = np.empty((k, n))
         self.c = np.empty((k, n))
         self.b = np.empty((k, n), dtype=bool)
+        self.b8 = self.b.view(np.int8)
         self.counts = np.empty((k, n), dtype=_count_dtype(k))
         # row views, made once: indexing a list is cheaper than slicing an array
         self.rows = (list(self.w), list(self.c))
-        self.b8_rows = list(self.b.view(np.int8))
+        self.b8_rows = list(self.b8)
         self.counts_rows = list(self.counts)
         self.arms8 = np.arange(k, dtype=self.counts.dtype)[:, None] if k < 128 else None
+        self.m = None  # the fast path's arrays: made by fast_path() when first needed
+
+    def __reduce__(self) -> tuple:
+        # A copy (pickle, deepcopy) makes the arrays anew, so that the row and flat views
+        # are views of the copy's arrays again; z and w carry over (the softmax kernel
+        # keeps its state there), the rest is scratch.
+        k, n = self.b.shape
+        return (_Work._remade, (k, n, self.tied, self.m is not None, self.z, self.w))
+
+    @classmethod
+    def _remade(cls, k: int, n: int, tied: bool, fast: bool, z: np.ndarray, w: np.ndarray):
+        work = cls(k, n)
+        work.tied = tied
+        if fast:
+            work.fast_path()
+        work.z[...] = z
+        work.w[...] = w
+        return work
+
+    def fast_path(self) -> None:
+        """Make the scratch arrays of :func:`_greedy`'s fast path (``2 <= K <= _FAST_ARMS``)."""
+        k, n = self.b.shape
+        self.m = np.empty(n)
+        self.n_below = (k - 1) * n  # entries below their column's maximum, if unique
+        self.b8_flat = self.b8.reshape(-1)
+        # -k in every column of row k, flattened like b
+        self.neg_arms8 = np.repeat(-np.arange(k, dtype=np.int8), n)
+        self.wsum = np.empty((k + 1, n), dtype=np.int8)
+        self.wsum[k] = k * (k - 1) // 2
+        self.wsum_flat = self.wsum[:k].reshape(-1)
+        self.one_tie = np.ones(n, dtype=np.int8)
+        self.one_tie.setflags(write=False)
 
 
 def _softmax_draw(q: np.ndarray, inv_t: Any, u: np.ndarray, work: _Work) -> tuple:
@@ -618,13 +697,39 @@ class _BoltzmannKernel(_Kernel):
 
 
 class _EpsilonKernel(_Kernel):
+    """ε-greedy (and greedy, ε = 0): one uniform per row decides everything.
+
+    ``u < ε`` explores, arm ``floor(u K / ε)``; otherwise ``(u - ε) / (1 - ε)``, uniform
+    on ``[0, 1)``, picks among the tied maxima (:func:`_greedy`). The arithmetic per
+    row is the same whether ε is one number or one per row, so a stacked batch gives
+    bit-for-bit the numbers of each group alone. With one ε for all rows and one
+    maximum in every row, the entropy is the same number for every row: it is kept
+    as that number (:attr:`h_value`) and made an array only when asked for.
+    """
+
     def __init__(self, parts, k, n):
         super().__init__(parts, k, n)
         values = []
         for p, m in parts:
             values.append((0.0 if isinstance(p, Greedy) else _policy_param(p.epsilon), m))
         self.eps = _RowParam(values, "epsilon", _check_epsilon)
-        self._tables: dict[float, np.ndarray] = {}
+        self.n = n
+        self._plans: dict[float, tuple] = {}
+        self._h: np.ndarray | None = None
+        self.h_value: float | None = None  # entropy of every row, when they are equal
+        self._x = np.empty(n)
+        self._explore = np.empty(n, dtype=bool)
+
+    @property
+    def h(self) -> np.ndarray | None:
+        if self.h_value is not None:
+            return np.full(self.n, self.h_value)
+        return self._h
+
+    @h.setter
+    def h(self, value: np.ndarray | None) -> None:
+        self._h = value
+        self.h_value = None
 
     @staticmethod
     def _explore_arms(u: np.ndarray, eps: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -637,6 +742,35 @@ class _EpsilonKernel(_Kernel):
         np.minimum(arm, k - 1, out=arm)
         return u < eps, arm
 
+    def _plan(self, eps: float) -> tuple[Any, Any, Any, np.ndarray, float]:
+        """What a step with one ε needs, computed once per ε: ``(ε, K / ε, cap,
+        table, h1)``.
+
+        ε, ``K / ε`` and ``cap`` are arrays of one per row when ε is constant (array
+        operands make the cheapest numpy calls). ``cap`` is ``K - 1``, the cap of
+        :meth:`_explore_arms`, or None when no uniform below ε can give
+        ``floor(u K / ε) >= K`` (and no ``u < 1`` overflows int64): then the cap
+        changes nothing and is skipped. (Which ε need it is a matter of rounding: with
+        ``K = 10``, 0.1 and 0.05 do, 0.01 and 0.5 do not.) ``table[n]`` is the entropy
+        with ``n`` tied maxima (:func:`_epsilon_entropy`), ``h1 = table[1]``.
+        """
+        plan = self._plans.get(eps)
+        if plan is None:
+            k = self.k
+            c = k / eps if eps > 0.0 else math.inf
+            # u * c is nondecreasing in u: the largest double below ε decides
+            clamp = not (math.nextafter(eps, 0.0) * c < k and c < 2.0**62)
+            ties = np.arange(k + 1, dtype=np.float64)
+            ties[0] = 1.0  # never looked up
+            table = _epsilon_entropy(eps, ties, k)
+            if self.eps.constant:
+                cap = np.full(self.n, k - 1) if clamp else None
+                plan = (np.full(self.n, eps), np.full(self.n, c), cap, table, float(table[1]))
+                self._plans[eps] = plan
+            else:  # a schedule: a new ε almost every step, not worth the arrays
+                plan = (eps, c, k - 1 if clamp else None, table, float(table[1]))
+        return plan
+
     @staticmethod
     def _tie_uniforms(u: np.ndarray, eps: Any) -> np.ndarray:
         """``(u - ε) / (1 - ε)`` clipped to ``[0, 1]``: uniform on [0, 1) when not exploring."""
@@ -646,33 +780,50 @@ class _EpsilonKernel(_Kernel):
 
     def __call__(self, q, counts, t, rng):
         eps = self.eps.at(t)
-        k = self.k
-        if isinstance(eps, float) and eps == 0.0:
-            a, n_ties = _greedy(q, rng.uniform(), self.work)
-        else:
-            # One uniform decides: u < ε explores (arm floor(u K / ε)); otherwise
-            # (u - ε) / (1 - ε), uniform on [0, 1), picks among the tied maxima. The
-            # arithmetic per row is the same whether ε is one number or one per row,
-            # so a stacked batch gives bit-for-bit the numbers of each group alone.
-            u = rng.uniform()
-            a, n_ties = _greedy(q, lambda: self._tie_uniforms(u, eps), self.work)
-            explore, a_explore = self._explore_arms(u, eps, k)
-            np.copyto(a, a_explore, where=explore)
         if isinstance(eps, float):
-            table = self._tables.get(eps)
-            if table is None:
-                ties = np.arange(k + 1, dtype=np.float64)
-                ties[0] = 1.0  # never looked up
-                table = _epsilon_entropy(eps, ties, k)
-                if self.eps.constant:
-                    self._tables[eps] = table
-            if self.work.tied:
+            return self._scalar_select(q, eps)(t, rng)
+        u = rng.uniform()
+        a, n_ties = _greedy(q, lambda: self._tie_uniforms(u, eps), self.work)
+        explore, a_explore = self._explore_arms(u, eps, self.k)
+        np.copyto(a, a_explore, where=explore)
+        self.h = _epsilon_entropy(eps, n_ties.astype(np.float64), self.k)
+        return a
+
+    def select_function(self, q: np.ndarray) -> Callable[[int, BatchRNG], np.ndarray] | None:
+        """``(t, rng) -> actions``, the same as ``self(q, counts, t, rng)`` with less
+        Python per call, for one constant ε (else None). Made once per simulation, never
+        stored: it holds ``q`` and this kernel's scratch arrays."""
+        eps = self.eps.at(0)
+        if not self.eps.constant or not isinstance(eps, float):
+            return None
+        return self._scalar_select(q, eps)
+
+    def _scalar_select(self, q: np.ndarray, eps: float) -> Callable[[int, BatchRNG], np.ndarray]:
+        """The select of a step with one ε for every row: the numbers of the per-row
+        path, with fewer passes (:func:`_greedy`'s fast path; the explored arms put into
+        the greedy ones; an entropy that is one number kept as that number)."""
+        eps_rows, c_rows, cap, table, h1 = self._plan(eps)
+        work, x, explore = self.work, self._x, self._explore
+        tie_uniforms = self._tie_uniforms
+
+        def select(t: int, rng: BatchRNG) -> np.ndarray:
+            u = rng.uniform()
+            if eps == 0.0:
+                a, n_ties = _greedy(q, u, work)
+            else:
+                a, n_ties = _greedy(q, lambda: tie_uniforms(u, eps), work)
+                # the exploring rows' arms, as _explore_arms computes them, put into a
+                arm = np.multiply(u, c_rows, out=x).astype(np.int64)
+                if cap is not None:
+                    np.minimum(arm, cap, out=arm)
+                np.putmask(a, np.less(u, eps_rows, out=explore), arm)
+            if work.tied:
                 self.h = table[n_ties]
             else:  # one maximum in every row: n_ties is 1 everywhere
-                self.h = np.full(n_ties.shape, table[1])
-        else:
-            self.h = _epsilon_entropy(eps, n_ties.astype(np.float64), k)
-        return a
+                self.h_value = h1
+            return a
+
+        return select
 
 
 @functools.lru_cache(maxsize=64)
@@ -997,6 +1148,7 @@ class ActionValueAgent(_Agent):
             )
         self._q_flat = self._q.ravel()
         self._n_flat = self._counts.ravel()
+        self._ones = np.ones(n)
 
     def select(self, t: int, rng: BatchRNG) -> np.ndarray:
         """Actions of every run at step ``t`` (int64, shape ``(n_rows,)``)."""
@@ -1013,16 +1165,19 @@ class ActionValueAgent(_Agent):
         float64 rewards, already checked (the simulation shares them with the env)."""
         visits = self._n_flat[idx]
         q = self._q_flat[idx]
-        new_visits = visits + 1.0
-        self._n_flat[idx] = new_visits
-        if self._alpha is None:
+        alpha = self._alpha
+        if alpha is None:
+            np.add(visits, self._ones, out=visits)  # an array operand: the fastest call
+            self._n_flat[idx] = visits
             step = r - q
-            step /= new_visits
+            step /= visits
             q += step
-        elif self._alpha.constant:
-            q += self._alpha.at(0) * (r - q)
         else:
-            q += self._alpha.eval_rows(visits) * (r - q)
+            self._n_flat[idx] = visits + 1.0
+            if alpha.constant:
+                q += alpha.at(0) * (r - q)
+            else:
+                q += alpha.eval_rows(visits) * (r - q)
         self._q_flat[idx] = q
         if self._observe is not None:
             self._observe(idx, q)
@@ -1030,6 +1185,30 @@ class ActionValueAgent(_Agent):
     def entropy(self) -> np.ndarray | None:
         """Entropy of the policy at the last ``select`` (None for Boltzmann-Gumbel)."""
         return self._kernel.h
+
+    def _select_function(self) -> Callable[[int, BatchRNG], np.ndarray]:
+        """:meth:`select` as the simulation calls it, step after step: the kernel's
+        own function when it has one (the same actions, less Python per step), else
+        ``select``. Valid until the next ``reset`` or ``set_estimates``."""
+        self._check_selected()
+        make = getattr(self._kernel, "select_function", None)
+        fn = None if make is None else make(self._q)
+        return self.select if fn is None else fn
+
+    def _entropy_hooks(self) -> tuple[Callable | None, Callable | None]:
+        """``(_entropy_parts, _entropy_value)``, each None when this agent's kernel
+        never has that shortcut (so the simulation does not ask every step)."""
+        kernel = self._kernel
+        return (
+            self._entropy_parts if hasattr(kernel, "parts") else None,
+            self._entropy_value if hasattr(kernel, "h_value") else None,
+        )
+
+    def _entropy_value(self) -> float | None:
+        """The entropy of the last select when it is one number for every run (ε-greedy
+        with one ε and no tied maxima), else None; ``entropy()`` is then that number
+        in every run. The simulation records it without building the array."""
+        return getattr(self._kernel, "h_value", None)
 
     def _entropy_parts(self) -> tuple[np.ndarray, np.ndarray] | None:
         """``(total, Σ w z)`` of the last select when its entropy is still to be

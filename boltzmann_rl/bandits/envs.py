@@ -175,6 +175,12 @@ class BanditEnv:
         """
         raise NotImplementedError
 
+    def _draw_rewards_into(self, means: np.ndarray, rng: BatchRNG, out: np.ndarray) -> np.ndarray:
+        """``draw_rewards(means, rng, None)``, written into ``out`` where a class knows
+        how (the same numbers); this default returns a new array. The caller uses the
+        array returned."""
+        return self.draw_rewards(means, rng, None)
+
     def drift(self, values: np.ndarray, rng: BatchRNG) -> None:
         """Move the true values ``(K, n)`` one step, in place; set ``stationary = False``."""
 
@@ -231,7 +237,7 @@ class EnvBatch:
     ([True, True, True], 1)
     """
 
-    __slots__ = ("_best", "_cols", "_flat", "_rng", "_values", "env", "n_rows", "t")
+    __slots__ = ("_best", "_cols", "_flat", "_rng", "_values", "_zeros", "env", "n_rows", "t")
 
     def __init__(self, env: BanditEnv, values: np.ndarray, rng: BatchRNG) -> None:
         self.env = env
@@ -239,6 +245,7 @@ class EnvBatch:
         self._best = values.max(axis=0)
         self._flat = values.ravel()
         self._cols = np.arange(values.shape[1])
+        self._zeros = np.zeros(values.shape[1])
         self._rng = rng
         self.n_rows = values.shape[1]
         self.t = 0
@@ -292,18 +299,33 @@ class EnvBatch:
         return self._step_flat(idx, best, rows)
 
     def _step_flat(
-        self, idx: np.ndarray, best: np.ndarray, rows: np.ndarray | None
+        self,
+        idx: np.ndarray,
+        best: np.ndarray,
+        rows: np.ndarray | None,
+        out: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`step` with the flat indices ``action * n_rows + run`` of the pulled
-        arms and the best true values of their runs."""
+        arms and the best true values of their runs.
+
+        ``out`` (only with ``rows=None``): a float64 and a bool array of ``n_rows``
+        that the rewards and the optimal flags may be written into (the simulation's
+        buffers); the arrays returned may or may not be these.
+        """
         means = self._flat[idx]
-        rewards = self.env.draw_rewards(means, self._rng, rows)
         env = self.env
+        if out is None:
+            rewards = env.draw_rewards(means, self._rng, rows)
+        else:
+            rewards = env._draw_rewards_into(means, self._rng, out[0])
         if env.offset != 0.0 or env.scale != 1.0:
             rewards *= env.scale
             rewards += env.offset
         regret = best - means
-        optimal = regret == 0.0
+        if out is None:
+            optimal = regret == 0.0
+        else:  # an array operand of zeros: the fastest call
+            optimal = np.equal(regret, self._zeros, out=out[1])
         if env.scale != 1.0:
             regret *= env.scale
         if not env.stationary:
@@ -366,6 +388,20 @@ class GaussianBandit(BanditEnv):
         if rows is not None:
             z = z[rows]
         return means + z if self.noise == 1.0 else means + self.noise * z
+
+    def _draw_rewards_into(self, means, rng, out):
+        if type(self).draw_rewards is not GaussianBandit.draw_rewards:
+            return self.draw_rewards(means, rng, None)  # a subclass draws its own way
+        return _normal_rewards_into(means, rng.normal(), self.noise, out)
+
+
+def _normal_rewards_into(means: np.ndarray, z: np.ndarray, noise: float, out: np.ndarray):
+    """``means + z`` (``noise == 1``) or ``means + noise * z`` into ``out``: the same
+    operations as ``draw_rewards`` of the Gaussian environments, without a new array."""
+    if noise == 1.0:
+        return np.add(means, z, out=out)
+    np.multiply(z, noise, out=out)
+    return np.add(means, out, out=out)
 
 
 @dataclass(frozen=True, repr=False)
@@ -497,6 +533,11 @@ class NonstationaryBandit(BanditEnv):
         if rows is not None:
             z = z[rows]
         return means + z if self.noise == 1.0 else means + self.noise * z
+
+    def _draw_rewards_into(self, means, rng, out):
+        if type(self).draw_rewards is not NonstationaryBandit.draw_rewards:
+            return self.draw_rewards(means, rng, None)
+        return _normal_rewards_into(means, rng.normal(), self.noise, out)
 
     def drift(self, values, rng):
         step = rng.normal(self.arms)

@@ -328,15 +328,42 @@ def simulate(
     # One agent on one environment batch (the usual case): built-in agents take the
     # flat indices the environment computes (``_update_flat``), and an entropy given
     # as parts (``_entropy_parts``) is finished once per block, not per step.
-    update_flat = entropy_parts = None
+    # An entropy that is one number for every run (``_entropy_value``, ε-greedy without
+    # ties) is only noted; its block rows are filled, or their moments taken from a
+    # cache, in flush. With update_flat, the environment writes the rewards and the
+    # optimal flags straight into the block buffers.
+    update_flat = entropy_parts = entropy_value = None
     if single is not None and type(single.agent) is ActionValueAgent:
         if env_rows is None and type(env_batch) is EnvBatch and env_batch.n_rows == n_rows:
             update_flat = single.agent._update_flat
-        entropy_parts = single.agent._entropy_parts
+        entropy_parts, entropy_value = single.agent._entropy_hooks()
     flat_cols = np.arange(n_rows)
+    n_rows_array = np.full(n_rows, n_rows)
     buf_total = np.empty((block, n_rows)) if entropy_parts is not None else None
     deferred = [False] * block  # steps of the block whose buf_entropy holds Σ w z
+    constant: list[float | None] = [None] * block  # steps whose entropy is one number
+    const_moments: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+    reward_rows = list(buf_reward)
+    optimal_rows = list(buf_optimal)
     bar = Progress(steps, enabled=progress, stream=sys.stderr)
+
+    def entropy_moments(used: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Moments of the entropy rows when every step of the block has the same
+        constant entropy (from a cache: the same numbers as reducing the rows), else
+        None after writing the constant steps' rows."""
+        values = constant[:used]
+        first = values[0]
+        if first is not None and values.count(first) == used:
+            moments = const_moments.get(first)
+            if moments is None:
+                row = np.full((1, n_rows), first)
+                moments = _chunk_moments(row, n_groups, n_runs, chunk_sizes, False)
+                const_moments[first] = moments
+            return moments
+        for i, v in enumerate(values):
+            if v is not None:
+                buf_entropy[i] = v
+        return None
 
     def flush(t0: int, used: int) -> None:
         steps_parts = [i for i in range(used) if deferred[i]]
@@ -351,73 +378,116 @@ def simulate(
             else:
                 sel = np.array(steps_parts)
                 buf_entropy[sel] = _entropy_from_parts(buf_total[sel], buf_entropy[sel])
+        h_moments = entropy_moments(used)
         for name, buf, shifted in (
             ("reward", buf_reward, True),
             ("regret", buf_regret, False),
             ("entropy", buf_entropy, False),
             ("optimal", buf_optimal, False),
         ):
-            total, m2 = _chunk_moments(buf[:used], n_groups, n_runs, chunk_sizes, shifted)
+            if name == "entropy" and h_moments is not None:
+                total, m2 = h_moments  # one row, broadcast over the block's steps
+            else:
+                total, m2 = _chunk_moments(buf[:used], n_groups, n_runs, chunk_sizes, shifted)
             # rows are in family order; results are indexed by group
             for i, g in enumerate(order):
                 step_total[name][t0 : t0 + used, g] = total[:, i]
                 step_m2[name][t0 : t0 + used, g] = m2[:, i]
 
     # ---------------------------------------------------------------- the loop
+    def end_block(t: int, t0: int, b: int) -> None:
+        used = b + 1
+        cum_regret[...] = regret_rows[b]
+        reward_sum[...] += buf_reward[:used].sum(axis=0)
+        if t >= final_start:
+            first = max(final_start - t0, 0)
+            final_reward[...] += buf_reward[first:used].sum(axis=0)
+            final_optimal[...] += np.count_nonzero(buf_optimal[first:used], axis=0)
+        flush(t0, used)
+        bar.update(t + 1)
+
     t0 = 0
-    for t in range(steps):
-        b = t - t0
-        if single is not None:
-            a = single.agent.select(t, single.rng)
-            if single.check:
-                a = _check_actions(a, n_rows, k, group_labels[single.groups[0]])
-        else:
-            for fam in families:
-                fa = fam.agent.select(t, fam.rng)
-                if fam.check:
-                    fa = _check_actions(fa, n_runs, k, group_labels[fam.groups[0]])
-                actions[fam.rows] = fa
-            a = actions
-        if update_flat is not None:
-            idx = a * n_rows
+    last = steps - 1
+    if update_flat is not None:
+        # One built-in agent on its own environment batch (the usual case): the same
+        # steps as the general loop below, with the per-step Python trimmed.
+        agent = single.agent
+        select, agent_rng, entropy = agent._select_function(), single.rng, agent.entropy
+        step_flat, best = env_batch._step_flat, env_batch._best
+        for t in range(steps):
+            b = t - t0
+            a = select(t, agent_rng)
+            idx = np.multiply(a, n_rows_array)  # an array operand: the fastest call
             idx += flat_cols
-            rewards, regret, optimal = env_batch._step_flat(idx, env_batch._best, None)
+            reward_row, optimal_row = reward_rows[b], optimal_rows[b]
+            rewards, regret, optimal = step_flat(idx, best, None, (reward_row, optimal_row))
             update_flat(idx, rewards)
-        else:
-            rewards, regret, optimal = env_batch.step(a, env_rows)
-            if single is not None:
-                single.agent.update(a, rewards)
-        if single is not None:
             parts = None if entropy_parts is None else entropy_parts()
-            if parts is None:
-                h = single.agent.entropy()
-                buf_entropy[b] = np.nan if h is None else h
-                deferred[b] = False
-            else:
+            if parts is not None:
                 buf_total[b] = parts[0]
                 buf_entropy[b] = parts[1]
                 deferred[b] = True
-        else:
-            for fam in families:
-                fam.agent.update(a[fam.rows], rewards[fam.rows])
-                h = fam.agent.entropy()
-                buf_entropy[b, fam.rows] = np.nan if h is None else h
-        buf_reward[b] = rewards
-        buf_optimal[b] = optimal
-        # cumulative regret, written straight into its row (cum_regret is the last row
-        # of the previous block)
-        np.add(regret_rows[b - 1] if b else cum_regret, regret, out=regret_rows[b])
-        if b == block - 1 or t == steps - 1:
-            used = b + 1
-            cum_regret[...] = regret_rows[b]
-            reward_sum += buf_reward[:used].sum(axis=0)
-            if t >= final_start:
-                first = max(final_start - t0, 0)
-                final_reward += buf_reward[first:used].sum(axis=0)
-                final_optimal += np.count_nonzero(buf_optimal[first:used], axis=0)
-            flush(t0, used)
-            t0 = t + 1
-            bar.update(t + 1)
+                constant[b] = None
+            else:
+                value = None if entropy_value is None else entropy_value()
+                deferred[b] = False
+                constant[b] = value
+                if value is None:
+                    h = entropy()
+                    buf_entropy[b] = np.nan if h is None else h
+            if rewards is not reward_row:
+                reward_row[...] = rewards
+            if optimal is not optimal_row:
+                optimal_row[...] = optimal
+            # cumulative regret, written straight into its row (cum_regret is the last
+            # row of the previous block)
+            np.add(regret_rows[b - 1] if b else cum_regret, regret, out=regret_rows[b])
+            if b == block - 1 or t == last:
+                end_block(t, t0, b)
+                t0 = t + 1
+    else:
+        for t in range(steps):
+            b = t - t0
+            if single is not None:
+                a = single.agent.select(t, single.rng)
+                if single.check:
+                    a = _check_actions(a, n_rows, k, group_labels[single.groups[0]])
+            else:
+                for fam in families:
+                    fa = fam.agent.select(t, fam.rng)
+                    if fam.check:
+                        fa = _check_actions(fa, n_runs, k, group_labels[fam.groups[0]])
+                    actions[fam.rows] = fa
+                a = actions
+            rewards, regret, optimal = env_batch.step(a, env_rows)
+            if single is not None:
+                single.agent.update(a, rewards)
+                parts = None if entropy_parts is None else entropy_parts()
+                value = None if parts is not None or entropy_value is None else entropy_value()
+                if parts is not None:
+                    buf_total[b] = parts[0]
+                    buf_entropy[b] = parts[1]
+                    deferred[b] = True
+                    constant[b] = None
+                elif value is not None:
+                    deferred[b] = False
+                    constant[b] = value
+                else:
+                    h = single.agent.entropy()
+                    buf_entropy[b] = np.nan if h is None else h
+                    deferred[b] = False
+                    constant[b] = None
+            else:
+                for fam in families:
+                    fam.agent.update(a[fam.rows], rewards[fam.rows])
+                    h = fam.agent.entropy()
+                    buf_entropy[b, fam.rows] = np.nan if h is None else h
+            buf_reward[b] = rewards
+            buf_optimal[b] = optimal
+            np.add(regret_rows[b - 1] if b else cum_regret, regret, out=regret_rows[b])
+            if b == block - 1 or t == last:
+                end_block(t, t0, b)
+                t0 = t + 1
     bar.close()
 
     # ---------------------------------------------------------------- results
@@ -492,7 +562,11 @@ def _moments(
     part: np.ndarray, n: int, boolean: bool, shifted: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     if boolean:
-        total = np.count_nonzero(part, axis=-1).astype(np.float64)
+        if n < 256:  # counts fit uint8, whose sums over a row are much faster
+            total = np.add.reduce(part.view(np.uint8), axis=-1, dtype=np.uint8)
+            total = total.astype(np.float64)
+        else:
+            total = np.count_nonzero(part, axis=-1).astype(np.float64)
         return total, total * (1.0 - total / n)
     total = part.sum(axis=-1)
     if not shifted:
