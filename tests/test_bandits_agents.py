@@ -404,3 +404,44 @@ def test_builtin_agents_satisfy_the_protocol():
     ):
         assert isinstance(agent, BanditAgent)
         assert repr(agent).startswith(type(agent).__name__)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ActionValueAgent("boltzmann(temperature=0.3)"),
+        lambda: ActionValueAgent("egreedy(epsilon=0.1)", step_size=0.2),
+        lambda: ActionValueAgent("ucb(c=1.0)"),
+        lambda: GradientBandit(step_size=0.1),
+        lambda: EXP3(gamma=0.1),
+        lambda: GaussianThompson(),
+        lambda: BernoulliThompson(),
+    ],
+    ids=["boltzmann", "egreedy", "ucb", "gradient", "exp3", "gauss-thompson", "bern-thompson"],
+)
+def test_a_copied_agent_learns_like_the_original(make):
+    # pickle and deepcopy copy views as arrays of their own; an agent that writes its
+    # updates through flat views must make them anew, or the copy would stop learning.
+    import copy
+    import pickle
+
+    n, k = 40, 4
+    agent = make()
+    agent.reset(n, k)
+    rng = np.random.default_rng(0)
+
+    def play(a, seed, steps):
+        brng = BatchRNG.from_seed(seed, n)
+        out = []
+        for t in range(steps):
+            actions = a.select(t, brng)
+            a.update(actions, rng_rewards[t][actions, np.arange(n)])
+            out.append(actions)
+        return np.array(out)
+
+    rng_rewards = rng.random((60, k, n))
+    play(agent, 1, 30)
+    copies = [pickle.loads(pickle.dumps(agent)), copy.deepcopy(agent)]
+    expected = play(agent, 2, 30)
+    for c in copies:
+        np.testing.assert_array_equal(play(c, 2, 30), expected)

@@ -62,7 +62,7 @@ import functools
 import math
 import numbers
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -506,7 +506,35 @@ def _policy_param(value: Any) -> Any:
     return value
 
 
-class _Kernel:
+class _FlatViews:
+    """Keeps the flat views of an object's own arrays true across copies.
+
+    pickle and deepcopy copy a view as an array of its own, so a copied agent would
+    write its updates into arrays that nothing reads. Objects that write through flat
+    views name them in ``_flat_of`` (view name -> dotted path of the array it views);
+    a copy makes them anew from its copied arrays (None where the array is missing).
+    """
+
+    _flat_of: ClassVar[dict[str, str]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k not in self._flat_of}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._make_flat()
+
+    def _make_flat(self) -> None:
+        for name, path in self._flat_of.items():
+            obj: Any = self
+            for part in path.split("."):
+                obj = getattr(obj, part, None)
+                if obj is None:
+                    break
+            setattr(self, name, None if obj is None else obj.reshape(-1))
+
+
+class _Kernel(_FlatViews):
     """Draws actions for ``(K, n)`` action values; sets ``self.h`` (entropy or None)."""
 
     h: np.ndarray | None = None
@@ -526,6 +554,8 @@ _REBASE = 300.0
 
 
 class _BoltzmannKernel(_Kernel):
+    _flat_of: ClassVar[dict[str, str]] = {"z_flat": "work.z", "w_flat": "work.w", "wz_flat": "wz"}
+
     """Softmax sampling; with constant temperatures, incrementally.
 
     Only the pulled arm's estimate changes in a step. With a temperature that does not
@@ -558,13 +588,11 @@ class _BoltzmannKernel(_Kernel):
                 inv_t = 1.0 / np.asarray(temp, dtype=np.float64)
             self.inv_t = float(inv_t) if inv_t.ndim == 0 else inv_t
             self.ref = np.empty(n)
-            self.z_flat = self.work.z.ravel()
-            self.w_flat = self.work.w.ravel()
             # w * z, kept up to date like w and z, so that the entropy's Σ w z is one
             # reduction over the arms (the same sum as einsum's for n >= 2; with one
             # run numpy sums a contiguous axis in another order, so einsum there)
             self.wz = np.empty((k, n)) if n >= 2 else None
-            self.wz_flat = None if self.wz is None else self.wz.ravel()
+            self._make_flat()
 
     @property
     def h(self) -> np.ndarray | None:
@@ -954,7 +982,7 @@ def _as_policy(policy: Any) -> Any:
 # ------------------------------------------------------------------------ agents
 
 
-class _Agent:
+class _Agent(_FlatViews):
     """Shared machinery of the built-in agents: reset, stacking, labels."""
 
     reward_range: tuple[float, float] = (-math.inf, math.inf)
@@ -1128,6 +1156,8 @@ class ActionValueAgent(_Agent):
             None if variant is None else variant(self.policy),
         )
 
+    _flat_of: ClassVar[dict[str, str]] = {"_q_flat": "_q", "_n_flat": "_counts"}
+
     def _setup(self, parts, n_arms):
         n = sum(m for _, m in parts)
         k = n_arms
@@ -1146,8 +1176,7 @@ class ActionValueAgent(_Agent):
             self._alpha = _RowParam(
                 [(p.step_size, m) for p, m in parts], "step_size", _check_step_size
             )
-        self._q_flat = self._q.ravel()
-        self._n_flat = self._counts.ravel()
+        self._make_flat()
         self._ones = np.ones(n)
 
     def select(self, t: int, rng: BatchRNG) -> np.ndarray:
@@ -1314,12 +1343,14 @@ class GradientBandit(_Agent):
         """``gradient(step_size=α, baseline=...)``."""
         return f"gradient(step_size={_fmt(self.step_size)}, baseline={self.baseline})"
 
+    _flat_of: ClassVar[dict[str, str]] = {"_h_flat": "_h"}
+
     def _setup(self, parts, n_arms):
         n = sum(m for _, m in parts)
         self._n, self._k = n, n_arms
         self._cols = np.arange(n)
         self._h = np.zeros((n_arms, n))
-        self._h_flat = self._h.ravel()
+        self._make_flat()
         self._work = _Work(n_arms, n)
         self._alpha = _RowParam([(p.step_size, m) for p, m in parts], "step_size").at(0)
         self._use_baseline = np.concatenate([np.full(m, p.baseline) for p, m in parts])
@@ -1420,12 +1451,14 @@ class EXP3(_Agent):
         """``exp3(gamma=γ)``."""
         return f"exp3(gamma={_fmt(self.gamma)})"
 
+    _flat_of: ClassVar[dict[str, str]] = {"_logw_flat": "_logw"}
+
     def _setup(self, parts, n_arms):
         n = sum(m for _, m in parts)
         self._n, self._k = n, n_arms
         self._cols = np.arange(n)
         self._logw = np.zeros((n_arms, n))
-        self._logw_flat = self._logw.ravel()
+        self._make_flat()
         self._work = _Work(n_arms, n)
         self._gamma = _RowParam([(p.gamma, m) for p, m in parts], "gamma").at(0)
         self._p = None
