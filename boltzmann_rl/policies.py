@@ -354,7 +354,10 @@ class Boltzmann(_Base):
 
     def sample(self, q: Any, rng: Any, *, step: Any = 0, counts: Any = None) -> int | np.ndarray:
         """Draw actions with :func:`boltzmann_rl.softmax_sample` (see :meth:`_Base.sample`)."""
-        return softmax_sample(_values(q), rng, _evaluate(self.temperature, step))
+        if type(q) is not np.ndarray or q.ndim != 1 or q.dtype != np.float64:
+            q = _values(q)  # one float64 row goes straight to the core's Python path
+        t = self._fixed
+        return softmax_sample(q, rng, _evaluate(self.temperature, step) if t is None else t)
 
     def sample_row(self, row: list[float], u: float, *, step: Any = 0) -> int:
         """One decision from a list of action values and one uniform ``u`` in [0, 1).
