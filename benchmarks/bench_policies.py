@@ -58,15 +58,19 @@ def main(argv: list[str] | None = None) -> int:
     q = rng.normal(size=(2000, 10))
     n = max(int(300 * scale), 5)
     floor = best(lambda: np.exp(q), n, repeat)
-    for name, policy in (
-        ("Boltzmann(0.1)", Boltzmann(0.1)),
-        ("EpsilonGreedy(0.1)", EpsilonGreedy(0.1)),
+    for name, policy, target in (
+        ("Boltzmann(0.1)", Boltzmann(0.1), 6.0),
+        ("EpsilonGreedy(0.1)", EpsilonGreedy(0.1), None),
     ):
         t = best(lambda policy=policy: policy.sample(q, rng), n, repeat)
         ratio = t / floor
+        verdict = (
+            "(no target; for the record)"
+            if target is None
+            else f"(target <= {target:g}x): {'met' if ratio <= target else 'NOT met'}"
+        )
         print(
-            f"  {name:20s} {t * 1e6:8.1f} us = {ratio:4.1f}x floor ({floor * 1e6:.1f} us) "
-            f"(target <= 6x): {'met' if ratio <= 6 else 'NOT met'}"
+            f"  {name:20s} {t * 1e6:8.1f} us = {ratio:4.1f}x floor ({floor * 1e6:.1f} us) {verdict}"
         )
     return 0
 
