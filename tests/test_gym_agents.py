@@ -465,3 +465,31 @@ def test_fused_update_and_act_when_the_next_state_is_the_current_one():
         assert fused.q[0].tolist() == [-5.0, 0.5]
         # Q-learning decides after the update (action 1); SARSA before it (action 0)
         assert a2 == (1 if algorithm == "qlearning" else 0)
+
+
+def test_assigning_rng_restarts_the_block_of_uniforms():
+    # Decisions through sample_row take uniforms from blocks drawn from agent.rng;
+    # a new generator must take effect at once, not after the old block runs out.
+    a = TabularAgent(1, 6, "boltzmann(temperature=1.0)", rng=0)
+    b = TabularAgent(1, 6, "boltzmann(temperature=1.0)", rng=1)
+    first = [a.act(0) for _ in range(10)]
+    assert first != [b.act(0) for _ in range(10)]
+    b.rng = 0
+    assert [b.act(0) for _ in range(10)] == first
+    c = TabularAgent(1, 6, "boltzmann(temperature=1.0)", rng=np.random.default_rng(0))
+    assert [c.act(0) for _ in range(10)] == first
+    with pytest.raises(TypeError):
+        c.rng = "not a seed"
+
+
+@pytest.mark.parametrize("policy", ["boltzmann(temperature=0.7)", "egreedy(epsilon=0.3)"])
+def test_decisions_from_blocks_of_uniforms_follow_the_policy(policy):
+    # 20 000 decisions cross ~80 blocks of uniforms; seeded chi-square at alpha 1e-3.
+    from scipy import stats as sps
+
+    agent = TabularAgent(1, 4, policy, rng=7)
+    agent.q[0] = [0.2, 1.0, 1.0, -0.5]
+    n = 20_000
+    counts = np.bincount([agent.act(0) for _ in range(n)], minlength=4)
+    p = agent.probs(0)
+    assert sps.chisquare(counts, p * n).pvalue > 1e-3, (counts, p * n)
