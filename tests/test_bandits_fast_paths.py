@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from helpers import assert_same_results
 
 from boltzmann_rl.bandits import (
     ActionValueAgent,
@@ -32,19 +33,10 @@ from boltzmann_rl.bandits import (
     simulate,
 )
 from boltzmann_rl.bandits.agents import _FAST_ARMS, _greedy, _Work
-from boltzmann_rl.bandits.results import METRICS
 from boltzmann_rl.bandits.rng import ENV_STREAM, BatchRNG
 from boltzmann_rl.bandits.simulate import _moments
 from boltzmann_rl.policies import EpsilonGreedy
 from boltzmann_rl.schedules import Linear
-
-
-def _same(a, b):
-    """Bit-for-bit equality of two groups' curves and summaries."""
-    for m in METRICS:
-        np.testing.assert_array_equal(a.curves[m].mean, b.curves[m].mean, err_msg=m)
-        np.testing.assert_array_equal(a.curves[m].ci, b.curves[m].ci, err_msg=m)
-    assert a.stats == b.stats
 
 
 class _Uniforms:
@@ -278,10 +270,10 @@ def test_egreedy_alone_matches_the_general_loop_and_path(env, eps):
     alone = simulate(env, spec, **kw)[0]  # fast loop, one ε, constant entropies
     # stacked with another kind of agent: the general loop, entropies as arrays
     mixed = simulate(env, [spec, "ucb(c=1)"], **kw)[0]
-    _same(alone, mixed)
+    assert_same_results(alone, mixed)
     # one ε per row: the general kernel path in the fast loop
     per_row = ActionValueAgent(EpsilonGreedy(np.full(kw["runs"], float(eps))))
-    _same(alone, simulate(env, per_row, **kw)[0])
+    assert_same_results(alone, simulate(env, per_row, **kw)[0])
 
 
 def test_blocks_mixing_constant_and_per_row_entropies():
@@ -303,7 +295,7 @@ def test_blocks_mixing_constant_and_per_row_entropies():
     assert (blocks.any(axis=1) & ~blocks.all(axis=1)).any(), "no mixed block"
     alone = simulate(env, agent, runs=runs, steps=steps, seed=seed)[0]
     mixed = simulate(env, [agent, "ucb(c=1)"], runs=runs, steps=steps, seed=seed)[0]
-    _same(alone, mixed)
+    assert_same_results(alone, mixed)
 
 
 @pytest.mark.parametrize("n", [1, 7, 250, 255, 256, 300])

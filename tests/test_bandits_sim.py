@@ -10,6 +10,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from helpers import assert_same_results
 
 from boltzmann_rl.bandits import (
     EXP3,
@@ -29,14 +30,6 @@ from boltzmann_rl.bandits import (
 from boltzmann_rl.bandits.rng import BatchRNG, chunk_seed
 from boltzmann_rl.policies import Boltzmann
 from boltzmann_rl.schedules import Exponential
-
-
-def _same(a, b):
-    """Bit-for-bit equality of two groups' curves and summaries."""
-    for m in METRICS:
-        np.testing.assert_array_equal(a.curves[m].mean, b.curves[m].mean, err_msg=m)
-        np.testing.assert_array_equal(a.curves[m].ci, b.curves[m].ci, err_msg=m)
-    assert a.stats == b.stats
 
 
 def _mixed_agents():
@@ -62,7 +55,7 @@ def test_same_seed_twice_gives_identical_results():
     a = simulate(GaussianBandit(), _mixed_agents(), runs=60, steps=40, seed=7)
     b = simulate(GaussianBandit(), _mixed_agents(), runs=60, steps=40, seed=7)
     for ga, gb in zip(a, b, strict=True):
-        _same(ga, gb)
+        assert_same_results(ga, gb)
     c = simulate(GaussianBandit(), _mixed_agents(), runs=60, steps=40, seed=8)
     assert not np.array_equal(a[0].curves["reward"].mean, c[0].curves["reward"].mean)
 
@@ -73,7 +66,7 @@ def test_a_group_is_identical_alone_or_stacked(runs):
     stacked = simulate(GaussianBandit(), agents, runs=runs, steps=35, seed=3)
     for i, agent in enumerate(agents):
         alone = simulate(GaussianBandit(), agent, runs=runs, steps=35, seed=3)
-        _same(stacked[i], alone[0])
+        assert_same_results(stacked[i], alone[0])
 
 
 def test_every_kernel_path_is_identical_alone_or_stacked():
@@ -98,7 +91,7 @@ def test_every_kernel_path_is_identical_alone_or_stacked():
     env = BernoulliBandit(arms=5)
     stacked = simulate(env, agents, runs=260, steps=30, seed=1)
     for agent, group in zip(agents, stacked, strict=True):
-        _same(group, simulate(env, agent, runs=260, steps=30, seed=1)[0])
+        assert_same_results(group, simulate(env, agent, runs=260, steps=30, seed=1)[0])
 
 
 def test_stacking_with_other_seeds_and_environments_rows():
@@ -108,7 +101,7 @@ def test_stacking_with_other_seeds_and_environments_rows():
     )
     for agent, seed, group in zip(agents, [11, 12, 11], stacked, strict=True):
         alone = simulate(NonstationaryBandit(walk=0.1), agent, runs=300, steps=30, seed=seed)
-        _same(group, alone[0])
+        assert_same_results(group, alone[0])
         assert group.seed == seed
 
 
@@ -121,8 +114,8 @@ def test_chunk_split_and_merge_is_bit_for_bit():
     merged = BanditResult.merge(parts[::-1])
     two = BanditResult.merge([parts[0], simulate(BernoulliBandit(), agents, chunks=(1, 3), **kw)])
     for g, m, t in zip(whole, merged, two, strict=True):
-        _same(g, m)
-        _same(g, t)
+        assert_same_results(g, m)
+        assert_same_results(g, t)
     assert merged.runs == 700
 
 
@@ -140,7 +133,7 @@ def test_merge_rejects_gaps_and_other_simulations():
 def test_explicit_group_seeds_and_seed_sequences():
     ss = np.random.SeedSequence([1, 2, 3])
     r = simulate("gaussian", ["greedy", "greedy"], runs=30, steps=10, seeds=[ss, [1, 2, 3]])
-    _same(r[0], r[1])
+    assert_same_results(r[0], r[1])
     assert r[1].seed == {"entropy": [1, 2, 3]}
 
 
@@ -156,7 +149,7 @@ def test_common_random_numbers_across_groups():
     # the same agent twice with the same seed: identical; and the environments of
     # run r depend only on the seed, so a greedy agent's regret is the same run by run
     r = simulate("gaussian", ["egreedy(epsilon=0.2)", "egreedy(epsilon=0.2)"], runs=50, steps=20)
-    _same(r[0], r[1])
+    assert_same_results(r[0], r[1])
 
 
 def test_chunk_seeds_are_the_spawn_tree():
