@@ -384,11 +384,15 @@ class Exponential(_Base):
         object.__setattr__(self, "start", _positive(self.start, "start", "exp: "))
         object.__setattr__(self, "end", _positive(self.end, "end", "exp: "))
         object.__setattr__(self, "steps", _positive_int(self.steps, "steps", "exp: "))
+        # log start and log(end / start), computed once (not fields: equality and the
+        # text form see start, end and steps only)
+        log_start = math.log(self.start)
+        object.__setattr__(self, "_log_start", log_start)
+        object.__setattr__(self, "_log_ratio", math.log(self.end) - log_start)
 
     def _evaluate(self, t: FloatArray) -> FloatArray:
         frac = np.minimum(t / self.steps, 1.0)
-        log_start = math.log(self.start)
-        v = np.exp(log_start + (math.log(self.end) - log_start) * frac)
+        v = np.exp(self._log_start + self._log_ratio * frac)
         v = np.where(frac >= 1.0, self.end, np.where(frac <= 0.0, self.start, v))
         return np.clip(v, min(self.start, self.end), max(self.start, self.end))
 
@@ -399,8 +403,7 @@ class Exponential(_Base):
         start, end = self.start, self.end
         if frac <= 0.0:
             return start
-        log_start = math.log(start)
-        v = math.exp(log_start + (math.log(end) - log_start) * frac)
+        v = math.exp(self._log_start + self._log_ratio * frac)
         lo, hi = (start, end) if start <= end else (end, start)
         return lo if v < lo else (hi if v > hi else v)
 
