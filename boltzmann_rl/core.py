@@ -33,7 +33,7 @@ excluded entries). :func:`softmax`, :func:`log_softmax`, :func:`logsumexp`,
 paths of :func:`softmax` and :func:`softmax_sample` skip it where its generality
 costs more than the arithmetic, each tested against it: a pure-Python one for a
 single row of at most 32 logits (:func:`_small_weights`), one for many short float64
-rows within a narrow span (:func:`_span_shifted`) and one for arrays of more than
+rows within a narrow span (:func:`_span_weights`) and one for arrays of more than
 4 MiB, taken a block of rows at a time (:func:`_blocked_softmax`). Their timings
 against ``np.exp`` and scipy are in ``benchmarks/bench_core.py``.
 """
@@ -312,7 +312,8 @@ def _row_max(arr: np.ndarray, axis: int) -> np.ndarray:
 # vectorized bandit step: ~10 q-values per row at a moderate temperature) are shifted by
 # the array's maximum instead of each row's: z = (x - max x) / T then lies in [-span, 0]
 # everywhere, so exp cannot overflow, and it saves the per-row maximum and a broadcast
-# subtraction, which on rows of ~10 entries cost more than the exp itself. The price is
+# subtraction, which on rows of ~10 entries cost more than the exp itself. Where the
+# logits are small enough, no shift is needed at all (_span_weights). The price is
 # one rounding of a number below the span: for softmax (span 32) a relative error below
 # 32 * 2**-53 = 4e-15 in a probability, and exp never underflows. Sampling only needs the
 # weights to a relative 1e-13 or so (span 512: weights within 512 T of the array's
@@ -326,24 +327,35 @@ _ONES = np.ones(_SHORT_ROW)
 _ONES.flags.writeable = False
 
 
-def _span_shifted(arr: np.ndarray, t: float, axis: int, span: float) -> np.ndarray | None:
-    """``z = (x - max x) / t`` with the maximum over the whole array, or None.
+def _span_weights(arr: np.ndarray, t: float, axis: int, span: float) -> np.ndarray | None:
+    """The weights ``exp((x - max x) / t)``, the maximum over the whole array, or None.
 
     ``arr`` and ``axis`` come from :func:`_validate` and ``0 < t < inf``. None unless
     ``arr`` is float64 with several rows of at most ``_SHORT_ROW`` entries all within
     ``span * t`` of each other; so NaN and infinite entries return None too, and the
-    general path handles (or rejects) them.
+    general path handles (or rejects) them. The shift is skipped, one pass less, where
+    ``exp(x / t)`` is as accurate as the shifted weights and cannot overflow or leave
+    the normal floats: at ``t = 1`` with every ``|x| < 700`` (``x`` is exact, so no
+    rounding at all), and otherwise with every ``|x / t| <= span`` (the rounding of
+    ``x / t`` then costs at most the ``span`` ulp that rounding ``x - max x`` would).
+    A fresh array that callers may overwrite.
     """
     if arr.ndim < 2 or arr.shape[axis] > _SHORT_ROW or arr.dtype != np.float64:
         return None
     hi = float(arr.max())  # NaN propagates and fails the test below
-    if not (hi - float(arr.min())) / t <= span:  # also False for inf and NaN
+    lo = float(arr.min())
+    if not (hi - lo) / t <= span:  # also False for inf and NaN
         return None
-    z = np.subtract(arr, hi)
-    if t != 1.0:
-        with np.errstate(under="ignore"):
-            z /= t
-    return z
+    if t == 1.0 and -700.0 < lo and hi < 700.0:
+        return np.exp(arr)
+    if t != 1.0 and -span <= lo / t and hi / t <= span:
+        z = np.divide(arr, t)
+    else:
+        z = np.subtract(arr, hi)
+        if t != 1.0:
+            with np.errstate(under="ignore"):
+                z /= t
+    return np.exp(z, out=z)
 
 
 def _cumsum(e: np.ndarray, axis: int) -> np.ndarray:
@@ -701,9 +713,8 @@ def softmax(
             return np.array([v / s for v in e])
     arr, axis, t = _validate(x, temperature, axis)
     if mask is None and isinstance(t, float) and 0.0 < t < math.inf:
-        z = _span_shifted(arr, t, axis, _SPAN)
+        z = _span_weights(arr, t, axis, _SPAN)
         if z is not None:
-            np.exp(z, out=z)
             if axis == z.ndim - 1:
                 s = np.matmul(z, _ONES[: z.shape[axis]])[..., None]
             else:
@@ -920,11 +931,9 @@ def softmax_sample(
     arr, axis, t = _validate(x, temperature, axis)
     z = None
     if mask is None and isinstance(t, float) and 0.0 < t < math.inf:
-        z = _span_shifted(arr, t, axis, _SAMPLE_SPAN)
+        z = _span_weights(arr, t, axis, _SAMPLE_SPAN)
     if z is None:
         z = _shift(arr, t, axis, mask, weights=True)[0]
-    else:
-        np.exp(z, out=z)
     cdf = _cumsum(z, axis)
     # One uniform per row, scaled in float64 to below the row's total (a float32 u
     # could round up to 1), so the first cumulative weight above it always exists and

@@ -758,3 +758,26 @@ def test_one_uniform_draw_near_one_with_rounding_left_over():
            -8.307519568543375, 23.45808073840668]  # fmt: skip
     assert _small_choice(row, 1.0, np.nextafter(1.0, 0.0)) == 5
     assert _small_choice([*row[:5], -math.inf, row[5], -math.inf], 1.0, 0.9999999999999999) == 6
+
+
+@pytest.mark.parametrize(
+    ("base", "t"),
+    [(-699.0, 1.0), (669.0, 1.0), (-1.0, 1.0), (-31.0, 0.5), (1.0, 3.0), (20.0, 0.1), (669.0, 3.0)],
+)
+def test_span_fast_path_without_the_shift_near_its_limits(base, t):
+    # The weights are exp(x / T) unshifted at T = 1 for |x| < 700 (normal floats, finite
+    # sums) and for |x / T| <= 32 otherwise; beyond (the last case) they are shifted.
+    rng = np.random.default_rng(9)
+    x = (base + rng.random((50, 10)) * 30.0) * t
+    for axis in (-1, 0):
+        np.testing.assert_allclose(
+            softmax(x, t, axis=axis), general_path(softmax, x, t, axis=axis), rtol=2e-14
+        )
+    draws = softmax_sample(np.broadcast_to(x[0], (20_000, 10)), 3, t)
+    p = softmax(x[0], t)
+    counts = np.bincount(draws, minlength=10)
+    keep = p * 20_000 >= 5
+    assert (
+        scipy.stats.chisquare(counts[keep], p[keep] / p[keep].sum() * counts[keep].sum()).pvalue
+        > 1e-3
+    )
