@@ -445,3 +445,24 @@ def test_a_copied_agent_learns_like_the_original(make):
     expected = play(agent, 2, 30)
     for c in copies:
         np.testing.assert_array_equal(play(c, 2, 30), expected)
+
+
+@pytest.mark.parametrize("eps", ["1e-300", "1e-310", "5e-324"])
+def test_tiny_epsilons_run_without_warnings(eps):
+    # K / ε beyond int64 (or beyond the floats): the arms of rows that do not explore
+    # cannot be cast, and must not warn (warnings are errors here) or leak into actions.
+    # With ε this small no run explores: the choices are exactly those of ε = 0.
+    from boltzmann_rl.bandits import GaussianBandit
+
+    def run(spec, *others):
+        agents = [ActionValueAgent(spec), *(ActionValueAgent(o) for o in others)]
+        return simulate(GaussianBandit(), agents, runs=60, steps=40, seed=0)[0]
+
+    zero = run("egreedy(epsilon=0.0)")
+    for group in (
+        run(f"egreedy(epsilon={eps})"),
+        run(f"egreedy(epsilon=linear(1e-300, {eps}, 20))"),
+        run(f"egreedy(epsilon={eps})", "egreedy(epsilon=0.0)", "egreedy(epsilon=0.5)"),
+    ):
+        for metric in ("reward", "optimal", "regret"):
+            np.testing.assert_array_equal(group.curves[metric].mean, zero.curves[metric].mean)

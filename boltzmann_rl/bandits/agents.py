@@ -762,11 +762,15 @@ class _EpsilonKernel(_Kernel):
     @staticmethod
     def _explore_arms(u: np.ndarray, eps: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Which rows explore (``u < ε``) and the arm they explore, ``floor(u K / ε)``."""
-        if isinstance(eps, float):  # 0 < ε <= 1 here: no division by zero
+        if isinstance(eps, float) and k / eps < _WIDE:  # 0 < ε <= 1: no division by zero
             arm = (u * (k / eps)).astype(np.int64)
         else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                arm = (u * (k / eps)).astype(np.int64)
+            # Zeros or tiny values in ε: u K / ε may be inf or NaN (0 inf) or beyond
+            # int64 in rows that do not explore; capped as a float before the cast
+            # (fmin drops NaN), those rows' arms are valid, if unused.
+            with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+                x = u * (k / eps)
+            arm = np.fmin(x, k - 1, out=x).astype(np.int64)
         np.minimum(arm, k - 1, out=arm)
         return u < eps, arm
 
@@ -785,7 +789,9 @@ class _EpsilonKernel(_Kernel):
         plan = self._plans.get(eps)
         if plan is None:
             k = self.k
-            c = k / eps if eps > 0.0 else math.inf
+            # K / ε, kept finite for a subnormal ε (whose exploration never happens in
+            # practice), so that u * c is never 0 * inf
+            c = min(k / eps, _FLOAT_MAX) if eps > 0.0 else math.inf
             # u * c is nondecreasing in u: the largest double below ε decides
             clamp = not (math.nextafter(eps, 0.0) * c < k and c < 2.0**62)
             ties = np.arange(k + 1, dtype=np.float64)
@@ -833,6 +839,9 @@ class _EpsilonKernel(_Kernel):
         eps_rows, c_rows, cap, table, h1 = self._plan(eps)
         work, x, explore = self.work, self._x, self._explore
         tie_uniforms = self._tie_uniforms
+        # With a tiny ε (K / ε beyond int64), u K / ε of the rows that do not explore
+        # cannot be cast to int64 (numpy warns); their arms are not used
+        wide = eps > 0.0 and not self.k / eps < _WIDE
 
         def select(t: int, rng: BatchRNG) -> np.ndarray:
             u = rng.uniform()
@@ -841,7 +850,11 @@ class _EpsilonKernel(_Kernel):
             else:
                 a, n_ties = _greedy(q, lambda: tie_uniforms(u, eps), work)
                 # the exploring rows' arms, as _explore_arms computes them, put into a
-                arm = np.multiply(u, c_rows, out=x).astype(np.int64)
+                if wide:
+                    with np.errstate(invalid="ignore"):
+                        arm = np.multiply(u, c_rows, out=x).astype(np.int64)
+                else:
+                    arm = np.multiply(u, c_rows, out=x).astype(np.int64)
                 if cap is not None:
                     np.minimum(arm, cap, out=arm)
                 np.putmask(a, np.less(u, eps_rows, out=explore), arm)
@@ -852,6 +865,10 @@ class _EpsilonKernel(_Kernel):
             return a
 
         return select
+
+
+_WIDE = 2.0**62  # u K / ε below this (u < 1) casts to int64 without a warning
+_FLOAT_MAX = float(np.finfo(np.float64).max)
 
 
 @functools.lru_cache(maxsize=64)
