@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import assert_same_results
 from scipy import stats as sps
 
 from boltzmann_rl.bandits import (
@@ -466,3 +467,40 @@ def test_tiny_epsilons_run_without_warnings(eps):
     ):
         for metric in ("reward", "optimal", "regret"):
             np.testing.assert_array_equal(group.curves[metric].mean, zero.curves[metric].mean)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "boltzmann(temperature=1e-300)",
+        "boltzmann(temperature=5e-324)",
+        "boltzmann(temperature=1e300)",
+        "boltzmann(temperature=exp(1e300, 1e-300, 20))",
+        "boltzmann(temperature=exp(1.0, 5e-324, 20))",
+        "boltzmann(temperature=0.1)",
+    ],
+)
+@pytest.mark.parametrize("initial", [0.0, 1e300, -1e300])
+def test_extreme_temperatures_and_estimates_stay_finite_and_silent(spec, initial):
+    # (q - ref) / T could overflow (a tiny T, or huge estimates) and 1 / T could be
+    # inf (a subnormal T): no warning (they are errors here), no NaN entropy, and a
+    # temperature below 1e-300 acts as 1e-300.
+    from boltzmann_rl.bandits import GaussianBandit
+
+    agents = [
+        ActionValueAgent(spec, initial=initial),
+        ActionValueAgent("boltzmann(temperature=inf)"),
+    ]
+    result = simulate(GaussianBandit(), agents, runs=50, steps=30, seed=0)
+    for group in result:
+        for metric in ("reward", "optimal", "regret", "entropy"):
+            assert np.isfinite(group.curves[metric].mean).all(), metric
+    if spec == "boltzmann(temperature=5e-324)":
+        same = simulate(
+            GaussianBandit(),
+            [ActionValueAgent("boltzmann(temperature=1e-300)", initial=initial), agents[1]],
+            runs=50,
+            steps=30,
+            seed=0,
+        )
+        assert_same_results(result[0], same[0])

@@ -448,8 +448,42 @@ class _Work:
         self.one_tie.setflags(write=False)
 
 
-def _softmax_draw(q: np.ndarray, inv_t: Any, u: np.ndarray, work: _Work) -> tuple:
-    """Sample from ``softmax(q / T)`` (arms-major) with ``inv_t = 1 / T`` finite ``>= 0``.
+# Temperatures below _T_MIN act as _T_MIN (1 / T stays finite, so equal estimates keep
+# equal weights instead of 0 * inf); the softmax there is the argmax for every pair of
+# estimates more than ~1e-297 apart. Differences q - ref are kept within
+# [-_Z_FLOOR T, 2 _REBASE T] before they are divided by T, so (q - ref) / T cannot
+# overflow whatever the temperature or the size of the estimates: below the floor exp
+# gives the same 0 (and w z is 0, not 0 * -inf, in the entropy); above 2 _REBASE the
+# incremental kernel caps anyway and rebases.
+_T_MIN = 1e-300
+_Z_FLOOR = 1000.0
+
+
+def _temperature_bounds(temp: Any) -> tuple[Any, Any, Any]:
+    """``(1 / T, lowest, highest)`` of ``q - ref`` for ``T = max(temp, _T_MIN)``.
+
+    A float or one value per row; ``T = inf`` gives ``1 / T = 0`` and no bounds.
+    """
+    if isinstance(temp, float):
+        t = max(temp, _T_MIN)
+        if t == math.inf:
+            return 0.0, -math.inf, math.inf
+        return 1.0 / t, -_Z_FLOOR * t, 2.0 * _REBASE * t
+    t = np.maximum(np.asarray(temp, dtype=np.float64), _T_MIN)
+    return 1.0 / t, -_Z_FLOOR * t, 2.0 * _REBASE * t  # inf T: 0, -inf, inf
+
+
+def _scale(d: np.ndarray, bounds: tuple[Any, Any, Any]) -> np.ndarray:
+    """``d / T`` in place, ``d`` first clipped to the bounds (:func:`_temperature_bounds`)."""
+    inv_t, lo, hi = bounds
+    np.clip(d, lo, hi, out=d)
+    return np.multiply(d, inv_t, out=d)
+
+
+def _softmax_draw(
+    q: np.ndarray, u: np.ndarray, work: _Work, temp: Any = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sample from ``softmax(q / T)`` (arms-major), ``T`` one float or one per row ``> 0``.
 
     Returns ``(actions, total)`` and leaves the shifted logits in ``work.z`` and the
     weights ``exp(z)`` in ``work.w`` (``π = w / total``).
@@ -457,8 +491,8 @@ def _softmax_draw(q: np.ndarray, inv_t: Any, u: np.ndarray, work: _Work) -> tupl
     m = q.max(axis=0)
     z, w = work.z, work.w
     np.subtract(q, m, out=z)
-    if not (isinstance(inv_t, float) and inv_t == 1.0):
-        np.multiply(z, inv_t, out=z)
+    if not (isinstance(temp, float) and temp == 1.0):
+        _scale(z, _temperature_bounds(temp))
     np.exp(z, out=w)
     a = _inverse_cdf(w, work.c, work.b, u, work.rows, nonneg=True)
     return a, work.c[-1]
@@ -584,9 +618,8 @@ class _BoltzmannKernel(_Kernel):
         self.drift = False  # some row's largest z may have left [-_REBASE, _REBASE]
         if self.incremental:
             temp = self.temp.at(0)
-            with np.errstate(divide="ignore"):
-                inv_t = 1.0 / np.asarray(temp, dtype=np.float64)
-            self.inv_t = float(inv_t) if inv_t.ndim == 0 else inv_t
+            self.bounds = _temperature_bounds(temp if isinstance(temp, float) else np.asarray(temp))
+            self.inv_t = self.bounds[0]
             self.ref = np.empty(n)
             # w * z, kept up to date like w and z, so that the entropy's Σ w z is one
             # reduction over the arms (the same sum as einsum's for n >= 2; with one
@@ -621,8 +654,10 @@ class _BoltzmannKernel(_Kernel):
         qr = q[:, rows]
         ref = qr.max(axis=0)
         self.ref[rows] = ref
-        inv_t = self.inv_t if isinstance(self.inv_t, float) else self.inv_t[rows]
-        z = (qr - ref) * inv_t
+        bounds = self.bounds
+        if not isinstance(bounds[0], float):
+            bounds = tuple(b[rows] for b in bounds)
+        z = _scale(qr - ref, bounds)
         if self.wz is None:
             work.z[:, rows] = z
         w = np.exp(z)
@@ -635,8 +670,7 @@ class _BoltzmannKernel(_Kernel):
         """The pulled arms' estimates changed to ``q_new`` (flat indices ``idx``)."""
         if not self.ready:
             return
-        z = q_new - self.ref
-        z *= self.inv_t
+        z = _scale(q_new - self.ref, self.bounds)
         # A row's largest z can leave [-_REBASE, _REBASE] only through its pulled arm
         # (it was inside after the last select): the next select looks for drift only
         # when some new z is outside, and then with the same test as always (the same
@@ -668,23 +702,20 @@ class _BoltzmannKernel(_Kernel):
                 a, n_ties = _greedy(q, u, work)
                 self.h = _log_table(self.k)[n_ties]
                 return a
-            inv_t = 0.0 if temp == math.inf else 1.0 / temp
-            a, total = _softmax_draw(q, inv_t, u, work)
+            a, total = _softmax_draw(q, u, work, temp)
             self.h = _softmax_entropy(work, total)
             return a
         zero = temp == 0.0
-        with np.errstate(divide="ignore"):
-            inv_t = 1.0 / temp
         if not zero.any():
-            a, total = _softmax_draw(q, inv_t, u, work)
+            a, total = _softmax_draw(q, u, work, temp)
             self.h = _softmax_entropy(work, total)
             return a
         # Rows at T = 0: weight 1 on the maxima, 0 elsewhere (entropy log of the ties).
-        inv_t = np.where(zero, 0.0, inv_t)
         m = q.max(axis=0)
         z, w = work.z, work.w
         np.subtract(q, m, out=z)
-        np.multiply(z, inv_t, out=z)
+        inv_t, lo, hi = _temperature_bounds(temp)
+        _scale(z, (np.where(zero, 0.0, inv_t), lo, hi))
         np.exp(z, out=w)
         top = q == m
         np.copyto(w, np.where(top, 1.0, 0.0), where=zero)
@@ -706,7 +737,7 @@ class _BoltzmannKernel(_Kernel):
             else:
                 # z = (q - ref) / T as kept (a jump capped at 2 _REBASE is larger here,
                 # still beyond _REBASE: the same rows drift)
-                zmax = ((q - self.ref) * self.inv_t).max(axis=0)
+                zmax = _scale(q - self.ref, self.bounds).max(axis=0)
             drift = np.abs(zmax) > _REBASE
             if drift.any():
                 self._rebase(q, np.flatnonzero(drift))
@@ -1384,7 +1415,7 @@ class GradientBandit(_Agent):
     def select(self, t: int, rng: BatchRNG) -> np.ndarray:
         """Sample from ``softmax(H)`` for every run."""
         self._check_selected()
-        a, total = _softmax_draw(self._h, 1.0, rng.uniform(), self._work)
+        a, total = _softmax_draw(self._h, rng.uniform(), self._work)
         self._total = total.copy()
         self._entropy = _softmax_entropy(self._work, self._total)
         return a
