@@ -780,8 +780,9 @@ class BoltzmannGumbel(_Base):
         u = -np.log(-np.log(_GL_X))  # Gumbel quantiles at the nodes, shape (m,)
         # x[..., i, m] = q_i + beta_i * u_m; argument of G for each j: (x - q_j) / beta_j
         x = q[..., :, None] + beta[..., :, None] * u  # (..., K, m)
-        arg = (x[..., :, None, :] - q[..., None, :, None]) / beta[..., None, :, None]
+        # A tiny beta sends arg to +-inf (G = 1 or 0, exactly the limit): no warning
         with np.errstate(over="ignore", under="ignore"):
+            arg = (x[..., :, None, :] - q[..., None, :, None]) / beta[..., None, :, None]
             log_g = -np.exp(-arg)  # (..., K_i, K_j, m)
         k = q.shape[-1]
         diag = np.eye(k, dtype=bool)[..., None]

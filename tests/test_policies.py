@@ -398,3 +398,11 @@ def test_sample_row_limits_and_excluded_actions():
     annealed = Boltzmann(temperature=Linear(1.0, 0.0, 10))  # T = 0 from step 10: greedy
     assert annealed.sample_row([0.0, 1.0], 0.01, step=0) == 0
     assert annealed.sample_row([0.0, 1.0], 0.01, step=10) == 1
+
+
+def test_bgumbel_probs_with_a_tiny_scale_are_the_greedy_limit():
+    # beta = c / sqrt(N) below 1e-300: (x - q_j) / beta overflows to +-inf, which is
+    # the exact limit (no warning; warnings are errors here).
+    pi = BoltzmannGumbel(c=1e-300)
+    p = pi.probs(np.array([0.0, 1e10, 5e9]), counts=np.array([3, 4, 5]))
+    np.testing.assert_allclose(p, [0.0, 1.0, 0.0], atol=1e-12)
