@@ -777,6 +777,15 @@ class BoltzmannGumbel(_Base):
 
     @staticmethod
     def _quadrature(q: np.ndarray, beta: np.ndarray) -> np.ndarray:
+        # Infinite values, as in the core: -inf is an action never taken (and never
+        # beats another: G = 1 against it), +inf entries share all the mass. They get
+        # finite stand-ins in the arithmetic and their terms are set afterwards.
+        excluded, winners = q == -np.inf, q == np.inf
+        special = bool((excluded | winners).any())
+        if special:
+            if excluded.all(axis=-1).any():
+                raise ValueError("bgumbel: every action value of a row is -inf")
+            q = np.where(excluded | winners, 0.0, q)
         u = -np.log(-np.log(_GL_X))  # Gumbel quantiles at the nodes, shape (m,)
         # x[..., i, m] = q_i + beta_i * u_m; argument of G for each j: (x - q_j) / beta_j
         x = q[..., :, None] + beta[..., :, None] * u  # (..., K, m)
@@ -785,12 +794,19 @@ class BoltzmannGumbel(_Base):
             arg = (x[..., :, None, :] - q[..., None, :, None]) / beta[..., None, :, None]
             log_g = -np.exp(-arg)  # (..., K_i, K_j, m)
         k = q.shape[-1]
-        diag = np.eye(k, dtype=bool)[..., None]
-        log_prod = np.where(diag, 0.0, log_g).sum(axis=-2)  # (..., K_i, m)
+        ignore = np.eye(k, dtype=bool)[..., None]
+        if special:
+            ignore = ignore | excluded[..., None, :, None]
+        log_prod = np.where(ignore, 0.0, log_g).sum(axis=-2)  # (..., K_i, m)
         with np.errstate(under="ignore"):
             p = (np.exp(log_prod) * _GL_W).sum(axis=-1)
-        total = p.sum(axis=-1, keepdims=True)
-        return p / total
+        if special:
+            p = np.where(excluded, 0.0, p)
+        out = p / p.sum(axis=-1, keepdims=True)
+        if special and winners.any():
+            share = winners / np.maximum(winners.sum(axis=-1, keepdims=True), 1)
+            out = np.where(winners.any(axis=-1, keepdims=True), share, out)
+        return out
 
 
 POLICY_NAMES: dict[str, type] = {

@@ -406,3 +406,22 @@ def test_bgumbel_probs_with_a_tiny_scale_are_the_greedy_limit():
     pi = BoltzmannGumbel(c=1e-300)
     p = pi.probs(np.array([0.0, 1e10, 5e9]), counts=np.array([3, 4, 5]))
     np.testing.assert_allclose(p, [0.0, 1.0, 0.0], atol=1e-12)
+
+
+def test_bgumbel_probs_with_infinite_values_follow_the_core():
+    # -inf: never taken (probability exactly 0); +inf: those entries share the mass;
+    # the finite rest as without the excluded ones. No warning, no NaN.
+    pi = BoltzmannGumbel(c=1.0)
+    counts = np.array([3, 4, 5, 2])
+    q = np.array([0.5, -np.inf, 1.0, -np.inf])
+    p = pi.probs(q, counts=counts)
+    assert p[1] == 0.0 and p[3] == 0.0
+    np.testing.assert_allclose(
+        p[[0, 2]], pi.probs(np.array([0.5, 1.0]), counts=counts[[0, 2]]), rtol=1e-12
+    )
+    p = pi.probs(np.array([np.inf, 0.0, np.inf, -np.inf]), counts=counts)
+    np.testing.assert_array_equal(p, [0.5, 0.0, 0.5, 0.0])
+    draws = [pi.sample(q, np.random.default_rng(s), counts=counts) for s in range(200)]
+    assert set(draws) <= {0, 2}
+    with pytest.raises(ValueError, match="-inf"):
+        pi.probs(np.array([-np.inf, -np.inf]), counts=np.array([1, 1]))
