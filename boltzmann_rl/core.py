@@ -822,9 +822,9 @@ def logsumexp(
     lse = _lse_shifted(z, axis)
     with np.errstate(over="ignore", invalid="ignore"):
         out = m + t * lse
-    if not isinstance(t, float) or t == np.inf:
-        # T = inf with a single allowed entry: the limit is that entry, not inf * 0.
-        out = np.where(lse == 0.0, m, out)
+    # A single allowed (or +inf) entry: the result is that entry, exactly, not m + T * 0,
+    # which is NaN where T is inf (or overflows the dtype: 1e300 in float32).
+    out = np.where(lse == 0.0, m, out)
     out = out.squeeze(axis=axis).astype(z.dtype, copy=False)
     return out[()] if out.ndim == 0 else out
 

@@ -781,3 +781,15 @@ def test_span_fast_path_without_the_shift_near_its_limits(base, t):
         scipy.stats.chisquare(counts[keep], p[keep] / p[keep].sum() * counts[keep].sum()).pvalue
         > 1e-3
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("t", [1.0, 1e30, 1e300, 1.7e308, np.inf])
+def test_logsumexp_of_a_single_allowed_or_infinite_entry_is_that_entry(dtype, t):
+    # m + T * log(1) is m, not NaN where T overflows the dtype (1e300 in float32) or
+    # is inf: T * 0 = NaN must never reach the result.
+    x = np.array([[3.0, np.inf, -1.0, 1.0], [-np.inf, 2.0, -np.inf, -np.inf]], dtype=dtype)
+    out = logsumexp(x, t)
+    assert out.dtype == dtype
+    assert out[0] == np.inf and out[1] == 2.0
+    assert logsumexp(x[1], t) == 2.0 and logsumexp(x[0], t) == np.inf
