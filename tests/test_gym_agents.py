@@ -416,7 +416,7 @@ def test_agents_and_results_pickle():
     assert r2.summary() == r.summary()
 
 
-@pytest.mark.parametrize("algorithm", ["qlearning", "sarsa"])
+@pytest.mark.parametrize("algorithm", ["qlearning", "sarsa", "expected-sarsa"])
 @pytest.mark.parametrize(
     "policy", ["boltzmann(temperature=exp(1.0, 0.05, 300))", "egreedy(epsilon=0.2)", "greedy"]
 )
@@ -457,14 +457,15 @@ def test_fused_update_and_act_gives_what_update_then_act_gives(algorithm, policy
 
 def test_fused_update_and_act_when_the_next_state_is_the_current_one():
     # A self-loop: the decision after the update must see the updated value.
-    for algorithm in ("qlearning", "sarsa"):
+    for algorithm in ("qlearning", "sarsa", "expected-sarsa"):
         fused = TabularAgent(2, 2, "greedy", algorithm=algorithm, alpha=1.0, gamma=0.0, rng=0)
         fused.q[0] = [1.0, 0.5]
         assert "update_and_act" in vars(fused)
         a2 = fused.update_and_act(0, 0, -5.0, 0)  # Q(0, 0): 1.0 -> -5.0
         assert fused.q[0].tolist() == [-5.0, 0.5]
-        # Q-learning decides after the update (action 1); SARSA before it (action 0)
-        assert a2 == (1 if algorithm == "qlearning" else 0)
+        # Q-learning and Expected SARSA decide after the update (action 1); SARSA
+        # before it (action 0)
+        assert a2 == (0 if algorithm == "sarsa" else 1)
 
 
 def test_assigning_rng_restarts_the_block_of_uniforms():

@@ -495,7 +495,11 @@ class TabularAgent(_AgentBase):
                 "soft-qlearning": self._update_soft,
                 "mellowmax": self._update_soft,
             }[self.algorithm]
-        fused = {"qlearning": self._qlearning_row, "sarsa": self._sarsa_row}.get(self.algorithm)
+        fused = {
+            "qlearning": self._qlearning_row,
+            "sarsa": self._sarsa_row,
+            "expected-sarsa": self._expected_sarsa_row if self._probs_row else None,
+        }.get(self.algorithm)
         if (
             cls.update_and_act is TabularAgent.update_and_act
             and cls.act is TabularAgent.act
@@ -817,8 +821,9 @@ class TabularAgent(_AgentBase):
         What the training loop calls at every step that neither terminates nor
         truncates: the same as ``update`` then ``act(next_state)`` (SARSA: ``act``
         first, its action being ``a'``), with the same random draws and the same
-        result. For Q-learning and SARSA with a policy that has ``sample_row`` the
-        two run as one call that reads the row of ``next_state`` once.
+        result. For Q-learning, SARSA and Expected SARSA with a policy that has
+        ``sample_row`` (and ``probs_row``) the two run as one call that reads the row
+        of ``next_state`` once.
 
         Parameters
         ----------
@@ -857,13 +862,35 @@ class TabularAgent(_AgentBase):
     def _qlearning_row(self, state: int, action: int, reward: float, next_state: int) -> int:
         # update_and_act for Q-learning with sample_row: _update_qlearning (not
         # terminated) then _act_row_*, the row of next_state read once.
+        row = self.q[next_state].tolist()
+        return self._learn_and_decide(
+            state, action, reward + self.gamma * max(row), row, next_state
+        )
+
+    def _expected_sarsa_row(self, state: int, action: int, reward: float, next_state: int) -> int:
+        # update_and_act for Expected SARSA with probs_row and sample_row:
+        # _update_expected_sarsa (not terminated) then _act_row_*, one row read.
+        row = self.q[next_state].tolist()
+        if self._anneal_mode == 0:
+            p = self._probs_row(row, step=self.steps)
+        else:
+            p = self._probs_row(row, step=self._policy_step(next_state))
+        expected = math.fsum([pi * v for pi, v in zip(p, row) if pi > 0.0])
+        return self._learn_and_decide(
+            state, action, reward + self.gamma * expected, row, next_state
+        )
+
+    def _learn_and_decide(
+        self, state: int, action: int, target: float, row: list[float], next_state: int
+    ) -> int:
+        """``Q(s, a) += alpha (target - Q(s, a))``, the counters, then the decision in
+        ``next_state`` from ``row`` (its values, updated here if ``s' = s``)."""
         q = self.q
-        row = q[next_state].tolist()
         alpha = self._alpha_const
         if alpha is None:
             alpha = self._alpha_at(state, action)
         old = q.item(state, action)
-        new = old + alpha * (reward + self.gamma * max(row) - old)
+        new = old + alpha * (target - old)
         q[state, action] = new
         if state == next_state:
             row[action] = new
@@ -872,8 +899,7 @@ class TabularAgent(_AgentBase):
         u = next(self._uniforms, None)
         if u is None:
             u = self._refill()
-        mode = self._anneal_mode
-        if mode == 0:
+        if self._anneal_mode == 0:
             return self._sample_row(row, u, step=self.steps)
         return self._sample_row(row, u, step=self._policy_step(next_state))
 
