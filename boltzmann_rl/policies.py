@@ -193,6 +193,12 @@ def _evaluate(param: Any, step: Any) -> Any:
     return param(step)
 
 
+def _check_row(row: list[float]) -> None:
+    """The one check of ``sample_row``/``probs_row`` before the core (which finds NaN)."""
+    if not row:
+        raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
+
+
 def _nonnegative_number(value: Any, name: str, owner: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{owner}: {name} must be a number, got {value!r}")
@@ -393,8 +399,7 @@ class Boltzmann(_Base):
         t = self._fixed
         if t is None:
             t = self._row_temperature(step)
-        if not row:
-            raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
+        _check_row(row)
         return _small_choice(row, t, u)
 
     def probs_row(self, row: list[float], *, step: Any = 0) -> list[float]:
@@ -423,8 +428,7 @@ class Boltzmann(_Base):
         t = self._fixed
         if t is None:
             t = self._row_temperature(step)
-        if not row:
-            raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
+        _check_row(row)
         return _small_probs(row, t)
 
     def _row_temperature(self, step: Any) -> float:
@@ -486,8 +490,7 @@ class Greedy(_Base):
         >>> Greedy().sample_row([1.0, 3.0, 3.0], 0.2), Greedy().sample_row([1.0, 3.0, 3.0], 0.7)
         (1, 2)
         """
-        if not row:
-            raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
+        _check_row(row)
         return _small_choice(row, 0.0, u)
 
     def probs_row(self, row: list[float], *, step: Any = 0) -> list[float]:
@@ -499,8 +502,7 @@ class Greedy(_Base):
         >>> Greedy().probs_row([1.0, 3.0, 3.0])
         [0.0, 0.5, 0.5]
         """
-        if not row:
-            raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
+        _check_row(row)
         return _small_probs(row, 0.0)
 
 
@@ -595,8 +597,7 @@ class EpsilonGreedy(_Base):
         >>> pi.sample_row([0.0, 5.0, 1.0, 2.0], 0.02), pi.sample_row([0.0, 5.0, 1.0, 2.0], 0.17)
         (0, 3)
         """
-        if not row:
-            raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
+        _check_row(row)
         eps = self._fixed
         if eps is None:
             eps = self._row_epsilon(step)
@@ -614,8 +615,7 @@ class EpsilonGreedy(_Base):
         >>> EpsilonGreedy(epsilon=0.5).probs_row([0.0, 1.0])
         [0.25, 0.75]
         """
-        if not row:
-            raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
+        _check_row(row)
         eps = self._fixed
         if eps is None:
             eps = self._row_epsilon(step)

@@ -588,8 +588,6 @@ _REBASE = 300.0
 
 
 class _BoltzmannKernel(_Kernel):
-    _flat_of: ClassVar[dict[str, str]] = {"z_flat": "work.z", "w_flat": "work.w", "wz_flat": "wz"}
-
     """Softmax sampling; with constant temperatures, incrementally.
 
     Only the pulled arm's estimate changes in a step. With a temperature that does not
@@ -602,6 +600,8 @@ class _BoltzmannKernel(_Kernel):
     the same (up to rounding); the path is a property of the configuration
     (:meth:`variant`), so stacked and single batches take the same one.
     """
+
+    _flat_of: ClassVar[dict[str, str]] = {"z_flat": "work.z", "w_flat": "work.w", "wz_flat": "wz"}
 
     def __init__(self, parts, k, n):
         super().__init__(parts, k, n)

@@ -305,6 +305,11 @@ class _AgentBase:
         self._uniforms = block = iter(self._rng.random(_UNIFORM_BLOCK).tolist())
         return next(block)
 
+    def _uniform(self) -> float:
+        """The next uniform of the block (the fused hot paths inline this)."""
+        u = next(self._uniforms, None)
+        return self._refill() if u is None else u
+
     def _setup_backup(self, backup_temperature: Any, omega: Any) -> None:
         """Resolve the parameter of a soft backup: given, or the policy's own."""
         self.backup_temperature: float | None = None
@@ -513,8 +518,7 @@ class TabularAgent(_AgentBase):
             if self._needs_counts:
                 self.__dict__["act"] = self._act_counts
             elif self._sample_row is not None:
-                modes = (self._act_row_step, self._act_row_episode, self._act_row_visits)
-                self.__dict__["act"] = modes[self._anneal_mode]
+                self.__dict__.pop("act", None)  # act itself takes the sample_row path
             else:
                 modes = (self._act_step, self._act_episode, self._act_visits)
                 self.__dict__["act"] = modes[self._anneal_mode]
@@ -582,25 +586,6 @@ class TabularAgent(_AgentBase):
     def _act_visits(self, state: int) -> int:
         return self._sample(self.q[state], self.rng, step=sum(self._counts[state]))
 
-    # The same with the policy's sample_row: the row as a list, a uniform from the block
-    def _act_row_step(self, state: int) -> int:
-        u = next(self._uniforms, None)
-        if u is None:
-            u = self._refill()
-        return self._sample_row(self.q[state].tolist(), u, step=self.steps)
-
-    def _act_row_episode(self, state: int) -> int:
-        u = next(self._uniforms, None)
-        if u is None:
-            u = self._refill()
-        return self._sample_row(self.q[state].tolist(), u, step=self.episodes)
-
-    def _act_row_visits(self, state: int) -> int:
-        u = next(self._uniforms, None)
-        if u is None:
-            u = self._refill()
-        return self._sample_row(self.q[state].tolist(), u, step=sum(self._counts[state]))
-
     def _act_counts(self, state: int) -> int:
         counts = np.array(self._counts[state], dtype=np.int64)
         return self._sample(self.q[state], self.rng, step=self._policy_step(state), counts=counts)
@@ -620,11 +605,10 @@ class TabularAgent(_AgentBase):
         """
         if self._needs_counts:
             return self._act_counts(state)
-        if self._sample_row is not None:
-            u = next(self._uniforms, None)
-            if u is None:
-                u = self._refill()
-            return self._sample_row(self.q[state].tolist(), u, step=self._policy_step(state))
+        if self._sample_row is not None:  # the row as a list, a uniform from the block
+            return self._sample_row(
+                self.q[state].tolist(), self._uniform(), step=self._policy_step(state)
+            )
         return self._sample(self.q[state], self.rng, step=self._policy_step(state))
 
     def act_batch(self, states: np.ndarray) -> np.ndarray:
@@ -861,7 +845,7 @@ class TabularAgent(_AgentBase):
 
     def _qlearning_row(self, state: int, action: int, reward: float, next_state: int) -> int:
         # update_and_act for Q-learning with sample_row: _update_qlearning (not
-        # terminated) then _act_row_*, the row of next_state read once.
+        # terminated) then act, the row of next_state read once.
         row = self.q[next_state].tolist()
         return self._learn_and_decide(
             state, action, reward + self.gamma * max(row), row, next_state
@@ -869,7 +853,7 @@ class TabularAgent(_AgentBase):
 
     def _expected_sarsa_row(self, state: int, action: int, reward: float, next_state: int) -> int:
         # update_and_act for Expected SARSA with probs_row and sample_row:
-        # _update_expected_sarsa (not terminated) then _act_row_*, one row read.
+        # _update_expected_sarsa (not terminated) then act, one row read.
         row = self.q[next_state].tolist()
         if self._anneal_mode == 0:
             p = self._probs_row(row, step=self.steps)
@@ -904,7 +888,7 @@ class TabularAgent(_AgentBase):
         return self._sample_row(row, u, step=self._policy_step(next_state))
 
     def _sarsa_row(self, state: int, action: int, reward: float, next_state: int) -> int:
-        # update_and_act for SARSA with sample_row: _act_row_* then _update_sarsa.
+        # update_and_act for SARSA with sample_row: act then _update_sarsa.
         q = self.q
         row = q[next_state].tolist()
         u = next(self._uniforms, None)
@@ -1143,11 +1127,8 @@ class LinearAgent(_AgentBase):
     def act(self, features: np.ndarray) -> int:
         """Draw an action from the policy at the state with these active features."""
         if self._sample_row is not None:
-            u = next(self._uniforms, None)
-            if u is None:
-                u = self._refill()
             return self._sample_row(
-                self.values(features).tolist(), u, step=self._step_for(features)
+                self.values(features).tolist(), self._uniform(), step=self._step_for(features)
             )
         return self.policy.sample(
             self.values(features),
