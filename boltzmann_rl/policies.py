@@ -193,10 +193,12 @@ def _evaluate(param: Any, step: Any) -> Any:
     return param(step)
 
 
-def _check_row(row: list[float]) -> None:
-    """The one check of ``sample_row``/``probs_row`` before the core (which finds NaN)."""
+def _check_row(row: list[float], u: float = 0.0) -> None:
+    """The checks of ``sample_row``/``probs_row`` before the core (which finds NaN)."""
     if not row:
         raise ValueError(f"action values must have K >= 1 entries, got {row!r}")
+    if not 0.0 <= u < 1.0:  # NaN too
+        raise ValueError(f"u must be a uniform draw in [0, 1), got {u!r}")
 
 
 def _nonnegative_number(value: Any, name: str, owner: str) -> float:
@@ -399,7 +401,7 @@ class Boltzmann(_Base):
         t = self._fixed
         if t is None:
             t = self._row_temperature(step)
-        _check_row(row)
+        _check_row(row, u)
         return _small_choice(row, t, u)
 
     def probs_row(self, row: list[float], *, step: Any = 0) -> list[float]:
@@ -490,7 +492,7 @@ class Greedy(_Base):
         >>> Greedy().sample_row([1.0, 3.0, 3.0], 0.2), Greedy().sample_row([1.0, 3.0, 3.0], 0.7)
         (1, 2)
         """
-        _check_row(row)
+        _check_row(row, u)
         return _small_choice(row, 0.0, u)
 
     def probs_row(self, row: list[float], *, step: Any = 0) -> list[float]:
@@ -597,7 +599,7 @@ class EpsilonGreedy(_Base):
         >>> pi.sample_row([0.0, 5.0, 1.0, 2.0], 0.02), pi.sample_row([0.0, 5.0, 1.0, 2.0], 0.17)
         (0, 3)
         """
-        _check_row(row)
+        _check_row(row, u)
         eps = self._fixed
         if eps is None:
             eps = self._row_epsilon(step)

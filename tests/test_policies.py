@@ -425,3 +425,11 @@ def test_bgumbel_probs_with_infinite_values_follow_the_core():
     assert set(draws) <= {0, 2}
     with pytest.raises(ValueError, match="-inf"):
         pi.probs(np.array([-np.inf, -np.inf]), counts=np.array([1, 1]))
+
+
+@pytest.mark.parametrize("policy", ROW_CASES, ids=repr)
+@pytest.mark.parametrize("u", [-0.1, 1.0, 1.5, math.nan])
+def test_sample_row_refuses_a_uniform_outside_the_unit_interval(policy, u):
+    # a bad u would otherwise give a wrong action silently (ε-greedy: a negative index)
+    with pytest.raises(ValueError, match="u must be a uniform draw"):
+        policy.sample_row([0.0, 1.0, 0.5], u, step=STEP)
