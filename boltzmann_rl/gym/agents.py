@@ -83,6 +83,7 @@ from boltzmann_rl.gym.spaces import (
     observation_index,
 )
 from boltzmann_rl.gym.tiles import TileCoder
+from boltzmann_rl.policies import RowPolicy
 from boltzmann_rl.schedules import Constant
 
 __all__ = [
@@ -377,9 +378,9 @@ class _AgentBase:
         self._needs_counts = bool(getattr(self._policy, "needs_counts", False))
         self._sample = self._policy.sample
         # The optional single-row fast paths (a list of floats, and one uniform)
-        fast = not self._needs_counts
-        self._sample_row = getattr(self._policy, "sample_row", None) if fast else None
-        self._probs_row = getattr(self._policy, "probs_row", None) if fast else None
+        fast = not self._needs_counts and isinstance(self._policy, RowPolicy)
+        self._sample_row = self._policy.sample_row if fast else None
+        self._probs_row = self._policy.probs_row if fast else None
         self._alpha_const = self._rate.const
 
     def end_episode(self) -> None:
