@@ -32,7 +32,7 @@ import math
 import os
 import re
 
-__all__ = ["ResourceLimitError", "check_memory", "format_bytes", "memory_limit"]
+__all__ = ["ResourceLimitError", "check_memory", "format_bytes", "memory_limit", "table_memory"]
 
 ENV_VAR = "BOLTZMANN_RL_MEMORY_LIMIT"
 
@@ -220,3 +220,29 @@ def check_memory(nbytes: int, what: str, *, limit: int | None = None) -> None:
             f"{what} needs about {format_bytes(nbytes)}, more than the limit of "
             f"{format_bytes(limit)} (set {ENV_VAR} to raise it)"
         )
+
+
+def table_memory(n_rows: int, n_actions: int, what: str = "Q table") -> None:
+    """Refuse a tabular agent's table that cannot fit, before allocating it.
+
+    A table of ``n_rows`` states (or tile features) by ``n_actions`` holds a float64
+    value and an integer count per entry, and a visit count per row: about
+    ``n_rows * (16 * n_actions + 64)`` bytes.
+
+    Raises
+    ------
+    ResourceLimitError
+        Naming the table's shape, the estimate and the limit.
+
+    Examples
+    --------
+    >>> table_memory(100, 4)
+    >>> table_memory(10**12, 4)
+    Traceback (most recent call last):
+    ...
+    boltzmann_rl._resources.ResourceLimitError: the Q table of 1000000000000 states x 4 actions ...
+    """
+    rows = "states" if what == "Q table" else "rows"
+    check_memory(
+        n_rows * (16 * n_actions + 64), f"the {what} of {n_rows} {rows} x {n_actions} actions"
+    )
