@@ -64,9 +64,9 @@ import numpy as np
 from boltzmann_rl.sweep.cells import Cell
 
 __all__ = [
+    "IDENTITY_KEYS",
     "STORE_FILE",
     "STORE_FORMAT",
-    "IDENTITY_KEYS",
     "OtherStudy",
     "Store",
     "StoreLocked",
