@@ -73,6 +73,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.random import Generator
 
+from boltzmann_rl._resources import table_memory as _table_memory
 from boltzmann_rl.alternatives import Mellowmax, mellowmax_backup, soft_backup
 from boltzmann_rl.core import _small_argmax, as_generator
 from boltzmann_rl.gym.spaces import (
@@ -482,6 +483,7 @@ class TabularAgent(_AgentBase):
         )
         self._setup_backup(backup_temperature, omega)
         self.n_states = _positive_int(n_states, "n_states")
+        _table_memory(self.n_states, self.n_actions, "Q table")
         self.q = np.full((self.n_states, self.n_actions), self.initial_value)
         self._counts = [[0] * self.n_actions for _ in range(self.n_states)]
         self.observe: Any = DiscreteIndex(self.n_states)
@@ -1046,6 +1048,7 @@ class LinearAgent(_AgentBase):
         self.observe: Any = coder
         self.actions = ActionMap(self.n_actions)
         n = coder.n_features
+        _table_memory(n, self.n_actions, "weight table")
         self.w = np.full((n, self.n_actions), self.initial_value / coder.tilings)
         self.visits = np.zeros(n, dtype=np.int64)
         self.counts = np.zeros((n, self.n_actions), dtype=np.int64)
