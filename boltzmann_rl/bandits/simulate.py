@@ -48,8 +48,9 @@ from typing import Any
 
 import numpy as np
 
+from boltzmann_rl._floor import entropy_from_parts as _entropy_from_parts
 from boltzmann_rl.bandits._progress import Progress
-from boltzmann_rl.bandits.agents import ActionValueAgent, _entropy_from_parts, as_agent
+from boltzmann_rl.bandits.agents import ActionValueAgent, as_agent
 from boltzmann_rl.bandits.envs import BanditEnv, EnvBatch, make_env
 from boltzmann_rl.bandits.results import METRICS, SUMMARIES, BanditResult, GroupResult, Moments
 from boltzmann_rl.bandits.rng import (
