@@ -155,6 +155,7 @@ def shift(
     vectorized loop).
     """
     dtype = arr.dtype
+    given, mask_arr = arr, None
     if mask is not None:
         mask_arr = np.asarray(mask)
         if mask_arr.dtype != np.bool_:
@@ -176,11 +177,7 @@ def shift(
         if np.isnan(m).any():
             raise_nan(arr)
         if (m == -np.inf).any():
-            raise ValueError(
-                "every entry of a row is excluded (-inf or masked), so no action is "
-                f"allowed: row {row_index(m == -np.inf, axis)} of logits with shape "
-                f"{arr.shape}"
-            )
+            raise_excluded(given, mask_arr, m, axis)
     if isinstance(t, float) and (t == 0.0 or t == np.inf):
         # exact limits: no difference to compute; +inf rows give their mass to +inf
         share = mass_mask(arr, m, uniform=t == np.inf)
@@ -395,6 +392,20 @@ def limit_z(arr: np.ndarray, m: np.ndarray, *, uniform: bool) -> np.ndarray:
     """Shifted logits of a limiting distribution: 0 where mass is shared, -inf else."""
     dtype = arr.dtype
     return np.where(mass_mask(arr, m, uniform=uniform), dtype.type(0.0), dtype.type(-np.inf))
+
+
+def raise_excluded(arr: np.ndarray, mask: np.ndarray | None, m: np.ndarray, axis: int) -> None:
+    """Raise for the first row whose entries are all excluded, naming its values."""
+    idx = row_index(m == -np.inf, axis)
+    row = (*idx[:axis], slice(None), *idx[axis:])
+    values = np.array2string(arr[row], separator=", ", threshold=20)
+    where = f"row {idx} of logits with shape {arr.shape} is" if arr.ndim > 1 else "logits"
+    if mask is not None:
+        values += f" with mask {np.array2string(mask[row], separator=', ', threshold=20)}"
+    raise ValueError(
+        f"every entry of a row is excluded (-inf or masked), so no action is allowed: "
+        f"{where} {values}"
+    )
 
 
 def raise_nan(arr: np.ndarray) -> None:

@@ -332,7 +332,10 @@ def logsumexp(
     # A single allowed (or +inf) entry: the result is that entry, exactly, not m + T * 0,
     # which is NaN where T is inf (or overflows the dtype: 1e300 in float32).
     out = np.where(lse == 0.0, m, out)
-    out = out.squeeze(axis=axis).astype(z.dtype, copy=False)
+    # The result may lie beyond the logits' dtype (float32 logits, T = 1e300): it is
+    # then +-inf in that dtype, the correctly rounded value, without a cast warning.
+    with np.errstate(over="ignore"):
+        out = out.squeeze(axis=axis).astype(z.dtype, copy=False)
     return out[()] if out.ndim == 0 else out
 
 
