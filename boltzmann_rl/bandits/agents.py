@@ -61,7 +61,7 @@ import copy
 import math
 import numbers
 from collections.abc import Callable
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -974,11 +974,18 @@ class ActionValueAgent(_Agent):
         fn = None if make is None else make(self._q)
         return self.select if fn is None else fn
 
-    def _entropy_hooks(self) -> tuple[Callable | None, Callable | None]:
-        """``(_entropy_parts, _entropy_value)``, each None when this agent's kernel
-        never has that shortcut (so the simulation does not ask every step)."""
+    def _fast_steps(self) -> _FastSteps | None:
+        """The simulation's per-step shortcuts for this reset agent (the same numbers
+        as ``select``, ``update`` and ``entropy``), declared by the simulation's
+        internal ``_FastSteps`` protocol; None for a subclass, which may change them."""
+        if type(self) is not ActionValueAgent:
+            return None
         kernel = self._kernel
-        return (
+        return _FastSteps(
+            self._select_function(),
+            self._update_flat,
+            # each None when this agent's kernel never has that shortcut (so the
+            # simulation does not ask every step)
             self._entropy_parts if hasattr(kernel, "parts") else None,
             self._entropy_value if hasattr(kernel, "h_value") else None,
         )
@@ -1040,6 +1047,15 @@ class ActionValueAgent(_Agent):
         # the policy kernels start over from the new estimates
         self._kernel = self._kernel_cls(self._kernel_parts, self._k, self._n)
         self._observe = getattr(self._kernel, "observe", None)
+
+
+class _FastSteps(NamedTuple):
+    """What :meth:`ActionValueAgent._fast_steps` gives the simulation."""
+
+    select: Callable[[int, BatchRNG], np.ndarray]
+    update_flat: Callable[[np.ndarray, np.ndarray], None]
+    entropy_parts: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None
+    entropy_value: Callable[[], float | None] | None
 
 
 def _check_step_size(v: Any) -> None:
