@@ -774,3 +774,35 @@ def test_a_second_study_into_a_folder_is_refused_naming_both(tmp_path, capsys):
     assert main(["run", str(bandit_study(tmp_path, "[0.2, 0.5]")), *argv]) == 0
     with Store(out, readonly=True) as store:
         assert len(store.done_ids()) == 6
+
+
+# ------------------------------------------------------------------------ SIGTERM
+
+
+def _run_and_signal(cmd: list[str], out: Path, sig: int, after: int) -> int:
+    """Start a run, send ``sig`` once ``after`` cells are committed; return the exit code."""
+    with subprocess.Popen([*cmd, "--out", str(out)], stderr=subprocess.PIPE) as proc:
+        deadline = time.monotonic() + 60
+        while _done(out) < after and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        assert proc.poll() is None, "the run finished before it could be stopped"
+        os.kill(proc.pid, sig)
+        _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err, err.decode()
+    return proc.returncode
+
+
+@pytest.mark.parametrize("backend", ["serial", "process"])
+def test_sigterm_drops_cells_in_flight_and_marks_the_run_interrupted(tmp_path, backend):
+    study = gym_study(tmp_path, "{ geomspace = [0.01, 10.0, 8] }", episodes=150)
+    cmd = [sys.executable, "-m", "boltzmann_rl", "run", str(study), "--backend", backend]
+    cmd += ["--workers", "2", "--quiet", "--no-figures"]
+    out = tmp_path / "out"
+    assert _run_and_signal(cmd, out, signal.SIGTERM, after=2) == 143  # was left "running"
+    with Store(out, readonly=True) as store:
+        assert store.runs()[-1]["status"] == "interrupted"
+        done = len(store.done_ids())
+    assert 2 <= done < 12
+    subprocess.run([*cmd, "--out", str(out)], check=True)
+    run_study(load_study(study), tmp_path / "whole", backend="serial", report=False)
+    assert_same_results(tmp_path / "whole", out)
