@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from boltzmann_rl.bandits.envs import ENVIRONMENTS
-from boltzmann_rl.cli._types import finite_float, nonnegative_int, positive_int
+from boltzmann_rl.cli._types import finite_float, nonnegative_int, output_folder, positive_int
 
 __all__ = ["register"]
 
@@ -51,6 +51,8 @@ def _scale(text: str) -> float:
 def _run(args: argparse.Namespace) -> int:
     from boltzmann_rl.bandits import make_env, simulate
 
+    if args.out is not None:
+        output_folder(args.out)  # a bad --out fails now, not after the run
     env = make_env(args.env, arms=args.arms, offset=args.reward_offset, scale=args.reward_scale)
     result = simulate(
         env,

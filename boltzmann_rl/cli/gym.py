@@ -25,7 +25,7 @@ import json
 import sys
 from typing import Any
 
-from boltzmann_rl.cli._types import nonnegative_int, positive_int
+from boltzmann_rl.cli._types import nonnegative_int, output_folder, positive_int
 from boltzmann_rl.gym.agents import ALGORITHMS, ANNEAL
 
 __all__ = ["parse_env_kwarg", "register"]
@@ -76,6 +76,8 @@ def _alpha(text: str) -> Any:
 def _run(args: argparse.Namespace) -> int:
     from boltzmann_rl.gym import run_gym
 
+    if args.out is not None:
+        output_folder(args.out)  # a bad --out fails now, not after the run
     env_kwargs = dict(args.env_kwarg or [])
     agent_kwargs: dict[str, Any] = {}
     if args.tilings is not None:
@@ -119,7 +121,9 @@ def _run(args: argparse.Namespace) -> int:
             f"interrupted after {summary['episodes']} episodes; results so far above",
             file=sys.stderr,
         )
-        return 130
+        from boltzmann_rl.cli import interrupted_code
+
+        return interrupted_code()  # 130 after Ctrl-C, 143 after SIGTERM
     return 0
 
 
