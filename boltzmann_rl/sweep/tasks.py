@@ -232,42 +232,10 @@ def _mean_ci_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- bandit
 
 
-def _bandit_agents() -> dict[str, Any]:
-    from boltzmann_rl.bandits import (
-        EXP3,
-        ActionValueAgent,
-        BernoulliThompson,
-        GaussianThompson,
-        GradientBandit,
-    )
-
-    return {
-        "action_value": ActionValueAgent,
-        "gradient": GradientBandit,
-        "exp3": EXP3,
-        "gaussian_thompson": GaussianThompson,
-        "bernoulli_thompson": BernoulliThompson,
-    }
-
-
-BANDIT_AGENTS = (
-    "action_value",
-    "gradient",
-    "exp3",
-    "gaussian_thompson",
-    "bernoulli_thompson",
-)
-"""Agent names of bandit studies: ``action_value`` (estimates + a policy; arguments
-``step_size``, ``initial``), ``gradient`` (``step_size``, ``baseline``), ``exp3``
-(``gamma``), ``gaussian_thompson`` (``prior_mean``, ``prior_sd``, ``noise``),
-``bernoulli_thompson`` (``a``, ``b``). Only ``action_value`` takes a policy."""
-
-
 def _bandit_agent(cell: Cell) -> Any:
-    cls = _bandit_agents()[cell.agent]
-    if cell.agent == "action_value":
-        return cls(cell.policy, **cell.agent_args)
-    return cls(**cell.agent_args)
+    from boltzmann_rl.bandits.registry import make_bandit_agent
+
+    return make_bandit_agent(cell.agent, cell.policy or None, **cell.agent_args)
 
 
 def _bandit_validate(study: Any, error: ErrorFn) -> None:
@@ -279,13 +247,17 @@ def _bandit_validate(study: Any, error: ErrorFn) -> None:
             envs[args_json] = make_env(study.env, **m.cell.env_args)
         except (TypeError, ValueError) as exc:
             raise _env_error(study, m, str(exc), error) from None
-    classes = _bandit_agents()
+    from boltzmann_rl.bandits.registry import BANDIT_AGENTS
+
     for i, fam in enumerate(study.families):
         key = f"family[{i}]"
         agent_key = fam.agent_key
-        if fam.agent not in classes:
-            raise error(f"{agent_key}.name", f"unknown agent {fam.agent!r}", ", ".join(classes))
-        params = [p for p in inspect.signature(classes[fam.agent]).parameters if p != "policy"]
+        entry = BANDIT_AGENTS.get(fam.agent)
+        if entry is None:
+            raise error(
+                f"{agent_key}.name", f"unknown agent {fam.agent!r}", ", ".join(BANDIT_AGENTS)
+            )
+        params = [p.name for p in entry.params]
         for k in json.loads(fam.agent_args_json):
             if k not in params:
                 raise error(
@@ -293,13 +265,13 @@ def _bandit_validate(study: Any, error: ErrorFn) -> None:
                     f"unknown argument of agent {fam.agent!r}",
                     ", ".join(params) or "(none)",
                 )
-        if fam.agent == "action_value" and not fam.policy:
-            raise error(f"{key}.policy", "missing required field (agent 'action_value')")
-        if fam.agent != "action_value" and fam.policy:
+        if entry.takes_policy and not fam.policy:
+            raise error(f"{key}.policy", f"missing required field (agent {fam.agent!r})")
+        if not entry.takes_policy and fam.policy:
             raise error(
                 f"{key}.policy",
                 f"agent {fam.agent!r} chooses its actions itself and takes no policy",
-                "leave the policy out, or use agent 'action_value'",
+                "leave the policy out, or use an agent that takes one (action_value)",
             )
     # Build every agent and check its reward range against its problem, as the engine
     # does up front. Nothing is simulated: a policy that fails on the values it meets
