@@ -33,7 +33,14 @@ import numpy as np
 
 from boltzmann_rl.sweep.cells import Cell
 
-__all__ = ["TASKS", "Task", "batch_payload", "error_text", "execute_batch"]
+__all__ = [
+    "TASKS",
+    "Task",
+    "batch_payload",
+    "error_text",
+    "execute_batch",
+    "gym_agent_params",
+]
 
 ErrorFn = Callable[..., ValueError]
 
@@ -121,10 +128,40 @@ def _env_error(study: Any, member: Any, message: str, error: ErrorFn) -> ValueEr
     return error(key, message)
 
 
-def _gym_agent_params() -> list[str]:
+def gym_agent_params() -> list[dict[str, Any]]:
+    """The agent arguments of gym studies: ``run_gym``'s keywords that a cell does not fix.
+
+    Each is a dict with ``name``, ``type``, ``default`` (its text), ``required`` and
+    ``doc``; what a study's ``[agent] args`` may hold.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.tasks import gym_agent_params
+    >>> [(p["name"], p["default"]) for p in gym_agent_params()][:2]
+    [('alpha', '0.1'), ('gamma', '0.99')]
+    """
     from boltzmann_rl.gym import run_gym
 
-    return [p for p in inspect.signature(run_gym).parameters if p not in _GYM_FIXED]
+    out = []
+    for name, p in inspect.signature(run_gym).parameters.items():
+        if name in _GYM_FIXED or p.kind is not p.KEYWORD_ONLY:
+            continue
+        default = p.default
+        annotation = None if p.annotation is p.empty else str(p.annotation).strip("'\"")
+        out.append(
+            {
+                "name": name,
+                "type": None if annotation == "Any" else annotation,
+                "default": "none" if default is None else str(default),
+                "required": default is p.empty,
+                "doc": "",
+            }
+        )
+    return out
+
+
+def _gym_agent_params() -> list[str]:
+    return [p["name"] for p in gym_agent_params()]
 
 
 def _gym_validate(study: Any, error: ErrorFn) -> None:
