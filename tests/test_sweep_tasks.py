@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -141,3 +143,94 @@ def test_cell_kinds_are_the_task_registry():
         assert Cell(kind, "x", {}, "a", {}, "", budget).kind == kind
     with pytest.raises(ValueError, match="cell kind must be one of bandit, gym, got 'chess'"):
         Cell("chess", "x", {}, "a", {}, "", {})
+
+
+# --------------------------------------------------------------------------- gym studies
+
+USER_MODULE = '''
+import gymnasium
+from gymnasium import spaces
+
+
+class Line(gymnasium.Env):
+    """Two cells on a line: action 1 ends the episode with reward 1, action 0 with 0."""
+
+    def __init__(self, pay=1.0):
+        self.observation_space = spaces.Box(-1.0, 1.0, (1,))
+        self.action_space = spaces.Discrete(2)
+        self.pay = pay
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return self.observation_space.low * 0, {}
+
+    def step(self, action):
+        return self.observation_space.low * 0, self.pay * float(action), True, False, {}
+
+
+gymnasium.register("UserLine-v0", entry_point=Line)
+'''
+
+
+@pytest.fixture(scope="module")
+def user_module(tmp_path_factory):
+    import sys
+
+    path = tmp_path_factory.mktemp("user_pkg")
+    (path / "brl_user_envs_study.py").write_text(USER_MODULE)
+    sys.path.insert(0, str(path))
+    yield "brl_user_envs_study"
+    sys.path.remove(str(path))
+
+
+def _gym_study(env, agent_args=""):
+    return f"""
+[study]
+name = "user_env"
+[problem]
+type = "gym"
+env = "{env}"
+args = {{ pay = 2.0 }}
+[agent]
+name = "qlearning"
+args = {{ alpha = 0.5{agent_args} }}
+[budget]
+seeds = 2
+episodes = 30
+eval_episodes = 3
+[[family]]
+name = "ε-greedy"
+policy = "egreedy(epsilon=0.2)"
+"""
+
+
+def test_a_study_names_an_env_of_the_users_module(tmp_path, user_module):
+    study = loads_study(_gym_study(f"{user_module}:UserLine-v0", ", tilings = 2, tiles = 3"))
+    run = run_study(study, tmp_path / "out", backend="serial", figures=False)
+    assert (run.total, run.ran, run.failed) == (1, 1, 0)
+    assert run.summary[0]["summary"]["eval_return"] == 2.0  # greedy takes the paying action
+
+
+def test_study_tile_options_reach_the_coder(user_module):
+    from boltzmann_rl.sweep.tasks import _run_gym_seed
+
+    study = loads_study(
+        _gym_study(
+            f"{user_module}:UserLine-v0", ", tilings = 2, tiles = 3, obs_low = [-2], obs_high = [2]"
+        )
+    )
+    result = _run_gym_seed(study.members[0].cell, 0, episodes=1, eval_episodes=0)
+    assert repr(result.trained_agent.coder) == (
+        "TileCoder(low=[-2.0], high=[2.0], tilings=2, tiles=[3])"
+    )
+
+
+def test_study_env_and_tile_mistakes_name_the_key(user_module):
+    with pytest.raises(
+        ValueError, match=re.escape("problem.env: unknown environment 'nope_xyz:Line-v0'")
+    ):
+        loads_study(_gym_study("nope_xyz:Line-v0"))
+    with pytest.raises(ValueError, match="tiles must be one integer or one per dimension"):
+        loads_study(_gym_study(f"{user_module}:UserLine-v0", ", tiles = [3, 3]"))
+    with pytest.raises(ValueError, match=re.escape("agent.args.tile: unknown agent argument")):
+        loads_study(_gym_study(f"{user_module}:UserLine-v0", ", tile = 3"))

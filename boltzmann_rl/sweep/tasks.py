@@ -128,11 +128,28 @@ def _env_error(study: Any, member: Any, message: str, error: ErrorFn) -> ValueEr
     return error(key, message)
 
 
+# Tile coder options of gym studies' agent arguments -> make_agent's keywords.
+_TILE_ARGS: dict[str, tuple[str, str, str]] = {
+    "tilings": ("tilings", "int", "offset tilings of the tile coder (Box observations)"),
+    "tiles": ("tiles", "int or list of int", "tiles per dimension (Box observations)"),
+    "obs_low": ("low", "list of float", "lower bounds of the tiling (default: the space's)"),
+    "obs_high": ("high", "list of float", "upper bounds of the tiling (default: the space's)"),
+}
+_TILE_DEFAULTS = {
+    "tilings": "8",
+    "tiles": "8",
+    "obs_low": "the space's, -3 where unbounded",
+    "obs_high": "the space's, +3 where unbounded",
+}
+
+
 def gym_agent_params() -> list[dict[str, Any]]:
-    """The agent arguments of gym studies: ``run_gym``'s keywords that a cell does not fix.
+    """The agent arguments of gym studies: ``run_gym``'s keywords that a cell does not fix,
+    and the tile coder's ``tilings``, ``tiles``, ``obs_low`` and ``obs_high``.
 
     Each is a dict with ``name``, ``type``, ``default`` (its text), ``required`` and
-    ``doc``; what a study's ``[agent] args`` may hold.
+    ``doc``; what a study's ``[agent] args`` may hold. Unbounded dimensions of a
+    ``Box`` space are tiled over [-3, 3] unless ``obs_low`` / ``obs_high`` say otherwise.
 
     Examples
     --------
@@ -155,6 +172,16 @@ def gym_agent_params() -> list[dict[str, Any]]:
                 "default": "none" if default is None else str(default),
                 "required": default is p.empty,
                 "doc": "",
+            }
+        )
+    for name, (_, kind, doc) in _TILE_ARGS.items():
+        out.append(
+            {
+                "name": name,
+                "type": kind,
+                "default": _TILE_DEFAULTS[name],
+                "required": False,
+                "doc": doc,
             }
         )
     return out
@@ -205,6 +232,9 @@ def _run_gym_seed(cell: Cell, index: int, *, episodes: int, eval_episodes: int) 
     from boltzmann_rl.gym import run_gym
 
     kwargs = cell.agent_args
+    tile_kwargs = {_TILE_ARGS[k][0]: kwargs.pop(k) for k in list(kwargs) if k in _TILE_ARGS}
+    if tile_kwargs:
+        kwargs["agent_kwargs"] = {**(kwargs.get("agent_kwargs") or {}), **tile_kwargs}
     # Only the final greedy evaluation is stored: no periodic ones unless asked for.
     kwargs.setdefault("eval_every", episodes + 1)
     return run_gym(
