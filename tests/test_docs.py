@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import doctest
 from pathlib import Path
 
@@ -125,3 +126,13 @@ def test_run_help_points_to_the_studies_doc(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--help"])
     assert "docs/studies.md" in " ".join(capsys.readouterr().out.split())
+
+
+def test_readme_shows_every_subcommand():
+    from boltzmann_rl.cli import build_parser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = [name for name in sub.choices if f"boltzmann-rl {name}" not in readme]
+    assert not missing, f"README.md does not show: {missing}"
