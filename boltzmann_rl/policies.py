@@ -10,13 +10,15 @@ any user's class with the same four methods, satisfies :class:`Policy`:
   ``q.shape[:-1]`` otherwise);
 * ``log_prob(q, action, *, step=0, counts=None)`` and ``entropy(q, *, step=0, counts=None)``.
 
-A policy may also offer ``sample_row(row, u, *, step=0)``: one decision from a list of
-``K`` floats and one uniform ``u`` in ``[0, 1)`` that the caller supplies, returning
-an ``int`` with the distribution of ``sample``; and ``probs_row(row, *, step=0)``,
-``probs`` of one row as a list of floats. They are the fast paths of a single
-decision (and of Expected SARSA's expectation) in pure Python, used by the gym agents
-when present (they draw their uniforms in blocks); :class:`Boltzmann`,
-:class:`EpsilonGreedy` and :class:`Greedy` have them, the count-based rules do not.
+A policy may also implement the optional single-row protocol :class:`RowPolicy`:
+``sample_row(row, u, *, step=0)``, one decision from a list of ``K`` floats and one
+uniform ``u`` in ``[0, 1)`` that the caller supplies, returning an ``int`` with the
+distribution of ``sample``; and ``probs_row(row, *, step=0)``, ``probs`` of one row as
+a list of floats. They are the fast paths of a single decision (and of Expected
+SARSA's expectation) in pure Python; the gym agents check ``isinstance(policy,
+RowPolicy)`` once, when the policy is set, and then draw their uniforms in blocks.
+:class:`Boltzmann`, :class:`EpsilonGreedy` and :class:`Greedy` implement it, the
+count-based rules do not.
 
 ``step`` (a scalar, or one per row) drives annealing: a temperature or an epsilon may
 be a schedule from :mod:`boltzmann_rl.schedules`, evaluated at ``step``. What a step
@@ -82,6 +84,7 @@ __all__ = [
     "EpsilonGreedy",
     "Greedy",
     "Policy",
+    "RowPolicy",
     "register_policy",
 ]
 
@@ -93,8 +96,7 @@ class Policy(Protocol):
     Implement these four methods (and a ``needs_counts`` attribute) and a class works
     wherever the toolkit's policies do: in the bandit engine, in the gym agents, and
     in the shared policy test suite (``tests/test_policies.py``). The optional
-    ``sample_row(row, u, *, step=0)`` (see the module docstring) is not part of the
-    protocol: agents use it when a policy has it.
+    single-row fast path is a protocol of its own, :class:`RowPolicy`.
 
     Examples
     --------
@@ -115,6 +117,30 @@ class Policy(Protocol):
     def log_prob(self, q: Any, action: Any, *, step: Any = 0, counts: Any = None) -> Any: ...
 
     def entropy(self, q: Any, *, step: Any = 0, counts: Any = None) -> Any: ...
+
+
+@runtime_checkable
+class RowPolicy(Protocol):
+    """The optional single-row fast path of a :class:`Policy`, in pure Python.
+
+    ``sample_row(row, u, *, step=0)`` is one decision from a list of ``K`` floats and
+    one uniform ``u`` in ``[0, 1)`` supplied by the caller, with the distribution of
+    ``sample``; ``probs_row(row, *, step=0)`` is ``probs`` of that row as a list of
+    floats. Callers check ``isinstance(policy, RowPolicy)`` once (when the policy is
+    set), never per decision.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.policies import UCB, Boltzmann, RowPolicy
+    >>> isinstance(Boltzmann(temperature=1.0), RowPolicy), isinstance(UCB(), RowPolicy)
+    (True, False)
+    >>> Boltzmann(temperature=0).sample_row([1.0, 3.0, 3.0], 0.7)
+    2
+    """
+
+    def sample_row(self, row: list[float], u: float, *, step: Any = 0) -> int: ...
+
+    def probs_row(self, row: list[float], *, step: Any = 0) -> list[float]: ...
 
 
 # ------------------------------------------------------------------------ helpers

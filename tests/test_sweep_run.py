@@ -746,3 +746,31 @@ grid = { t = [0.5] }
     args = ["run", str(study), "--out", str(out), "--backend", "serial", "--no-figures"]
     assert main([*args, "--retry-failed"]) == 0
     assert "1 cell failed" in capsys.readouterr().out  # fails again, deterministically
+
+
+# ------------------------------------------------------------------------ one study per folder
+
+
+def test_a_second_study_into_a_folder_is_refused_naming_both(tmp_path, capsys):
+    out = tmp_path / "out"
+    first = bandit_study(tmp_path, "[0.2]")
+    argv = ["--out", str(out), "--backend", "serial", "--quiet", "--no-figures"]
+    assert main(["run", str(first), *argv]) == 0
+    other = tmp_path / "other.toml"
+    other.write_text(BANDIT.replace("TEMPS", "[0.2]").replace("tiny_bandit", "other_bandit"))
+    assert main(["run", str(other), *argv]) == 2  # exited 0 and mixed the two
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "'tiny_bandit'" in err and "'other_bandit'" in err and "differ in name" in err
+    budget = tmp_path / "budget.toml"
+    budget.write_text(BANDIT.replace("TEMPS", "[0.2]").replace("steps = 40", "steps = 41"))
+    assert main(["run", str(budget), *argv]) == 2
+    assert "differ in budget" in capsys.readouterr().err
+    with Store(out, readonly=True) as store:
+        assert len(store.done_ids()) == 5
+        assert store.latest_study()["name"] == "tiny_bandit"
+    # the same study again, or with values added to a grid, resumes
+    assert main(["run", str(first), *argv]) == 0
+    assert main(["run", str(bandit_study(tmp_path, "[0.2, 0.5]")), *argv]) == 0
+    with Store(out, readonly=True) as store:
+        assert len(store.done_ids()) == 6

@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from boltzmann_rl.bandits._memory import check_simulation
 from boltzmann_rl.bandits._progress import Progress
 from boltzmann_rl.bandits.agents import ActionValueAgent, _entropy_from_parts, as_agent
 from boltzmann_rl.bandits.envs import BanditEnv, EnvBatch, make_env
@@ -193,6 +194,7 @@ def simulate(
     >>> [round(g.stats["final_optimal"][0], 2) for g in r]
     [0.72, 0.37]
     """
+    check_simulation(env, agents, runs, steps, chunks)  # refuse what cannot fit, before allocating
     # ---------------------------------------------------------------- validation
     if isinstance(env, str):
         env = make_env(env)

@@ -73,6 +73,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.random import Generator
 
+from boltzmann_rl._resources import table_memory as _table_memory
 from boltzmann_rl.alternatives import Mellowmax, mellowmax_backup, soft_backup
 from boltzmann_rl.core import _small_argmax, as_generator
 from boltzmann_rl.gym.spaces import (
@@ -83,6 +84,7 @@ from boltzmann_rl.gym.spaces import (
     observation_index,
 )
 from boltzmann_rl.gym.tiles import TileCoder
+from boltzmann_rl.policies import RowPolicy
 from boltzmann_rl.schedules import Constant
 
 __all__ = [
@@ -377,9 +379,9 @@ class _AgentBase:
         self._needs_counts = bool(getattr(self._policy, "needs_counts", False))
         self._sample = self._policy.sample
         # The optional single-row fast paths (a list of floats, and one uniform)
-        fast = not self._needs_counts
-        self._sample_row = getattr(self._policy, "sample_row", None) if fast else None
-        self._probs_row = getattr(self._policy, "probs_row", None) if fast else None
+        fast = not self._needs_counts and isinstance(self._policy, RowPolicy)
+        self._sample_row = self._policy.sample_row if fast else None
+        self._probs_row = self._policy.probs_row if fast else None
         self._alpha_const = self._rate.const
 
     def end_episode(self) -> None:
@@ -481,6 +483,7 @@ class TabularAgent(_AgentBase):
         )
         self._setup_backup(backup_temperature, omega)
         self.n_states = _positive_int(n_states, "n_states")
+        _table_memory(self.n_states, self.n_actions, "Q table")
         self.q = np.full((self.n_states, self.n_actions), self.initial_value)
         self._counts = [[0] * self.n_actions for _ in range(self.n_states)]
         self.observe: Any = DiscreteIndex(self.n_states)
@@ -1049,6 +1052,7 @@ class LinearAgent(_AgentBase):
         self.observe: Any = coder
         self.actions = ActionMap(self.n_actions)
         n = coder.n_features
+        _table_memory(n, self.n_actions, "weight table")
         self.w = np.full((n, self.n_actions), self.initial_value / coder.tilings)
         self.visits = np.zeros(n, dtype=np.int64)
         self.counts = np.zeros((n, self.n_actions), dtype=np.int64)
