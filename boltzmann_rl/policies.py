@@ -84,6 +84,7 @@ __all__ = [
     "Greedy",
     "Policy",
     "RowPolicy",
+    "register_policy",
 ]
 
 
@@ -235,6 +236,60 @@ def _nonnegative_number(value: Any, name: str, owner: str) -> float:
     return v
 
 
+POLICY_NAMES: dict[str, type] = {}
+"""Every policy class by its text-form name, the one registry :mod:`boltzmann_rl.spec`
+reads: the policies of this module and of :mod:`boltzmann_rl.alternatives`, plus any
+added with :func:`register_policy`."""
+
+
+def register_policy(cls: Any = None, *, name: str | None = None) -> Any:
+    """Add a policy class to :data:`POLICY_NAMES` under its text name; usable as a decorator.
+
+    Once registered, its text form parses (``parse_policy``) and a study file can name
+    it in a family's ``policy``. Its ``repr`` should be that text form.
+
+    Parameters
+    ----------
+    cls : type
+        The policy class (following :class:`Policy`).
+    name : str, optional
+        The text name; default ``cls.text_name``.
+
+    Returns
+    -------
+    type
+        ``cls`` (or, called with only ``name``, a decorator).
+
+    Raises
+    ------
+    ValueError
+        A name that is not an identifier or is taken by another class.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.policies import POLICY_NAMES, Boltzmann, register_policy
+    >>> @register_policy(name="hot")
+    ... class Hot(Boltzmann):
+    ...     def __init__(self):
+    ...         super().__init__(10.0)
+    ...     def __repr__(self):
+    ...         return "hot"
+    >>> from boltzmann_rl.spec import parse_policy
+    >>> parse_policy("hot").temperature
+    constant(10.0)
+    >>> del POLICY_NAMES["hot"]
+    """
+    if cls is None:
+        return lambda c: register_policy(c, name=name)
+    key = getattr(cls, "text_name", None) if name is None else name
+    if not isinstance(key, str) or not key.isidentifier():
+        raise ValueError(f"a policy name must be an identifier, actual value: {key!r}")
+    if POLICY_NAMES.get(key, cls) is not cls:
+        raise ValueError(f"policy name {key!r} is already taken by {POLICY_NAMES[key].__name__}")
+    POLICY_NAMES[key] = cls
+    return cls
+
+
 class _Base:
     """Shared ``sample``/``log_prob``/``entropy`` from ``probs``, text-form ``repr``."""
 
@@ -322,6 +377,7 @@ def _actions(action: Any, p: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------- policies
 
 
+@register_policy
 class Boltzmann(_Base):
     r"""The Boltzmann (softmax) policy, :math:`\pi(a) \propto \exp(q_a / T)`.
 
@@ -472,6 +528,7 @@ class Boltzmann(_Base):
         return float(h) if np.ndim(h) == 0 else h
 
 
+@register_policy
 class Greedy(_Base):
     """Always the best action; ties broken uniformly at random (never "first index wins").
 
@@ -526,6 +583,7 @@ class Greedy(_Base):
         return small_probs(row, 0.0)
 
 
+@register_policy
 class EpsilonGreedy(_Base):
     r"""ε-greedy: with probability ε a uniformly random action, else the greedy one.
 
@@ -655,6 +713,7 @@ class EpsilonGreedy(_Base):
         return eps
 
 
+@register_policy
 class UCB(_Base):
     r"""Upper confidence bound action selection (UCB1 with an exploration weight ``c``).
 
@@ -715,6 +774,7 @@ _GL_X = (_GL_X + 1.0) / 2.0
 _GL_W = _GL_W / 2.0
 
 
+@register_policy
 class BoltzmannGumbel(_Base):
     r"""Boltzmann-Gumbel exploration (Cesa-Bianchi, Gentile, Lugosi and Neu, 2017).
 
@@ -827,13 +887,3 @@ class BoltzmannGumbel(_Base):
             share = winners / np.maximum(winners.sum(axis=-1, keepdims=True), 1)
             out = np.where(winners.any(axis=-1, keepdims=True), share, out)
         return out
-
-
-POLICY_NAMES: dict[str, type] = {
-    "boltzmann": Boltzmann,
-    "egreedy": EpsilonGreedy,
-    "greedy": Greedy,
-    "ucb": UCB,
-    "bgumbel": BoltzmannGumbel,
-}
-"""Policy classes by their text-form name (see :mod:`boltzmann_rl.spec`)."""

@@ -46,7 +46,7 @@ name                       purpose
 :data:`SCHEDULES`          text names -> schedule classes (table below)
 :func:`build_schedule`     parsed node (or a number) -> schedule
 :func:`parse_schedule`     text -> schedule
-:func:`policy_registry`    text names -> policy classes (policies and alternatives)
+:func:`policy_registry`    text names -> policy classes (the one registry, copied)
 :func:`build_policy`       parsed node -> policy
 :func:`parse_policy`       text -> policy
 :func:`format_value`       a value -> its text form (for ``__repr__`` of policies)
@@ -605,15 +605,18 @@ def parse_schedule(text: str) -> Schedule:
 
 
 def policy_registry() -> Mapping[str, type]:
-    """Return the policy classes by text name.
+    """Return the policy classes by text name: a copy of the one registry.
 
-    The union of ``boltzmann_rl.policies.POLICY_NAMES`` (the softmax policies and
-    the rules it is compared with) and ``boltzmann_rl.alternatives.ALTERNATIVE_NAMES``
-    (normalization, sparsemax, 1.5-entmax, mellowmax, softmax with a base), as a new
-    dict on every call, so changing it changes neither registry.
+    The registry is :data:`boltzmann_rl.policies.POLICY_NAMES`: the softmax policies
+    and the rules they are compared with, the alternatives of
+    :mod:`boltzmann_rl.alternatives` (normalization, sparsemax, 1.5-entmax, mellowmax,
+    softmax with a base), and any class added with
+    :func:`boltzmann_rl.policies.register_policy`. A new dict on every call, so
+    changing it does not change the registry.
 
-    Both modules are imported on first use, so this module (and the schedules) can be
-    used without them and without an import cycle.
+    Both modules are imported on first use (the alternatives register themselves on
+    import), so this module (and the schedules) can be used without them and without
+    an import cycle.
 
     Returns
     -------
@@ -626,9 +629,10 @@ def policy_registry() -> Mapping[str, type]:
     ['bgumbel', 'boltzmann', 'egreedy', 'entmax15', 'greedy', 'mellowmax', 'normalize',
      'softmax_base', 'sparsemax', 'ucb']
     """
-    from boltzmann_rl import alternatives, policies
+    import boltzmann_rl.alternatives  # noqa: F401  (its policies register on import)
+    from boltzmann_rl.policies import POLICY_NAMES
 
-    return {**policies.POLICY_NAMES, **alternatives.ALTERNATIVE_NAMES}
+    return dict(POLICY_NAMES)
 
 
 def _policy_value(node: Any, keyword: str, text: str) -> Any:

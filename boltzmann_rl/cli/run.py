@@ -47,7 +47,10 @@ def register(subparsers: Any) -> None:
         "run",
         help="run a study file (TOML) on all cores, resumable",
         description="Run every cell of a study file not yet in the results store, then "
-        "write report.md and the figures.",
+        "write report.md and the figures. The study file format (every section and "
+        "key, its type and default, every agent and grid form, complete examples) is "
+        "documented in docs/studies.md; `boltzmann-rl list` shows the environments, "
+        "agents, policies and schedules with their defaults.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

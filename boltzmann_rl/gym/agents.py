@@ -975,6 +975,10 @@ class ExpectedSarsaAgent(_Fixed):
     fixed = "expected-sarsa"
 
 
+UNBOUNDED_TILE_RANGE = 3.0
+"""Where a ``Box`` observation space is unbounded, the tile coder covers [-3, 3]."""
+
+
 class LinearAgent(_AgentBase):
     """Q-learning, SARSA or Expected SARSA with a linear action-value function on tiles.
 
@@ -1069,7 +1073,9 @@ class LinearAgent(_AgentBase):
         tilings, tiles
             Of the :class:`~boltzmann_rl.gym.tiles.TileCoder`.
         low, high : array_like, optional
-            Bounds of the tiling; default the space's (which must then be finite).
+            Bounds of the tiling; default the space's, with
+            ``-UNBOUNDED_TILE_RANGE`` / ``+UNBOUNDED_TILE_RANGE`` (3.0) where the space
+            is unbounded (CartPole's velocities).
         **kwargs
             As for the constructor.
 
@@ -1093,8 +1099,16 @@ class LinearAgent(_AgentBase):
                 f"observation space {observation_space!r} is not a Box; a tile coder "
                 "needs a Box observation space"
             )
-        lo = observation_space.low if low is None else low
-        hi = observation_space.high if high is None else high
+        # A dimension the space leaves unbounded is tiled over +-UNBOUNDED_TILE_RANGE
+        # (values beyond fall in the edge tiles); low/high override the space.
+        space_lo = np.where(
+            np.isfinite(observation_space.low), observation_space.low, -UNBOUNDED_TILE_RANGE
+        )
+        space_hi = np.where(
+            np.isfinite(observation_space.high), observation_space.high, UNBOUNDED_TILE_RANGE
+        )
+        lo = space_lo if low is None else low
+        hi = space_hi if high is None else high
         coder = TileCoder(lo, hi, tilings=tilings, tiles=tiles)
         agent = cls(coder, actions.n, policy, **kwargs)
         agent.actions = actions
