@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from boltzmann_rl.bandits._progress import Progress
+from boltzmann_rl._progress import Progress
 from boltzmann_rl.bandits.agents import ActionValueAgent, _entropy_from_parts, as_agent
 from boltzmann_rl.bandits.envs import BanditEnv, EnvBatch, make_env
 from boltzmann_rl.bandits.results import METRICS, SUMMARIES, BanditResult, GroupResult, Moments
@@ -170,7 +170,8 @@ def simulate(
     confidence : float, default 0.95
         Confidence level of the intervals.
     progress : bool or None, default False
-        Draw a progress bar on stderr; ``None``: only when stderr is a terminal.
+        Report progress on stderr: a bar on a terminal or in a notebook, plain lines
+        elsewhere; ``None``: only the bar, where one can be drawn.
 
     Returns
     -------
@@ -345,7 +346,9 @@ def simulate(
     const_moments: dict[float, tuple[np.ndarray, np.ndarray]] = {}
     reward_rows = list(buf_reward)
     optimal_rows = list(buf_optimal)
-    bar = Progress(steps, enabled=progress, stream=sys.stderr)
+    mode = "terminal" if progress is None else "auto" if progress else "quiet"
+    bar = Progress("simulate", "steps", sys.stderr, mode=mode, interval=10.0)
+    bar.start(steps)
 
     def entropy_moments(used: int) -> tuple[np.ndarray, np.ndarray] | None:
         """Moments of the entropy rows when every step of the block has the same
@@ -404,7 +407,7 @@ def simulate(
             final_reward[...] += buf_reward[first:used].sum(axis=0)
             final_optimal[...] += np.count_nonzero(buf_optimal[first:used], axis=0)
         flush(t0, used)
-        bar.update(t + 1)
+        bar.finished(used)
 
     t0 = 0
     last = steps - 1

@@ -61,9 +61,9 @@ def register(subparsers: Any) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from boltzmann_rl._progress import Progress
     from boltzmann_rl.sweep.backends import RayNotInstalled
     from boltzmann_rl.sweep.config import load_study
-    from boltzmann_rl.sweep.progress import Progress
     from boltzmann_rl.sweep.report import format_table
     from boltzmann_rl.sweep.runner import default_out, run_study
     from boltzmann_rl.sweep.store import StoreLocked
@@ -71,7 +71,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     study = load_study(args.file)
     out = args.out if args.out is not None else default_out(study)
     quiet = args.quiet or args.json
-    progress = Progress(sys.stderr, mode="quiet" if quiet else "auto")
+    progress = Progress("run", "cells", sys.stderr, mode="quiet" if quiet else "auto")
     try:
         result = run_study(
             study,
