@@ -65,9 +65,8 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
+from boltzmann_rl._floor import draw_rows, entropy_of_probs, small_choice, small_probs
 from boltzmann_rl.core import (
-    _small_choice,
-    _small_probs,
     as_generator,
     log_softmax,
     softmax,
@@ -320,11 +319,7 @@ class _Base:
         int or ndarray of int64
         """
         p = self.probs(q, step=step, counts=counts)
-        gen = as_generator(rng)
-        cdf = np.cumsum(p, axis=-1)
-        u = gen.random(cdf.shape[:-1] + (1,)) * cdf[..., -1:]
-        idx = np.minimum((cdf <= u).sum(axis=-1), cdf.shape[-1] - 1).astype(np.int64)
-        return int(idx) if idx.ndim == 0 else idx
+        return draw_rows(np.array(p), as_generator(rng), -1)  # a copy: draw_rows writes
 
     def log_prob(self, q: Any, action: Any, *, step: Any = 0, counts: Any = None) -> Any:
         """Log-probability of ``action`` (an int, or one per row).
@@ -339,10 +334,7 @@ class _Base:
 
     def entropy(self, q: Any, *, step: Any = 0, counts: Any = None) -> Any:
         """Shannon entropy of the action distribution, in nats, one per row."""
-        p = self.probs(q, step=step, counts=counts)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            terms = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
-        h = np.maximum(-terms.sum(axis=-1), 0.0)
+        h = entropy_of_probs(self.probs(q, step=step, counts=counts), axis=-1)
         return float(h) if h.ndim == 0 else h
 
     # -- identity and text form
@@ -484,7 +476,7 @@ class Boltzmann(_Base):
         if t is None:
             t = self._row_temperature(step)
         _check_row(row, u)
-        return _small_choice(row, t, u)
+        return small_choice(row, t, u)
 
     def probs_row(self, row: list[float], *, step: Any = 0) -> list[float]:
         """``probs`` of one row of action values, as a list of floats, in pure Python.
@@ -513,7 +505,7 @@ class Boltzmann(_Base):
         if t is None:
             t = self._row_temperature(step)
         _check_row(row)
-        return _small_probs(row, t)
+        return small_probs(row, t)
 
     def _row_temperature(self, step: Any) -> float:
         if isinstance(self.temperature, np.ndarray):
@@ -576,7 +568,7 @@ class Greedy(_Base):
         (1, 2)
         """
         _check_row(row, u)
-        return _small_choice(row, 0.0, u)
+        return small_choice(row, 0.0, u)
 
     def probs_row(self, row: list[float], *, step: Any = 0) -> list[float]:
         """``probs`` of one row as a list of floats (see :meth:`Boltzmann.probs_row`).
@@ -588,7 +580,7 @@ class Greedy(_Base):
         [0.0, 0.5, 0.5]
         """
         _check_row(row)
-        return _small_probs(row, 0.0)
+        return small_probs(row, 0.0)
 
 
 @register_policy
@@ -690,7 +682,7 @@ class EpsilonGreedy(_Base):
         if u < eps:
             k = len(row)
             return min(int(u / eps * k), k - 1)
-        return _small_choice(row, 0.0, (u - eps) / (1.0 - eps))
+        return small_choice(row, 0.0, (u - eps) / (1.0 - eps))
 
     def probs_row(self, row: list[float], *, step: Any = 0) -> list[float]:
         """``probs`` of one row as a list of floats (see :meth:`Boltzmann.probs_row`).
@@ -707,7 +699,7 @@ class EpsilonGreedy(_Base):
             eps = self._row_epsilon(step)
         explore = eps / len(row)
         keep = 1.0 - eps
-        return [keep * g + explore for g in _small_probs(row, 0.0)]
+        return [keep * g + explore for g in small_probs(row, 0.0)]
 
     def _row_epsilon(self, step: Any) -> float:
         if isinstance(self.epsilon, np.ndarray):

@@ -23,6 +23,14 @@ Python number literals include ``1_000``, ``.5``, ``1.``, ``2.5e-3``. A literal
 without ``.`` or exponent is an ``int``, anything else a ``float``. Positional
 arguments come before keyword arguments and a keyword appears at most once.
 
+Numbers out of range are refused, never rounded to a limit: a literal whose
+magnitude is beyond the largest float (about ``1.8e308``: ``1e999``, a 400-digit
+integer) raises ``ValueError`` naming it (write ``inf`` for an infinite value), and
+so does a nonzero literal too small to be told from 0 (below about ``5e-324``:
+``1e-999``; write ``0``). Subnormal values such as ``1e-310`` are kept. A text
+longer than :data:`MAX_TEXT` characters is refused before it is read; parsing is
+linear in the length of the text.
+
 Every identifier, bare or called, parses to a :class:`Call`; the builders decide
 what it means. Inside a policy's arguments a number stays a number, a call *with
 arguments* must name a schedule and becomes that schedule, and a bare identifier
@@ -118,10 +126,21 @@ SCHEDULES: dict[str, type] = {
 """Text names of the schedules and their classes."""
 
 _MAX_DEPTH = 64
+MAX_TEXT = 10_000
+"""The longest text :func:`parse` reads, in characters (policies are a line long)."""
+_FLOAT_MAX_DIGITS = 309  # an integer of more digits is beyond the largest float
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DIGITS = r"[0-9](?:_?[0-9])*"
 _NUMBER = re.compile(rf"(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?")
 _NUMBER_WORDS = {"inf": float("inf"), "nan": float("nan")}
+_FLOAT_MAX_INT = int(np.finfo(np.float64).max)
+
+
+def _short(word: str) -> str:
+    """A number literal for a message: long ones shortened, with their digit count."""
+    if len(word) <= 40:
+        return repr(word)
+    return f"'{word[:12]}...{word[-6:]}' ({len(word)} characters)"
 
 
 # --------------------------------------------------------------------------- nodes
@@ -207,7 +226,8 @@ class _Parser:
         self.i = 0
 
     def error(self, pos: int, what: str, hint: str | None = None) -> ValueError:
-        message = f"{what} at column {pos + 1} in {self.text!r}"
+        shown = self.text if len(self.text) <= 200 else self.text[:200] + "..."
+        message = f"{what} at column {pos + 1} in {shown!r}"
         if hint:
             message += f"; {hint}"
         if "\n" not in self.text and len(self.text) <= 200:
@@ -238,8 +258,7 @@ class _Parser:
                         end += 1
                     raise self.error(i, f"malformed number {text[i:end]!r}")
                 word = m.group()
-                value = float(word) if any(ch in word for ch in ".eE") else int(word)
-                tokens.append(_Token("number", i, word, value))
+                tokens.append(_Token("number", i, word, self._number(word, i)))
                 i = end
             else:
                 raise self.error(
@@ -247,6 +266,34 @@ class _Parser:
                 )
         tokens.append(_Token("end", n, ""))
         return tokens
+
+    def _number(self, word: str, pos: int) -> float | int:
+        """The value of a number literal, refusing one out of the float range."""
+        if not any(ch in word for ch in ".eE"):
+            digits = word.replace("_", "").lstrip("0")
+            if len(digits) <= _FLOAT_MAX_DIGITS:
+                value = int(word)
+                if value <= _FLOAT_MAX_INT:
+                    return value
+            raise self.error(
+                pos,
+                f"number {_short(word)} is out of range (beyond the largest float, about 1.8e308)",
+                "write inf for an infinite value",
+            )
+        value = float(word)
+        if value == float("inf"):
+            raise self.error(
+                pos,
+                f"number {_short(word)} is out of range (beyond the largest float, about 1.8e308)",
+                "write inf for an infinite value",
+            )
+        if value == 0.0 and any(ch in "123456789" for ch in word.split("e")[0].split("E")[0]):
+            raise self.error(
+                pos,
+                f"number {_short(word)} is too small to be told from 0 (below about 5e-324)",
+                "write 0 for zero",
+            )
+        return value
 
     def peek(self, k: int = 0) -> _Token:
         return self.tokens[min(self.i + k, len(self.tokens) - 1)]
@@ -299,14 +346,16 @@ class _Parser:
         self.open.append(paren.pos)
         args: list[Node] = []
         kwargs: list[tuple[str, Node]] = []
+        seen: set[str] = set()
         if self.peek().kind == ")":
             self.next()
         else:
             while True:
                 tok = self.peek()
                 if tok.kind == "name" and self.peek(1).kind == "=":
-                    if any(k == tok.text for k, _ in kwargs):
+                    if tok.text in seen:
                         raise self.error(tok.pos, f"duplicate keyword {tok.text!r}")
+                    seen.add(tok.text)
                     self.i += 2
                     kwargs.append((tok.text, self.expr(depth + 1)))
                 else:
@@ -348,7 +397,8 @@ def parse(text: str) -> Node:
         If ``text`` is empty or malformed: the message quotes the text and gives
         the column of the problem (unexpected characters or tokens, unbalanced
         parentheses, trailing text, duplicate keywords, a positional argument after
-        a keyword argument, malformed numbers).
+        a keyword argument, malformed numbers, numbers out of the float range), or
+        if it is longer than :data:`MAX_TEXT`.
 
     Examples
     --------
@@ -369,6 +419,11 @@ def parse(text: str) -> Node:
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}: {text!r}")
+    if len(text) > MAX_TEXT:
+        raise ValueError(
+            f"text of {len(text)} characters is longer than the {MAX_TEXT} a policy or "
+            f"schedule may have: {text[:60]!r}..."
+        )
     return _Parser(text).parse()
 
 

@@ -43,7 +43,7 @@ from typing import Any
 
 from boltzmann_rl.bandits.envs import ENVIRONMENTS
 from boltzmann_rl.bandits.registry import BANDIT_AGENTS, AgentEntry, AgentParam, bandit_agent
-from boltzmann_rl.cli._types import finite_float, nonnegative_int, positive_int
+from boltzmann_rl.cli._types import finite_float, nonnegative_int, output_folder, positive_int
 
 __all__ = ["register"]
 
@@ -137,6 +137,8 @@ def _agents(args: argparse.Namespace) -> tuple[list[Any], dict[str, Any]]:
 def _run(args: argparse.Namespace) -> int:
     from boltzmann_rl.bandits import make_env, simulate
 
+    if args.out is not None:
+        output_folder(args.out)  # a bad --out fails now, not after the run
     agents, agent_args = _agents(args)
     env = make_env(args.env, arms=args.arms, offset=args.reward_offset, scale=args.reward_scale)
     result = simulate(

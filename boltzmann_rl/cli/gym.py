@@ -28,7 +28,7 @@ import json
 import sys
 from typing import Any
 
-from boltzmann_rl.cli._types import nonnegative_int, positive_int
+from boltzmann_rl.cli._types import nonnegative_int, output_folder, positive_int
 from boltzmann_rl.gym.agents import ALGORITHMS, ANNEAL
 
 __all__ = ["describe_learner", "parse_env_kwarg", "register"]
@@ -100,6 +100,8 @@ def _alpha(text: str) -> Any:
 def _run(args: argparse.Namespace) -> int:
     from boltzmann_rl.gym import run_gym
 
+    if args.out is not None:
+        output_folder(args.out)  # a bad --out fails now, not after the run
     env_kwargs = dict(args.env_kwarg or [])
     tile_options = {"tilings": args.tilings, "tiles": args.tiles}
     tile_options.update(low=args.obs_low, high=args.obs_high)
@@ -142,7 +144,9 @@ def _run(args: argparse.Namespace) -> int:
             f"interrupted after {summary['episodes']} episodes; results so far above",
             file=sys.stderr,
         )
-        return 130
+        from boltzmann_rl.cli import interrupted_code
+
+        return interrupted_code()  # 130 after Ctrl-C, 143 after SIGTERM
     return 0
 
 

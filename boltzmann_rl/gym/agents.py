@@ -73,9 +73,10 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.random import Generator
 
+from boltzmann_rl._floor import argmax_row
 from boltzmann_rl._resources import table_memory as _table_memory
 from boltzmann_rl.alternatives import Mellowmax, mellowmax_backup, soft_backup
-from boltzmann_rl.core import _small_argmax, as_generator
+from boltzmann_rl.core import as_generator
 from boltzmann_rl.gym.spaces import (
     ActionMap,
     DiscreteIndex,
@@ -661,7 +662,8 @@ class TabularAgent(_AgentBase):
         >>> agent.greedy(0)
         1
         """
-        return _argmax(self.q[state].tolist(), self.rng if rng is None else rng)
+        gen = self.rng if rng is None else as_generator(rng)
+        return argmax_row(self.q[state].tolist(), gen.random)
 
     def probs(self, state: int) -> np.ndarray:
         """The policy's action probabilities in ``state`` at the current counters."""
@@ -919,16 +921,6 @@ class TabularAgent(_AgentBase):
         )
 
 
-def _argmax(row: list[float], rng: Any) -> int:
-    """An argmax of ``row``, a uniform from ``rng`` only to break a tie."""
-    a = _small_argmax(row)
-    if type(a) is int:
-        return a
-    if a is None:
-        raise ValueError(f"action values must not be NaN (or all -inf), got {row}")
-    return a[int(as_generator(rng).random() * len(a))]
-
-
 class _Fixed(TabularAgent):
     fixed: ClassVar[str]
 
@@ -1171,7 +1163,8 @@ class LinearAgent(_AgentBase):
 
     def greedy(self, features: np.ndarray, rng: Any = None) -> int:
         """An argmax of the action values, ties broken uniformly at random."""
-        return _argmax(self.values(features).tolist(), self.rng if rng is None else rng)
+        gen = self.rng if rng is None else as_generator(rng)
+        return argmax_row(self.values(features).tolist(), gen.random)
 
     def probs(self, features: np.ndarray) -> np.ndarray:
         """The policy's action probabilities at this state."""
