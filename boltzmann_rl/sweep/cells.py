@@ -163,9 +163,9 @@ class Cell:
             raise ValueError(f"cell policy must be a string ('' for none), got {policy!r}")
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ValueError(f"cell seed must be a non-negative integer, got {seed!r}")
-        for key, value in budget.items():
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"cell budget {key} must be a positive integer, got {value!r}")
+        for key, amount in budget.items():
+            if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+                raise ValueError(f"cell budget {key} must be a positive integer, got {amount!r}")
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "env", env)
         object.__setattr__(
