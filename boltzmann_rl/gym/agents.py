@@ -74,8 +74,9 @@ import numpy as np
 from numpy.random import Generator
 
 from boltzmann_rl._resources import table_memory as _table_memory
-from boltzmann_rl.alternatives import Mellowmax, mellowmax_backup, soft_backup
+from boltzmann_rl.alternatives import Mellowmax
 from boltzmann_rl.core import _small_argmax, as_generator
+from boltzmann_rl.gym.backups import mellowmax_backup, soft_backup
 from boltzmann_rl.gym.spaces import (
     ActionMap,
     DiscreteIndex,
