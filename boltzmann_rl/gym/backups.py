@@ -50,10 +50,12 @@ from boltzmann_rl.core import logsumexp
 
 __all__ = [
     "Algorithm",
+    "expected_value_row",
     "mellowmax_backup",
     "next_value",
     "row_value",
     "soft_backup",
+    "state_value_function",
     "td_target",
 ]
 
@@ -353,8 +355,20 @@ def row_value(
     if algorithm is Algorithm.EXPECTED_SARSA:
         if probs is None:
             raise ValueError("expected-sarsa needs probs, the policy's probabilities")
-        return math.fsum([pi * v for pi, v in zip(probs, row) if pi > 0.0])
+        return expected_value_row(probs, row)
     return state_value_function(algorithm, temperature=temperature, omega=omega)(row)  # type: ignore[misc]
+
+
+def expected_value_row(probs: list[float], row: list[float]) -> float:
+    """Expected SARSA's ``sum_b pi_b q_b`` of one row, over the actions with ``pi > 0``.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.gym.backups import expected_value_row
+    >>> expected_value_row([0.0, 1.0], [float("-inf"), 2.0])
+    2.0
+    """
+    return math.fsum([pi * v for pi, v in zip(probs, row) if pi > 0.0])
 
 
 def state_value_function(
