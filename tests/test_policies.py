@@ -437,6 +437,8 @@ def test_sample_row_refuses_a_uniform_outside_the_unit_interval(policy, u):
 
 def _bgumbel_reference(q, counts, c=1.0):
     """P_i by scipy.integrate.quad at rtol 1e-13, outwards from the integrand's peak."""
+    import itertools
+
     from scipy import integrate, optimize
 
     q = np.asarray(q, float)
@@ -467,9 +469,14 @@ def _bgumbel_reference(q, counts, c=1.0):
             while h(peak + sign * step) > top - 60:
                 step *= 2
             edges = np.linspace(*sorted((peak, peak + sign * step)), 50)
-            for a, b in zip(edges[:-1], edges[1:]):
+            for a, b in itertools.pairwise(edges):
                 total += integrate.quad(
-                    lambda z: math.exp(h(z) - top), a, b, epsabs=0, epsrel=1e-13, limit=200
+                    lambda z, top=top: math.exp(h(z) - top),
+                    a,
+                    b,
+                    epsabs=0,
+                    epsrel=1e-13,
+                    limit=200,
                 )[0]
         out.append(total * math.exp(top))
     return np.array(out)
