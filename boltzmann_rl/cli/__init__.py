@@ -31,7 +31,7 @@ from boltzmann_rl._version import __version__
 from boltzmann_rl.core import softmax
 
 # Modules of this package that add a subcommand, in the order --help lists them.
-_COMMANDS: tuple[str, ...] = ("bandit", "gym", "run", "plot", "export")
+_COMMANDS: tuple[str, ...] = ("bandit", "gym", "run", "plot", "export", "list")
 
 EXIT_CODES: dict[int, str] = {
     0: "done",
