@@ -334,3 +334,22 @@ def test_fuzz_command_line_options_give_a_clear_error_and_a_documented_code(tmp_
         where = f"{argv!r}: exit {code}, stderr {err[-300:]!r}"
         assert code in EXIT_CODES, where
         assert "Traceback" not in err, where
+
+
+def test_bandit_too_large_for_memory_is_one_line_exit_2(capsys, monkeypatch):
+    monkeypatch.setenv("BOLTZMANN_RL_MEMORY_LIMIT", "23.1GiB")
+    argv = ["bandit", "--policy", "greedy", "--runs", "10000000", "--steps", "10000000"]
+    assert main(argv) == 2  # was a numpy MemoryError traceback after 12 s
+    line = one_error_line(capsys.readouterr().err)
+    assert "needs about" in line and "TiB" in line and "23.1 GiB" in line
+
+
+def test_export_to_an_existing_file_is_one_line_exit_4(tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["run", str(study_file(tmp_path)), "--out", str(out), "--backend", "serial"]
+    assert main([*argv, "--quiet", "--no-figures"]) == 0
+    target = tmp_path / "a_file"
+    target.write_text("keep me")
+    assert main(["export", str(out), "--to", str(target)]) == 4
+    assert str(target) in one_error_line(capsys.readouterr().err)
+    assert target.read_text() == "keep me"
