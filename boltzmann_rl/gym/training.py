@@ -20,7 +20,10 @@ observation of ``SAME_STEP`` is bootstrapped from, and ``DISABLED`` environments
 reset by the loop.
 
 Ctrl-C (``KeyboardInterrupt``) stops the loop and returns what was collected, with
-``interrupted=True``. A non-finite reward raises ``ValueError`` naming the step and
+``interrupted=True``. An observation outside the environment's observation space
+raises ``ValueError`` naming it and the space; finite rewards whose sum overflows the
+float range raise ``ValueError`` naming the episode (never an infinite return). A
+non-finite reward raises ``ValueError`` naming the step and
 the episode.
 
 Examples
@@ -47,6 +50,7 @@ import numpy as np
 
 from boltzmann_rl.core import as_generator
 from boltzmann_rl.gym.agents import GymAgent, make_agent
+from boltzmann_rl.gym.spaces import checked_observe
 
 __all__ = [
     "DEFAULT_MAX_EPISODE_STEPS",
@@ -393,6 +397,14 @@ def _nan_error(reward: Any, step: int, episode: int, total: int) -> ValueError:
     )
 
 
+def _overflow_error(episode: int, total: int) -> ValueError:
+    return ValueError(
+        f"the return of episode {episode} (global step {total}) overflowed the float range: "
+        "its finite rewards sum beyond about 1.8e308; rescale the rewards (for example "
+        "with gymnasium.wrappers.TransformReward)"
+    )
+
+
 def evaluate(
     agent: GymAgent,
     env: Any,
@@ -433,7 +445,7 @@ def evaluate(
     (3,)
     """
     gen = as_generator(rng)
-    observe = agent.observe
+    observe = checked_observe(env.observation_space, agent.observe)
     to_env = agent.actions.to_env
     greedy = agent.greedy_index
     out = np.zeros(episodes)
@@ -447,6 +459,8 @@ def evaluate(
             total += r
             if terminated or truncated:
                 break
+        if not math.isfinite(total):
+            raise _overflow_error(e + 1, t + 1)
         out[e] = total
     return out
 
@@ -621,10 +635,12 @@ def _train_single(
     """The hot loop for one environment; every name it calls is bound locally."""
     from boltzmann_rl.gym.spaces import DiscreteIndex
 
-    observe = agent.observe
-    # A Discrete(n) observation is its own table index: skip the call (gymnasium's
-    # env checker already validates observations against the space).
+    observe = checked_observe(env.observation_space, agent.observe)
+    # A Discrete(n) observation that is a Python int in range is its own table index:
+    # skip the call; anything else (7, -1, 1.5 in Discrete(3)) goes to observe, which
+    # refuses it naming the value and the space.
     plain = type(observe) is DiscreteIndex and observe.start == 0
+    n_rows = observe.n if plain else 0
     start = agent.actions.start
     act = agent.act_index
     update = agent.update_index
@@ -639,7 +655,7 @@ def _train_single(
         while len(returns) < max_episodes and total < max_steps:
             obs, _ = env.reset(seed=seed)
             seed = None
-            s = obs if plain else observe(obs)
+            s = obs if plain and obs.__class__ is int and 0 <= obs < n_rows else observe(obs)
             a = act(s)
             ret = 0.0
             n = 0
@@ -649,7 +665,7 @@ def _train_single(
                 if not isfinite(r):
                     counter[0] = total
                     raise _nan_error(r, n, len(returns) + 1, total + 1)
-                s2 = obs if plain else observe(obs)
+                s2 = obs if plain and obs.__class__ is int and 0 <= obs < n_rows else observe(obs)
                 ret += r
                 total += 1
                 if terminated or truncated:
@@ -662,6 +678,8 @@ def _train_single(
                 s = s2
                 a = a2
             counter[0] = total
+            if not isfinite(ret):
+                raise _overflow_error(len(returns) + 1, total)
             returns.append(ret)
             lengths.append(n)
             ends.append(total)
@@ -689,7 +707,7 @@ def _train_vector(
     if isinstance(mode, str):
         mode = AutoresetMode(mode)
     n_envs = env.num_envs
-    observe = agent.observe
+    observe = checked_observe(env.single_observation_space, agent.observe)
     observe_batch = observe.batch
     to_env = agent.actions.to_env
     on_policy = agent.on_policy
@@ -723,8 +741,11 @@ def _train_vector(
             length[i] += 1
             if not math.isfinite(r):
                 raise _nan_error(r, int(length[i]), len(rec.returns) + 1, total + 1)
-            ret[i] += r
+            ret_i = float(ret[i]) + r  # a Python float: no overflow warning
             total += 1
+            if not math.isfinite(ret_i):
+                raise _overflow_error(len(rec.returns) + 1, total)
+            ret[i] = ret_i
             next_action = int(a_pre[i]) if on_policy and not done[i] else None
             update(s[i], int(a[i]), r, s_next[i], bool(terminated[i]), next_action)
             counter[0] = total
