@@ -1,4 +1,4 @@
-r"""Confidence intervals for means across independent runs.
+r"""Confidence intervals for means across independent runs, and the trailing mean of a curve.
 
 Every interval in the toolkit is the two-sided **Student t** interval for a mean,
 
@@ -41,7 +41,7 @@ import numpy as np
 
 from boltzmann_rl._checks import open_unit, positive_int, real
 
-__all__ = ["ci_halfwidth", "mean_ci", "normal_quantile", "t_quantile"]
+__all__ = ["ci_halfwidth", "mean_ci", "moving_average", "normal_quantile", "t_quantile"]
 
 _NORMAL = NormalDist()
 
@@ -302,3 +302,31 @@ def mean_ci(x: Any, axis: int = 0, confidence: float = 0.95) -> tuple[Any, Any]:
     if np.ndim(mean) == 0:
         return float(mean), float(half)
     return mean, np.asarray(half)
+
+
+def moving_average(x: Any, window: int) -> np.ndarray:
+    """Trailing mean over ``window`` values (over the values so far for the first ones).
+
+    Parameters
+    ----------
+    x : array_like
+        The values in order (one per episode, say); flattened.
+    window : int
+        ``>= 1``.
+
+    Returns
+    -------
+    ndarray of float64, the length of ``x``
+
+    Examples
+    --------
+    >>> from boltzmann_rl.stats import moving_average
+    >>> moving_average([1.0, 3.0, 5.0, 7.0], 2).tolist()
+    [1.0, 2.0, 4.0, 6.0]
+    """
+    window = positive_int(window, "window")
+    a = np.asarray(x, dtype=np.float64).reshape(-1)
+    c = np.concatenate([[0.0], np.cumsum(a)])
+    i = np.arange(1, a.size + 1)
+    lo = np.maximum(i - window, 0)
+    return (c[i] - c[lo]) / (i - lo)
