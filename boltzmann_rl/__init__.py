@@ -39,6 +39,7 @@ from boltzmann_rl.policies import (
     EpsilonGreedy,
     Greedy,
     Policy,
+    RowPolicy,
 )
 from boltzmann_rl.schedules import (
     Constant,
@@ -66,6 +67,7 @@ __all__ = [
     "Mellowmax",
     "Normalize",
     "Policy",
+    "RowPolicy",
     "Schedule",
     "SoftmaxBase",
     "Sparsemax",

@@ -21,6 +21,7 @@ from boltzmann_rl.policies import (
     EpsilonGreedy,
     Greedy,
     Policy,
+    RowPolicy,
 )
 from boltzmann_rl.schedules import Exponential, Linear, Logarithmic
 from boltzmann_rl.spec import parse_policy
@@ -330,8 +331,15 @@ def test_unknown_policy_names_list_what_exists():
         parse_policy("boltzmann(temp=1)")
 
 
-# Policies with the optional single-decision fast path sample_row(row, u, step=...)
-ROW_CASES = [c for c in CASES if hasattr(c, "sample_row")]
+# Policies with the optional single-decision fast path (the RowPolicy protocol)
+ROW_CASES = [c for c in CASES if isinstance(c, RowPolicy)]
+
+
+def test_row_policy_is_declared_by_the_built_in_row_rules_only():
+    assert {type(c).__name__ for c in ROW_CASES} == {"Boltzmann", "EpsilonGreedy", "Greedy"}
+    assert not isinstance(UCB(), RowPolicy)
+    assert not isinstance(BoltzmannGumbel(), RowPolicy)
+    assert all(isinstance(c, Policy) for c in ROW_CASES)
 
 
 @pytest.mark.parametrize("policy", ROW_CASES, ids=repr)

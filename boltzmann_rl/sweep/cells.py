@@ -42,8 +42,6 @@ __all__ = ["CELL_FORMAT", "Cell", "canonical_json"]
 CELL_FORMAT = 1
 """Version of the cell parameter layout; part of every id (changing it renames every cell)."""
 
-_KINDS = ("bandit", "gym")
-
 
 def _check_json_value(value: Any, where: str) -> Any:
     """Return ``value`` with tuples turned into lists; reject what JSON cannot hold exactly."""
@@ -95,8 +93,9 @@ class Cell:
 
     Parameters
     ----------
-    kind : {"bandit", "gym"}
-        Which world the problem lives in.
+    kind : str
+        Which kind of problem: a key of :data:`boltzmann_rl.sweep.tasks.TASKS`
+        (``"bandit"``, ``"gym"``).
     env : str
         The bandit environment name, or the gymnasium environment id.
     env_args : mapping
@@ -154,15 +153,18 @@ class Cell:
         budget: Mapping[str, int],
         seed: int = 0,
     ) -> None:
-        if kind not in _KINDS:
-            raise ValueError(f"cell kind must be one of {', '.join(_KINDS)}, got {kind!r}")
+        # The kinds are the task registry's keys (imported here: tasks imports Cell).
+        from boltzmann_rl.sweep.tasks import TASKS
+
+        if kind not in TASKS:
+            raise ValueError(f"cell kind must be one of {', '.join(TASKS)}, got {kind!r}")
         for name, value in (("env", env), ("agent", agent)):
             if not isinstance(value, str) or not value:
                 raise ValueError(f"cell {name} must be a non-empty string, got {value!r}")
         if not isinstance(policy, str):
             raise ValueError(f"cell policy must be a string ('' for none), got {policy!r}")
         seed = nonnegative_int(seed, "cell seed")
-        budget = {key: positive_int(value, f"cell budget {key}") for key, value in budget.items()}
+        budget = {key: positive_int(amount, f"cell budget {key}") for key, amount in budget.items()}
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "env", env)
         object.__setattr__(

@@ -20,7 +20,8 @@ cell is recorded in the store as failed with its error message, the report shows
 later runs (a cell's result is a function of its parameters, so it would fail
 again), unless ``retry_failed=True``.
 
-Stopping a run (Ctrl-C, ``kill -9``) loses only the batches in flight; running
+Stopping a run (Ctrl-C, SIGTERM through the command line, ``kill -9``) loses only the
+batches in flight; running
 the same study again finishes the rest, and the results are identical to an
 uninterrupted run because a cell's random numbers come only from its id.
 
@@ -218,6 +219,12 @@ def run_study(
         ``backend="ray"`` without Ray.
     StoreLocked
         Another run is writing to ``out``.
+    OtherStudy
+        ``out`` holds the results of a different study.
+    OSError
+        ``out`` cannot be created or written (a
+        :class:`~boltzmann_rl.sweep.store.StoreWriteError` for a full disk): the cells
+        committed before it stay, and a later run resumes from them.
     KeyboardInterrupt
         Passed on after the run is recorded as interrupted (finished cells stay).
 
@@ -256,7 +263,8 @@ def run_study(
         if not retry_failed:
             done |= set(store.failures())
         todo = [c for c in cells if c.id not in done]
-        nworkers = engine.parallelism()
+        # With nothing to run, start nothing (parallelism() would start a local Ray).
+        nworkers = engine.parallelism() if todo else (engine.workers or 1)
         batches = plan_batches(todo, nworkers)
         payloads = [tasks.batch_payload(b) for b in batches]
         store.begin_run(backend, nworkers, argv)
@@ -300,7 +308,13 @@ def run_study(
             raise
         finally:
             progress.close()
-            store.end_run(status)
+            try:
+                store.end_run(status)
+            except OSError:
+                # the disk that stopped a cell's commit may refuse this row too: the
+                # run stays "running" in the store, its finished cells are intact
+                if status != "failed":
+                    raise
         result = RunResult(
             out=out_path,
             total=len(cells),
