@@ -402,3 +402,74 @@ def test_cells_of_different_problems_never_share_a_batch():
     for batch in batches:
         assert len({c.env_args_json for c in batch}) == 1
     assert max(len(b) for b in batches) > 1  # the temperatures of one problem do share
+
+
+BANDIT = """
+[study]
+name = "sized"
+MAX
+[problem]
+type = "bandit"
+env = "gaussian"
+[budget]
+runs = RUNS
+steps = 10
+[[family]]
+name = "Boltzmann"
+policy = "boltzmann(temperature={T})"
+grid = { T = GRID }
+"""
+
+
+def bandit_text(runs: int = 10, grid: str = "[0.1, 1.0]", max_cells: str = "") -> str:
+    text = BANDIT.replace("RUNS", str(runs)).replace("GRID", grid)
+    return text.replace("MAX", max_cells)
+
+
+def test_geomspace_of_a_million_values_expands_in_linear_time():
+    import time
+
+    t = time.perf_counter()
+    values = grid_values({"geomspace": [1e-3, 1e3, 1_000_000]}, max_values=1_000_000)
+    assert time.perf_counter() - t < 10  # quadratic dedup took more than 120 s
+    assert len(values) == len(set(values)) and values == sorted(values)
+    assert values[0] == 0.001 and values[-1] == 1000.0
+
+
+def test_study_of_more_cells_than_the_maximum_is_refused_with_the_count():
+    message = error_of(bandit_text(grid="[0.1, 0.2, 0.3]", max_cells="max_cells = 2"))
+    assert "3 settings" in message and "maximum of 2" in message and "max_cells" in message
+    # a geomspace too large is refused before numpy builds it
+    message = error_of(bandit_text(grid="{ geomspace = [1e-3, 1e3, 1000000000000] }"))
+    assert "1000000000000 values" in message and "100000" in message
+    assert len(loads_study(bandit_text(grid="[0.1, 0.2]", max_cells="max_cells = 2")).cells) == 2
+    # the loader's override beats the file's key
+    assert len(loads_study(bandit_text(grid="[0.1, 0.2, 0.3]"), max_cells=3).cells) == 3
+    with pytest.raises(ValueError, match="at least 3 settings"):
+        loads_study(bandit_text(grid="[0.1, 0.2, 0.3]", max_cells="max_cells = 50"), max_cells=2)
+
+
+def test_study_whose_simulation_cannot_fit_is_refused_at_load(monkeypatch):
+    monkeypatch.setenv("BOLTZMANN_RL_MEMORY_LIMIT", "8GiB")
+    message = error_of(bandit_text(runs=1_000_000_000_000))  # built a per-chunk list: hung
+    assert message.startswith("study.toml: budget: the simulation of 1000000000000 runs")
+    assert "PiB" in message and "8 GiB" in message
+
+
+@pytest.mark.parametrize(
+    ("grid", "expected"),
+    [
+        ("[1e999]", "line 14: number '1e999' is out of range"),  # was T = inf, silently
+        ("[1e-999]", "line 14: number '1e-999' is too small to be told from 0"),  # was T = 0
+        ("[" + "9" * 400 + "]", "family[0].grid.T[0]: integer of 400 digits is out of range"),
+        ("{ geomspace = [1, " + "9" * 30 + ", 3] }", "integer of 30 digits is out of range"),
+        ('["exp(1, 0.01, ' + "9" * 400 + ')"]', "is out of range (beyond the largest float"),
+    ],
+)
+def test_grid_numbers_out_of_range_are_refused_naming_them(grid, expected):
+    assert expected in error_of(bandit_text(grid=grid))  # OverflowError or silent inf/0
+
+
+def test_float_literals_in_comments_are_not_numbers():
+    text = bandit_text().replace('name = "Boltzmann"', 'name = "Boltzmann"  # not 1e999')
+    assert len(loads_study(text).cells) == 2

@@ -35,12 +35,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from boltzmann_rl._checks import nonnegative_int, positive_int
+
 __all__ = ["CELL_FORMAT", "Cell", "canonical_json"]
 
 CELL_FORMAT = 1
 """Version of the cell parameter layout; part of every id (changing it renames every cell)."""
-
-_KINDS = ("bandit", "gym")
 
 
 def _check_json_value(value: Any, where: str) -> Any:
@@ -93,8 +93,9 @@ class Cell:
 
     Parameters
     ----------
-    kind : {"bandit", "gym"}
-        Which world the problem lives in.
+    kind : str
+        Which kind of problem: a key of :data:`boltzmann_rl.sweep.tasks.TASKS`
+        (``"bandit"``, ``"gym"``).
     env : str
         The bandit environment name, or the gymnasium environment id.
     env_args : mapping
@@ -152,18 +153,18 @@ class Cell:
         budget: Mapping[str, int],
         seed: int = 0,
     ) -> None:
-        if kind not in _KINDS:
-            raise ValueError(f"cell kind must be one of {', '.join(_KINDS)}, got {kind!r}")
+        # The kinds are the task registry's keys (imported here: tasks imports Cell).
+        from boltzmann_rl.sweep.tasks import TASKS
+
+        if kind not in TASKS:
+            raise ValueError(f"cell kind must be one of {', '.join(TASKS)}, got {kind!r}")
         for name, value in (("env", env), ("agent", agent)):
             if not isinstance(value, str) or not value:
                 raise ValueError(f"cell {name} must be a non-empty string, got {value!r}")
         if not isinstance(policy, str):
             raise ValueError(f"cell policy must be a string ('' for none), got {policy!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"cell seed must be a non-negative integer, got {seed!r}")
-        for key, value in budget.items():
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"cell budget {key} must be a positive integer, got {value!r}")
+        seed = nonnegative_int(seed, "cell seed")
+        budget = {key: positive_int(amount, f"cell budget {key}") for key, amount in budget.items()}
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "env", env)
         object.__setattr__(
@@ -176,8 +177,8 @@ class Cell:
             canonical_json(_check_json_value(dict(agent_args), "agent_args")),
         )
         object.__setattr__(self, "policy", policy)
-        object.__setattr__(self, "budget_json", canonical_json(dict(budget)))
-        object.__setattr__(self, "seed", int(seed))
+        object.__setattr__(self, "budget_json", canonical_json(budget))
+        object.__setattr__(self, "seed", seed)
 
     # ------------------------------------------------------------------ views
 

@@ -146,10 +146,10 @@ import numpy as np
 from boltzmann_rl.spec import SCHEDULES, canonical
 from boltzmann_rl.sweep.cells import Cell, canonical_json
 
-__all__ = ["Family", "Member", "Study", "grid_values", "load_study", "loads_study"]
+__all__ = ["MAX_CELLS", "Family", "Member", "Study", "grid_values", "load_study", "loads_study"]
 
 _TOP_KEYS = ("study", "problem", "agent", "budget", "schedules", "analysis", "family")
-_STUDY_KEYS = ("name", "description", "seed")
+_STUDY_KEYS = ("name", "description", "seed", "max_cells")
 _PROBLEM_KEYS = ("type", "env", "args")
 _AGENT_KEYS = ("name", "args")
 _ANALYSIS_KEYS = ("metric", "curves", "xscale")
@@ -157,6 +157,8 @@ _FAMILY_KEYS = ("name", "policy", "grid", "agent", "problem_args", "zip")
 _XSCALES = ("log", "linear")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _SIGNIFICANT = 4
+MAX_CELLS = 100_000
+"""Most settings a study may have unless it says otherwise (``[study] max_cells``)."""
 
 
 def _describe(value: Any) -> str:
@@ -223,7 +225,7 @@ def _round(value: float) -> float:
     return float(f"{value:.{_SIGNIFICANT}g}")
 
 
-def grid_values(spec: Any) -> list[Any]:
+def grid_values(spec: Any, max_values: int = MAX_CELLS) -> list[Any]:
     """Expand one grid entry into its list of values.
 
     Parameters
@@ -232,6 +234,8 @@ def grid_values(spec: Any) -> list[Any]:
         A list of numbers or strings (returned as a list), or a table with exactly
         one of ``geomspace`` / ``linspace`` mapped to ``[start, stop, num]``.
         Generated values are rounded to 4 significant digits.
+    max_values : int, default MAX_CELLS
+        A ``geomspace`` / ``linspace`` of more values is refused before it is built.
 
     Returns
     -------
@@ -273,7 +277,7 @@ def grid_values(spec: Any) -> list[Any]:
             isinstance(args, list)
             and len(args) == 3
             and all(isinstance(a, int | float) and not isinstance(a, bool) for a in args)
-            and all(math.isfinite(a) for a in args)
+            and all(abs(a) < _INT64 if isinstance(a, int) else math.isfinite(a) for a in args)
             and isinstance(args[2], int)
             and args[2] >= 1
         )
@@ -283,18 +287,19 @@ def grid_values(spec: Any) -> list[Any]:
                 "integer num >= 1"
             )
         start, stop, num = args
+        if num > max_values:
+            raise ValueError(
+                f"{kind} = {args!r}: {num} values, more than the {max_values} a study may have "
+                "(raise [study] max_cells to allow more)"
+            )
         if kind == "geomspace":
             if start <= 0 or stop <= 0:
                 raise ValueError(f"geomspace = {args!r}: start and stop must be > 0")
             values = np.geomspace(start, stop, num)
         else:
             values = np.linspace(start, stop, num)
-        out: list[Any] = []
-        for v in values.tolist():
-            r = _round(v)
-            if r not in out:
-                out.append(r)
-        return out
+        # dict.fromkeys keeps the first of equal rounded values, in order, in linear time
+        return list(dict.fromkeys(_round(v) for v in values.tolist()))
     raise ValueError(f"got {_describe(spec)}; allowed: {allowed}")
 
 
@@ -548,6 +553,8 @@ def _family(
     schedules: dict[str, str],
     agent: tuple[str, dict],
     problem_args: dict[str, Any],
+    max_cells: int = MAX_CELLS,
+    before: int = 0,
 ) -> tuple[Family, list[Setting]]:
     """Validate one ``[[family]]``; return it and its settings.
 
@@ -610,7 +617,7 @@ def _family(
                 ", ".join(sorted(used)) or "(no placeholders)",
             )
         try:
-            values = grid_values(spec)
+            values = grid_values(spec, max_cells - before)
         except ValueError as exc:
             raise reader.error(f"{key}.grid.{k}", str(exc)) from None
         for v in values:
@@ -631,6 +638,18 @@ def _family(
             f"{key}.grid",
             "with zip = true every key needs the same number of values, got "
             + ", ".join(f"{k}: {len(v)}" for k, v in grid),
+        )
+    size = len(grid[0][1]) if zipped and grid else math.prod(len(v) for _, v in grid)
+    if before + size > max_cells:
+        counted = (
+            f"{before + size} settings ({size} in family {name!r})"
+            if before
+            else (f"{size} settings in family {name!r}")
+        )
+        raise reader.error(
+            f"{key}.grid",
+            f"the study has at least {counted}, more than the maximum of {max_cells}",
+            "[study] max_cells = N (or --max-cells N) to allow more",
         )
     settings: list[Setting] = []
     keys = [k for k, _ in grid]
@@ -679,7 +698,52 @@ def _family(
     return family, settings
 
 
-def loads_study(text: str, source: str = "<string>") -> Study:
+_TOML_FLOAT = re.compile(r"(?<![\w.])[+-]?[0-9][0-9_]*(?:\.[0-9_]+)?[eE][+-]?[0-9_]+(?![\w.])")
+_INT64 = 2**63
+
+
+def _check_float_literals(text: str, source: str) -> None:
+    """Refuse float literals beyond the float range, which TOML reads as inf or 0.
+
+    ``1e999`` would silently become ``inf`` and ``1e-999`` ``0.0``; write ``inf`` or
+    ``0`` for those. Comments are skipped; literals inside strings (policy texts) are
+    checked too, as the policy parser would refuse them anyway.
+    """
+    for lineno, line in enumerate(text.splitlines(), 1):
+        hash_at = line.find("#")
+        while hash_at >= 0 and line[:hash_at].count('"') % 2:
+            hash_at = line.find("#", hash_at + 1)  # a '#' inside a string
+        code = line if hash_at < 0 else line[:hash_at]
+        for m in _TOML_FLOAT.finditer(code):
+            word = m.group()
+            value = float(word.replace("_", ""))
+            mantissa = re.split("[eE]", word)[0]
+            if math.isinf(value):
+                problem = "is out of range (beyond the largest float, about 1.8e308)"
+                hint = "write inf for an infinite value"
+            elif value == 0 and any(ch in "123456789" for ch in mantissa):
+                problem = "is too small to be told from 0 (below about 5e-324)"
+                hint = "write 0 for zero"
+            else:
+                continue
+            shown = word if len(word) <= 40 else f"{word[:12]}...{word[-6:]}"
+            raise ValueError(f"{source}: line {lineno}: number {shown!r} {problem}; {hint}")
+
+
+def _check_integers(reader: _Reader, data: Any, key: str) -> None:
+    """Refuse integers beyond 64 bits (TOML's range), naming the key."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            _check_integers(reader, v, f"{key}.{k}" if key else k)
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            _check_integers(reader, v, f"{key}[{i}]")
+    elif isinstance(data, int) and not isinstance(data, bool) and not -_INT64 <= data < _INT64:
+        digits = len(str(abs(data))) if data.bit_length() < 14_000 else "thousands of"
+        raise reader.error(key, f"integer of {digits} digits is out of range", "64-bit integers")
+
+
+def loads_study(text: str, source: str = "<string>", *, max_cells: int | None = None) -> Study:
     """Parse and validate the TOML text of a study.
 
     Parameters
@@ -688,6 +752,10 @@ def loads_study(text: str, source: str = "<string>") -> Study:
         The TOML document (see the module docstring for the layout).
     source : str, default "<string>"
         Named in error messages.
+    max_cells : int, optional
+        The most settings the study may have (over all families), overriding its
+        ``[study] max_cells`` (default :data:`MAX_CELLS`); a study of more is refused
+        before any is built, with the count in the message.
 
     Returns
     -------
@@ -704,7 +772,7 @@ def loads_study(text: str, source: str = "<string>") -> Study:
     >>> loads_study('[study]\\nname = "x"\\ncolour = "red"', "x.toml")
     Traceback (most recent call last):
     ...
-    ValueError: x.toml: study.colour: unknown key; allowed: name, description, seed
+    ValueError: x.toml: study.colour: unknown key; allowed: name, description, seed, max_cells
     """
     from boltzmann_rl.sweep import tasks
 
@@ -713,6 +781,8 @@ def loads_study(text: str, source: str = "<string>") -> Study:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{source}: not valid TOML: {exc}") from None
+    _check_float_literals(text, source)
+    _check_integers(reader, data, "")
     reader.keys(data, "", _TOP_KEYS)
 
     study = reader.table(reader.required(data, "", "study"), "study")
@@ -722,6 +792,8 @@ def loads_study(text: str, source: str = "<string>") -> Study:
     if not isinstance(description, str):
         raise reader.error("study.description", f"expected a string, got {_describe(description)}")
     seed = reader.integer(study.get("seed", 0), "study.seed", minimum=0)
+    if max_cells is None:
+        max_cells = reader.integer(study.get("max_cells", MAX_CELLS), "study.max_cells", minimum=1)
 
     problem = reader.table(reader.required(data, "", "problem"), "problem")
     reader.keys(problem, "problem", _PROBLEM_KEYS)
@@ -781,7 +853,9 @@ def loads_study(text: str, source: str = "<string>") -> Study:
     names: set[str] = set()
     for i, raw in enumerate(families_raw):
         key = f"family[{i}]"
-        fam, settings = _family(reader, raw, key, schedules, agent, env_args)
+        fam, settings = _family(
+            reader, raw, key, schedules, agent, env_args, max_cells, len(members)
+        )
         if fam.name in names:
             raise reader.error(f"{key}.name", f"duplicate family name {fam.name!r}")
         names.add(fam.name)
@@ -827,16 +901,42 @@ def loads_study(text: str, source: str = "<string>") -> Study:
         members=tuple(members),
     )
     task.validate(result, reader.error)
+    if kind == "bandit":
+        _check_bandit_memory(result, reader)
     return result
 
 
-def load_study(path: str | Path) -> Study:
+def _check_bandit_memory(study: Study, reader: _Reader) -> None:
+    """Refuse a budget whose simulation cannot fit, before any cell runs.
+
+    One cell per problem is enough: the runner batches cells only while they fit in a
+    fixed number of run-arm rows, so the largest single cell bounds the peak.
+    """
+    from boltzmann_rl.bandits import make_env
+    from boltzmann_rl.bandits._memory import check_simulation
+
+    budget = study.budget
+    seen: set[str] = set()
+    for m in study.members:
+        if m.cell.env_args_json in seen:
+            continue
+        seen.add(m.cell.env_args_json)
+        env = make_env(study.env, **m.cell.env_args)  # validated by the task already
+        try:
+            check_simulation(env, None, budget["runs"], budget["steps"])
+        except ValueError as exc:
+            raise reader.error("budget", str(exc)) from None
+
+
+def load_study(path: str | Path, *, max_cells: int | None = None) -> Study:
     """Read, parse and validate a study file.
 
     Parameters
     ----------
     path : str or Path
         A ``.toml`` file.
+    max_cells : int, optional
+        As in :func:`loads_study`.
 
     Returns
     -------
@@ -862,7 +962,7 @@ def load_study(path: str | Path) -> Study:
         raise ValueError(f"{path}: no such study file") from None
     except (IsADirectoryError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: cannot read the study file: {exc}") from None
-    return loads_study(text, str(path))
+    return loads_study(text, str(path), max_cells=max_cells)
 
 
 def members_by_cell(study: Study) -> Mapping[str, list[Member]]:

@@ -49,6 +49,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import socket
@@ -63,7 +64,17 @@ import numpy as np
 
 from boltzmann_rl.sweep.cells import Cell
 
-__all__ = ["STORE_FILE", "STORE_FORMAT", "Store", "StoreLocked", "code_version"]
+__all__ = [
+    "IDENTITY_KEYS",
+    "STORE_FILE",
+    "STORE_FORMAT",
+    "OtherStudy",
+    "Store",
+    "StoreLocked",
+    "StoreWriteError",
+    "code_version",
+    "study_identity",
+]
 
 STORE_FILE = "store.sqlite"
 LOCK_FILE = "store.lock"
@@ -141,6 +152,89 @@ class StoreLocked(RuntimeError):
     >>> issubclass(StoreLocked, RuntimeError)
     True
     """
+
+
+class StoreWriteError(OSError):
+    """The store could not be written (full disk, read-only filesystem, I/O error).
+
+    An :class:`OSError` with ``filename`` the database and ``strerror`` SQLite's
+    reason. The transaction that failed was rolled back: every cell committed before
+    it is intact, and the next run resumes from them.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.store import StoreWriteError
+    >>> exc = StoreWriteError(28, "database or disk is full", "out/store.sqlite")
+    >>> exc.filename, exc.strerror
+    ('out/store.sqlite', 'database or disk is full')
+    """
+
+
+_SQLITE_ERRNO = (
+    ("full", errno.ENOSPC),
+    ("readonly", errno.EROFS),
+    ("read-only", errno.EROFS),
+    ("unable to open", errno.EACCES),
+    ("disk i/o", errno.EIO),
+)
+
+
+def _write_error(path: Path, exc: sqlite3.Error) -> StoreWriteError | None:
+    """The :class:`StoreWriteError` for an SQLite error that is the filesystem's fault."""
+    text = str(exc)
+    for needle, code in _SQLITE_ERRNO:
+        if needle in text.lower():
+            return StoreWriteError(code, text, str(path))
+    return None
+
+
+class OtherStudy(ValueError):
+    """The folder holds the results of a different study; the message names both.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.store import OtherStudy
+    >>> issubclass(OtherStudy, ValueError)
+    True
+    """
+
+
+IDENTITY_KEYS = ("name", "kind", "env", "env_args", "budget", "seed")
+"""What makes two study definitions the same study (see :func:`study_identity`)."""
+
+
+def study_identity(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a study's description that a results folder is bound to.
+
+    Two definitions are the same study when they have the same name, problem type,
+    environment and ``[problem].args``, budget and base seed. The families, their
+    grids, agents, schedules and the analysis may change between runs into one
+    folder: values added to a grid are new cells of the same study (the finished
+    ones are reused), and a family dropped keeps its cells in the store. Anything
+    in :data:`IDENTITY_KEYS` changed makes a different study, which needs its own
+    folder.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.store import study_identity
+    >>> study_identity({"name": "s", "kind": "bandit", "seed": 0, "families": []})
+    {'name': 's', 'kind': 'bandit', 'seed': 0}
+    """
+    return {k: spec[k] for k in IDENTITY_KEYS if k in spec}
+
+
+def _identity_text(spec: Mapping[str, Any], source: str) -> str:
+    ident = study_identity(spec)
+    parts = [f"study {ident.get('name', '?')!r} ({source}"]
+    if "kind" in ident:
+        parts.append(f"{ident['kind']} {ident.get('env', '?')}")
+    if ident.get("env_args"):
+        parts.append(json.dumps(ident["env_args"], sort_keys=True))
+    if "budget" in ident:
+        parts.append(", ".join(f"{k}={v}" for k, v in sorted(ident["budget"].items())))
+    if "seed" in ident:
+        parts.append(f"seed={ident['seed']}")
+    return parts[0] + (": " + "; ".join(parts[1:]) if parts[1:] else "") + ")"
 
 
 def code_version() -> str:
@@ -232,7 +326,11 @@ class Store:
             self.folder.mkdir(parents=True, exist_ok=True)
         if lock:
             self.lock()  # before the database is touched at all
-        self.conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            self.conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        except sqlite3.OperationalError as exc:
+            self.unlock()
+            raise _write_error(self.path, exc) or exc from None
         try:
             self.conn.execute("PRAGMA busy_timeout = 30000")
             if not readonly:
@@ -240,6 +338,12 @@ class Store:
                 self.conn.execute("PRAGMA synchronous = NORMAL")
                 self.conn.executescript(_SCHEMA)  # idempotent: CREATE ... IF NOT EXISTS
             self._check_format(readonly)
+        except sqlite3.OperationalError as exc:
+            self.close()
+            error = _write_error(self.path, exc)
+            if error is None:
+                raise ValueError(f"{self.path}: not a boltzmann_rl results store ({exc})") from None
+            raise error from None
         except sqlite3.DatabaseError as exc:
             self.close()
             raise ValueError(f"{self.path}: not a boltzmann_rl results store ({exc})") from None
@@ -251,14 +355,25 @@ class Store:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
-            self.conn.execute("COMMIT")
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                if self.conn.in_transaction:  # SQLite may have rolled back already
+                    with contextlib.suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if self.conn.in_transaction:  # a failed COMMIT leaves the transaction open
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+            error = _write_error(self.path, exc)
+            if error is None:
+                raise
+            raise error from None
 
     def _check_format(self, readonly: bool) -> None:
         try:
@@ -343,14 +458,33 @@ class Store:
     # ------------------------------------------------------------- writing
 
     def record_study(self, name: str, source: str, toml: str, spec: Mapping[str, Any]) -> int:
-        """Record the study definition (a new row only if it changed); return its row id."""
+        """Record the study definition (a new row only if it changed); return its row id.
+
+        Raises
+        ------
+        OtherStudy
+            If the store already holds a different study (:func:`study_identity`),
+            naming both; nothing is written.
+        """
         spec_json = json.dumps(spec, sort_keys=True)
         with self._transaction() as conn:
             row = conn.execute(
-                "SELECT id, toml, spec_json FROM studies ORDER BY id DESC LIMIT 1"
+                "SELECT id, toml, spec_json, source FROM studies ORDER BY id DESC LIMIT 1"
             ).fetchone()
             if row is not None and row[1] == toml and row[2] == spec_json:
                 return int(row[0])
+            if row is not None:
+                held = json.loads(row[2])
+                if study_identity(held) != study_identity(spec):
+                    changed = [
+                        k for k in IDENTITY_KEYS if study_identity(held).get(k) != spec.get(k)
+                    ]
+                    raise OtherStudy(
+                        f"{self.folder} holds the results of {_identity_text(held, row[3])}, "
+                        f"not of {_identity_text(spec, source)} (they differ in "
+                        f"{', '.join(changed)}); a results folder holds one study: choose "
+                        "another --out folder"
+                    )
             cur = conn.execute(
                 "INSERT INTO studies (name, source, toml, spec_json, recorded_at) "
                 "VALUES (?, ?, ?, ?, ?)",
