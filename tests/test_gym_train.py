@@ -64,15 +64,15 @@ gymnasium.register("boltzmann_rl_test/Chain-v0", entry_point=Chain, max_episode_
 
 
 def _record(agent):
-    """Wrap agent.update to record every transition it learns from."""
+    """Wrap agent.update_index to record every transition it learns from."""
     seen = []
-    update = agent.update
+    update = agent.update_index
 
     def recording(s, a, r, s2, terminated, next_action=None):
         seen.append((int(s), int(a), float(r), int(s2), bool(terminated)))
         return update(s, a, r, s2, terminated, next_action)
 
-    agent.update = recording
+    agent.update_index = recording
     return seen
 
 
@@ -400,6 +400,53 @@ def test_gym_result_handles_empty_runs():
     s = r.summary()
     assert s["eval_return"] is None and s["train_return_last100"] is None
     assert s["episodes"] == 0
+
+
+def test_train_runs_any_agent_with_the_methods_gym_agent_declares():
+    from boltzmann_rl.gym import ActionMap, DiscreteIndex, GymAgent
+
+    class Random:
+        """A minimal agent of a user's own: uniform actions, learns nothing."""
+
+        observe = DiscreteIndex(16)
+        actions = ActionMap(4)
+        on_policy = False
+
+        def __init__(self):
+            self.rng = np.random.default_rng(0)
+            self.updates = 0
+            self.episodes = 0
+
+        def act_index(self, state):
+            return int(self.rng.integers(4))
+
+        def act_batch(self, states):
+            return self.rng.integers(4, size=len(states))
+
+        def update_index(self, state, action, reward, next_state, terminated, next_action=None):
+            self.updates += 1
+            return 0.0
+
+        def update_and_act(self, state, action, reward, next_state):
+            self.update_index(state, action, reward, next_state, False)
+            return self.act_index(next_state)
+
+        def end_episode(self):
+            self.episodes += 1
+
+        def greedy_index(self, state, rng=None):
+            return 0
+
+        def describe(self):
+            return {"agent": "random", "policy": "uniform", "note": "mine"}
+
+    agent = Random()
+    assert isinstance(agent, GymAgent)
+    env = gymnasium.make("FrozenLake-v1")
+    result = train(agent, env, episodes=12, seed=0, eval_env=env, eval_episodes=2)
+    assert agent.updates == result.steps and agent.episodes == 12
+    s = result.summary()
+    assert (s["agent"], s["policy"], s["note"], s["episodes"]) == ("random", "uniform", "mine", 12)
 
 
 # ------------------------------------------------------------------ observations outside the space

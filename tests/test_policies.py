@@ -1,4 +1,4 @@
-"""The policy contract, one shared suite every policy must pass (issue 3).
+"""The policy contract, one shared suite every policy must pass.
 
 A new policy gets these tests by adding an instance to ``CASES``.
 """

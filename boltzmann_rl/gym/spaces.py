@@ -377,8 +377,8 @@ class ActionMap:
     --------
     >>> from boltzmann_rl.gym.spaces import ActionMap
     >>> actions = ActionMap(3, start=-1)
-    >>> actions.to_env(0), actions.to_env(2)
-    (-1, 1)
+    >>> actions.to_env(0), actions.to_env(2), actions.from_env(1)
+    (-1, 1, 2)
     """
 
     __slots__ = ("n", "start")
@@ -390,6 +390,10 @@ class ActionMap:
     def to_env(self, action: Any) -> Any:
         """Return the environment's action for the agent's ``action`` (int or array)."""
         return action + self.start
+
+    def from_env(self, action: Any) -> Any:
+        """Return the agent's action for the environment's ``action`` (int or array)."""
+        return action - self.start
 
     def __repr__(self) -> str:
         return f"ActionMap({self.n}, start={self.start})"

@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from boltzmann_rl.core import as_generator
-from boltzmann_rl.gym.agents import make_agent
+from boltzmann_rl.gym.agents import GymAgent, make_agent
 from boltzmann_rl.gym.spaces import checked_observe
 
 __all__ = [
@@ -406,7 +406,7 @@ def _overflow_error(episode: int, total: int) -> ValueError:
 
 
 def evaluate(
-    agent: Any,
+    agent: GymAgent,
     env: Any,
     episodes: int,
     *,
@@ -418,8 +418,8 @@ def evaluate(
 
     Parameters
     ----------
-    agent : TabularAgent or LinearAgent
-        Anything with ``observe``, ``actions`` and ``greedy(state, rng)``.
+    agent : GymAgent
+        Reads its ``observe``, ``actions`` and ``greedy_index(state, rng)``.
     env : gymnasium.Env
         A single (not vector) environment; it is not closed.
     episodes : int
@@ -447,7 +447,7 @@ def evaluate(
     gen = as_generator(rng)
     observe = checked_observe(env.observation_space, agent.observe)
     to_env = agent.actions.to_env
-    greedy = agent.greedy
+    greedy = agent.greedy_index
     out = np.zeros(episodes)
     for e in range(episodes):
         obs, _ = env.reset(seed=seed if e == 0 else None)
@@ -481,7 +481,7 @@ def _seed_int(ss: np.random.SeedSequence) -> int:
 
 
 def train(
-    agent: Any,
+    agent: GymAgent,
     env: Any,
     *,
     episodes: int | None = None,
@@ -496,9 +496,11 @@ def train(
 
     Parameters
     ----------
-    agent : TabularAgent or LinearAgent
-        For example from :func:`~boltzmann_rl.gym.make_agent`. Its own ``rng`` is
-        used for its decisions (seed it from the same root; :func:`run_gym` does).
+    agent : GymAgent
+        For example from :func:`~boltzmann_rl.gym.make_agent`; any object with the
+        methods of :class:`~boltzmann_rl.gym.GymAgent`, which is all the loop reads.
+        Its own ``rng`` is used for its decisions (seed it from the same root;
+        :func:`run_gym` does).
     env : gymnasium.Env or gymnasium.vector.VectorEnv
         Not closed here. A vector environment batches the policy over its
         sub-environments.
@@ -597,13 +599,14 @@ def train(
     except KeyboardInterrupt:
         interrupted = True
     seconds = time.perf_counter() - start
+    info = agent.describe()
     if env_id is None:
         spec = getattr(env, "spec", None)
         env_id = spec.id if spec is not None else type(env).__name__
     return GymResult(
         env_id=env_id,
-        agent=agent.algorithm,
-        policy=repr(agent.policy),
+        agent=info.pop("agent"),
+        policy=info.pop("policy"),
         seed=int(root.entropy) if isinstance(root.entropy, int) else root.entropy,
         episode_returns=np.asarray(rec.returns, dtype=np.float64),
         episode_lengths=np.asarray(rec.lengths, dtype=np.int64),
@@ -614,18 +617,13 @@ def train(
         steps=counter[0],
         seconds=seconds,
         interrupted=interrupted,
-        config={
-            "alpha": repr(agent.alpha),
-            "gamma": agent.gamma,
-            "initial_value": agent.initial_value,
-            "anneal": agent.anneal,
-        },
+        config=info,
         trained_agent=agent,
     )
 
 
 def _train_single(
-    agent: Any,
+    agent: GymAgent,
     env: Any,
     max_episodes: float,
     max_steps: float,
@@ -644,12 +642,10 @@ def _train_single(
     plain = type(observe) is DiscreteIndex and observe.start == 0
     n_rows = observe.n if plain else 0
     start = agent.actions.start
-    act = agent.act
-    update = agent.update
-    # One call per ordinary step when the agent has it (our tabular agents do)
-    update_and_act = getattr(agent, "update_and_act", None)
+    act = agent.act_index
+    update = agent.update_index
+    update_and_act = agent.update_and_act  # one call per ordinary step
     end_episode = agent.end_episode
-    on_policy = agent.on_policy
     isfinite = math.isfinite
     step = env.step
     returns, lengths, ends = rec.returns, rec.lengths, rec.ends
@@ -675,14 +671,7 @@ def _train_single(
                 if terminated or truncated:
                     update(s, a, r, s2, terminated)
                     break
-                if update_and_act is not None:
-                    a2 = update_and_act(s, a, r, s2)
-                elif on_policy:
-                    a2 = act(s2)
-                    update(s, a, r, s2, False, a2)
-                else:
-                    update(s, a, r, s2, False)
-                    a2 = act(s2)
+                a2 = update_and_act(s, a, r, s2)
                 if total >= max_steps:
                     counter[0] = total
                     return
@@ -702,7 +691,7 @@ def _train_single(
 
 
 def _train_vector(
-    agent: Any,
+    agent: GymAgent,
     env: Any,
     max_episodes: float,
     max_steps: float,
@@ -722,7 +711,7 @@ def _train_vector(
     observe_batch = observe.batch
     to_env = agent.actions.to_env
     on_policy = agent.on_policy
-    update = agent.update
+    update = agent.update_index
     obs, _ = env.reset(seed=env_seed)
     s = observe_batch(obs)
     a = agent.act_batch(s)

@@ -250,7 +250,7 @@ def _run_gym_seed(cell: Cell, index: int, *, episodes: int, eval_episodes: int) 
 
 
 def _gym_run(cells: list[Cell]) -> list[dict[str, Any]]:
-    from boltzmann_rl.stats import mean_ci
+    from boltzmann_rl.stats import mean_ci, moving_average
 
     out = []
     for cell in cells:
@@ -263,7 +263,7 @@ def _gym_run(cells: list[Cell]) -> list[dict[str, Any]]:
             returns.append(r.episode_returns)
             last100.append(float(np.mean(r.episode_returns[-100:])))
             evals.append(float(np.mean(r.eval_returns)))
-        curve, curve_ci = _mean_ci_rows(np.array([_trailing_mean(r) for r in returns]))
+        curve, curve_ci = _mean_ci_rows(np.array([moving_average(r, 100) for r in returns]))
         summary = {}
         for name, values in (("eval_return", evals), ("train_return_last100", last100)):
             m, h = mean_ci(np.array(values))
@@ -276,14 +276,6 @@ def _gym_run(cells: list[Cell]) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def _trailing_mean(x: np.ndarray, window: int = 100) -> np.ndarray:
-    """Mean of the last ``window`` values at each index (fewer at the start)."""
-    c = np.concatenate([[0.0], np.cumsum(x, dtype=np.float64)])
-    idx = np.arange(1, len(x) + 1)
-    lo = np.maximum(idx - window, 0)
-    return (c[idx] - c[lo]) / (idx - lo)
 
 
 def _mean_ci_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
