@@ -901,7 +901,9 @@ def test_killed_at_random_moments_then_resumed_equals_an_uninterrupted_run(tmp_p
                 stops += 1
             _, err = proc.communicate(timeout=60)
         assert b"Traceback" not in err, err.decode()
-        assert proc.returncode in (0, 143, -signal.SIGKILL), proc.returncode
+        # -SIGTERM: it arrived while Python was still importing, before the command
+        # installed its handler (nothing had been written yet)
+        assert proc.returncode in (0, 143, -signal.SIGKILL, -signal.SIGTERM), proc.returncode
         if proc.returncode == 0:
             break
     assert stops >= 2, "the study finished before it was stopped twice"
