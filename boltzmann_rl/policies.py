@@ -65,7 +65,13 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
-from boltzmann_rl._floor import draw_rows, entropy_of_probs, small_choice, small_probs
+from boltzmann_rl._floor import (
+    draw_rows,
+    entropy_of_probs,
+    small_choice,
+    small_probs,
+    ucb_scores,
+)
 from boltzmann_rl.core import (
     as_generator,
     log_softmax,
@@ -754,10 +760,9 @@ class UCB(_Base):
         """The upper bounds ``q + c sqrt(ln t / N)``, ``+inf`` for unplayed actions."""
         qv = _values(q)
         n = _counts(counts, qv, "ucb")
-        t = n.sum(axis=-1, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bonus = self.c * np.sqrt(np.log(np.maximum(t, 1.0)) / n)
-        return np.where(n > 0, qv + bonus, np.inf)
+        log_t = np.log(np.maximum(n.sum(axis=-1, keepdims=True), 1.0))
+        out = np.empty(np.broadcast_shapes(qv.shape, n.shape), dtype=np.result_type(qv, log_t))
+        return ucb_scores(qv, n, log_t, self.c, out)
 
     def probs(self, q: Any, *, step: Any = 0, counts: Any = None) -> np.ndarray:
         """One-hot on the best bound (split among ties and among unplayed actions)."""

@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from boltzmann_rl._floor import finite_small_row, small_logsumexp, small_mellowmax
 from boltzmann_rl.alternatives import mellowmax
 from boltzmann_rl.core import logsumexp
 
@@ -278,44 +279,6 @@ def _check_gamma(gamma: Any) -> float:
 # ------------------------------------------------------------------- single row
 
 
-def _short_row(q_next: Any) -> list[float] | None:
-    """``q_next`` as a list when the pure-Python path applies: a short row of finite
-    floats (a list, or a 1-D float64 array). Else None: the general path validates."""
-    if type(q_next) is np.ndarray:
-        if q_next.ndim != 1 or q_next.dtype != np.float64 or not 0 < q_next.size <= 32:
-            return None
-        row = q_next.tolist()
-    elif type(q_next) is list and 0 < len(q_next) <= 32:
-        row = q_next
-        if any(type(v) is not float for v in row):
-            return None
-    else:
-        return None
-    m = max(row)
-    lo = min(row)
-    if not (math.isfinite(m) and math.isfinite(lo) and m - lo < 1e308):  # NaN fails too
-        return None
-    if any(v != v for v in row):
-        return None
-    return row
-
-
-def _soft_row(row: list[float], t: float) -> float:
-    """``T log sum exp(row / T)`` of a short finite row at a finite ``T > 0``."""
-    m = max(row)
-    top = row.index(m)
-    rest = math.fsum([math.exp((v - m) / t) for i, v in enumerate(row) if i != top])
-    return m + t * math.log1p(rest)
-
-
-def _mellowmax_row(row: list[float], w: float) -> float:
-    """``log(mean exp(w row)) / w`` of a short finite row at a finite ``w > 0``."""
-    m = max(row)
-    t = 1.0 / w
-    s = math.fsum([math.expm1((v - m) / t) for v in row]) / len(row)
-    return m + math.log1p(s) / w
-
-
 def _fast_parameter(param: Any) -> bool:
     return type(param) is float and 0.0 < param < math.inf
 
@@ -399,10 +362,10 @@ def state_value_function(
         if _fast_parameter(t):
 
             def soft(row: list[float]) -> float:
-                r = _short_row(row)
+                r = finite_small_row(row)
                 if r is None:
                     return float(next_value(Algorithm.SOFT_QLEARNING, row, temperature=t))
-                return _soft_row(r, t)
+                return small_logsumexp(r, t)
 
             return soft
         return lambda row: float(next_value(Algorithm.SOFT_QLEARNING, row, temperature=t))
@@ -413,10 +376,10 @@ def state_value_function(
         if _fast_parameter(w):
 
             def mellow(row: list[float]) -> float:
-                r = _short_row(row)
+                r = finite_small_row(row)
                 if r is None:
                     return float(next_value(Algorithm.MELLOWMAX, row, omega=w))
-                return _mellowmax_row(r, w)
+                return small_mellowmax(r, w)
 
             return mellow
         return lambda row: float(next_value(Algorithm.MELLOWMAX, row, omega=w))
@@ -437,7 +400,7 @@ def _one_transition(reward: Any, q_next: Any, param: Any, terminated: Any, mask:
         return None
     if type(reward) not in (float, int):
         return None
-    return _short_row(q_next)
+    return finite_small_row(q_next)
 
 
 def soft_backup(
@@ -508,7 +471,7 @@ def soft_backup(
     if row is not None:  # one transition of a tabular agent: no numpy overhead
         if terminated:
             return float(reward)
-        return reward + g * _soft_row(row, temperature)
+        return reward + g * small_logsumexp(row, temperature)
     t = np.asarray(temperature, dtype=np.float64)
     if (t == np.inf).any():
         raise ValueError(
@@ -561,6 +524,6 @@ def mellowmax_backup(
     if row is not None:  # one transition of a tabular agent: no numpy overhead
         if terminated:
             return float(reward)
-        return reward + g * _mellowmax_row(row, omega)
+        return reward + g * small_mellowmax(row, omega)
     value = mellowmax(q_next, omega, mask=mask)
     return td_target(reward, g, value, terminated)
