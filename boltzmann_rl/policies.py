@@ -79,7 +79,7 @@ from boltzmann_rl.core import (
     softmax_entropy,
     softmax_sample,
 )
-from boltzmann_rl.schedules import Constant, as_schedule
+from boltzmann_rl.schedules import Constant, as_schedule, format_value
 
 __all__ = [
     "POLICY_NAMES",
@@ -179,18 +179,6 @@ def _counts(counts: Any, q: np.ndarray, owner: str) -> np.ndarray:
         bad = n[~(n >= 0)].flat[0]
         raise ValueError(f"counts must be >= 0 and not NaN, got {bad}")
     return n
-
-
-def _format(value: Any) -> str:
-    if isinstance(value, Constant):
-        value = value.value
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        return repr(float(value))
-    if isinstance(value, np.ndarray):
-        return np.array2string(value, separator=", ")
-    return repr(value)
 
 
 def _parameter(value: Any, name: str, owner: str, *, at_most: float | None = None) -> Any:
@@ -363,7 +351,7 @@ class _Base:
     def __repr__(self) -> str:
         if not self._fields:
             return self.text_name
-        args = ", ".join(f"{name}={_format(getattr(self, name))}" for name in self._fields)
+        args = ", ".join(f"{name}={format_value(getattr(self, name))}" for name in self._fields)
         return f"{self.text_name}({args})"
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -39,12 +39,12 @@ from __future__ import annotations
 
 import enum
 import math
-import numbers
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from boltzmann_rl._checks import unit_interval
 from boltzmann_rl._floor import finite_small_row, small_logsumexp, small_mellowmax
 from boltzmann_rl.alternatives import mellowmax
 from boltzmann_rl.core import logsumexp
@@ -257,7 +257,7 @@ def td_target(reward: Any, gamma: float, v_next: Any, terminated: Any) -> Any:
     >>> td_target([0.0, 0.0], 0.5, [4.0, float("inf")], [False, True]).tolist()
     [2.0, 0.0]
     """
-    g = _check_gamma(gamma)
+    g = unit_interval(gamma, "gamma")
     r = np.asarray(reward, dtype=np.float64)
     done = np.asarray(terminated)
     if done.dtype.kind not in "biu":
@@ -265,15 +265,6 @@ def td_target(reward: Any, gamma: float, v_next: Any, terminated: Any) -> Any:
     done = done.astype(bool)
     out = r + g * np.where(done, 0.0, v_next)
     return float(out) if out.ndim == 0 else out
-
-
-def _check_gamma(gamma: Any) -> float:
-    if isinstance(gamma, bool | np.bool_) or not isinstance(gamma, numbers.Real):
-        raise TypeError(f"gamma must be a number in [0, 1], got {gamma!r}")
-    g = float(gamma)
-    if not 0.0 <= g <= 1.0:
-        raise ValueError(f"gamma must be in [0, 1], got {gamma}")
-    return g
 
 
 # ------------------------------------------------------------------- single row
@@ -466,7 +457,7 @@ def soft_backup(
     >>> round(soft_backup(0.0, [1.0, 2.0], 1.0, temperature=1.0), 6)  # log(e + e^2)
     2.313262
     """
-    g = _check_gamma(gamma)
+    g = unit_interval(gamma, "gamma")
     row = _one_transition(reward, q_next, temperature, terminated, mask)
     if row is not None:  # one transition of a tabular agent: no numpy overhead
         if terminated:
@@ -519,7 +510,7 @@ def mellowmax_backup(
     >>> mellowmax_backup(0.0, [1.0, 3.0], 0.5, omega=0)
     1.0
     """
-    g = _check_gamma(gamma)
+    g = unit_interval(gamma, "gamma")
     row = _one_transition(reward, q_next, omega, terminated, mask)
     if row is not None:  # one transition of a tabular agent: no numpy overhead
         if terminated:
