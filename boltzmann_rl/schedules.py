@@ -49,11 +49,13 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Protocol, overload, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
+
+from boltzmann_rl._checks import nonnegative, positive, positive_int, real
 
 __all__ = [
     "Constant",
@@ -63,6 +65,7 @@ __all__ = [
     "Logarithmic",
     "Schedule",
     "as_schedule",
+    "format_value",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -103,45 +106,11 @@ class Schedule(Protocol):
 # --------------------------------------------------------------------------- checks
 
 
-def _real(value: Any, name: str, owner: str) -> float:
-    """Return ``value`` as a float; reject bools, strings and other non-numbers."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{owner}{name} must be an int or a float, got {type(value).__name__}: {value!r}"
-        )
-    return float(value)
-
-
-def _nonnegative(value: Any, name: str, owner: str, *, allow_inf: bool = False) -> float:
-    v = _real(value, name, owner)
-    if math.isnan(v):
-        raise ValueError(f"{owner}{name} must not be NaN, actual value: {value!r}")
-    if math.isinf(v) and not (allow_inf and v > 0):
-        kind = "finite or +inf" if allow_inf else "finite"
-        raise ValueError(f"{owner}{name} must be {kind}, actual value: {value!r}")
-    if v < 0:
-        raise ValueError(f"{owner}{name} must be >= 0, actual value: {value!r}")
-    return v + 0.0  # -0.0 -> 0.0, so equal schedules have equal reprs
-
-
-def _positive(value: Any, name: str, owner: str) -> float:
-    v = _nonnegative(value, name, owner)
-    if v == 0:
-        raise ValueError(f"{owner}{name} must be > 0, actual value: {value!r}")
-    return v
-
-
 def _positive_int(value: Any, name: str, owner: str) -> int:
-    v = _real(value, name, owner)
-    if isinstance(value, numbers.Integral):
-        n = int(value)
-    elif math.isfinite(v) and v.is_integer():
-        n = int(v)  # 1e3 in the text form is a float; accept it as 1000
-    else:
-        raise ValueError(f"{owner}{name} must be a positive integer, actual value: {value!r}")
-    if n <= 0:
-        raise ValueError(f"{owner}{name} must be a positive integer, actual value: {value!r}")
-    return n
+    v = real(value, name, owner)
+    if not isinstance(value, numbers.Integral) and math.isfinite(v) and v.is_integer() and v >= 1:
+        return int(v)  # 1e3 in the text form is a float; accept it as 1000
+    return positive_int(value, name, owner)
 
 
 def _steps(step: Any) -> tuple[FloatArray, bool]:
@@ -169,13 +138,50 @@ def _steps(step: Any) -> tuple[FloatArray, bool]:
     return t, scalar
 
 
-def _format(value: float | int) -> str:
-    return str(value) if isinstance(value, int) else repr(float(value))
+def format_value(value: Any) -> str:
+    """Write a parameter as the text form does, for the ``__repr__`` of schedules and policies.
+
+    The one formatter of the toolkit: every ``__repr__`` of a schedule or a policy
+    writes its parameters with it, and so can a policy of your own.
+
+    Parameters
+    ----------
+    value : int, float, Constant, ndarray or object
+        Integers (Python or numpy) are written as ints, other real numbers as
+        ``repr(float(value))`` (``0.5``, ``1e-05``, ``inf``), a :class:`Constant` as
+        its value, an array as a bracketed list, anything else (a schedule, a
+        policy) as its ``repr``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from boltzmann_rl.schedules import Constant, Linear, format_value
+    >>> [format_value(v) for v in (3, np.int64(-4), np.float32(0.5), 1e-5, float("inf"))]
+    ['3', '-4', '0.5', '1e-05', 'inf']
+    >>> format_value(Constant(2)), format_value(Linear(1, 0, 10))
+    ('2.0', 'linear(1.0, 0.0, 10)')
+    >>> format_value(np.array([0.5, 2.0]))
+    '[0.5, 2. ]'
+    """
+    if isinstance(value, Constant):
+        value = value.value
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return repr(float(value))
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, separator=", ")
+    return repr(value)
 
 
 # --------------------------------------------------------------------------- schedules
 
 
+@dataclass(frozen=True, repr=False)
 class _Base:
     """Shared ``__call__`` (validation, scalar/array handling) and text-form ``__repr__``."""
 
@@ -226,7 +232,7 @@ class _Base:
         return float(self._evaluate(np.asarray(t)))
 
     def __repr__(self) -> str:
-        values = ", ".join(_format(getattr(self, f.name)) for f in fields(self))  # type: ignore[arg-type]
+        values = ", ".join(format_value(getattr(self, f.name)) for f in fields(self) if f.init)
         return f"{self.text_name}({values})"
 
 
@@ -264,7 +270,7 @@ class Constant(_Base):
 
     def __post_init__(self) -> None:
         object.__setattr__(
-            self, "value", _nonnegative(self.value, "value", "constant: ", allow_inf=True)
+            self, "value", nonnegative(self.value, "value", "constant", allow_inf=True)
         )
 
     def _evaluate(self, t: FloatArray) -> FloatArray:
@@ -315,9 +321,9 @@ class Linear(_Base):
     text_name: ClassVar[str] = "linear"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", _nonnegative(self.start, "start", "linear: "))
-        object.__setattr__(self, "end", _nonnegative(self.end, "end", "linear: "))
-        object.__setattr__(self, "steps", _positive_int(self.steps, "steps", "linear: "))
+        object.__setattr__(self, "start", nonnegative(self.start, "start", "linear"))
+        object.__setattr__(self, "end", nonnegative(self.end, "end", "linear"))
+        object.__setattr__(self, "steps", _positive_int(self.steps, "steps", "linear"))
 
     def _evaluate(self, t: FloatArray) -> FloatArray:
         frac = np.minimum(t / self.steps, 1.0)
@@ -378,14 +384,16 @@ class Exponential(_Base):
     start: float
     end: float
     steps: int
+    # log start and log(end / start), computed once; equality and the text form see
+    # start, end and steps only
+    _log_start: float = field(init=False, repr=False, compare=False)
+    _log_ratio: float = field(init=False, repr=False, compare=False)
     text_name: ClassVar[str] = "exp"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", _positive(self.start, "start", "exp: "))
-        object.__setattr__(self, "end", _positive(self.end, "end", "exp: "))
-        object.__setattr__(self, "steps", _positive_int(self.steps, "steps", "exp: "))
-        # log start and log(end / start), computed once (not fields: equality and the
-        # text form see start, end and steps only)
+        object.__setattr__(self, "start", positive(self.start, "start", "exp"))
+        object.__setattr__(self, "end", positive(self.end, "end", "exp"))
+        object.__setattr__(self, "steps", _positive_int(self.steps, "steps", "exp"))
         log_start = math.log(self.start)
         object.__setattr__(self, "_log_start", log_start)
         object.__setattr__(self, "_log_ratio", math.log(self.end) - log_start)
@@ -445,8 +453,8 @@ class InverseTime(_Base):
     text_name: ClassVar[str] = "inverse"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "c", _nonnegative(self.c, "c", "inverse: "))
-        object.__setattr__(self, "t0", _positive(self.t0, "t0", "inverse: "))
+        object.__setattr__(self, "c", nonnegative(self.c, "c", "inverse"))
+        object.__setattr__(self, "t0", positive(self.t0, "t0", "inverse"))
 
     def _evaluate(self, t: FloatArray) -> FloatArray:
         with np.errstate(over="ignore"):  # t / t0 -> inf only gives the limit 0
@@ -499,7 +507,7 @@ class Logarithmic(_Base):
     text_name: ClassVar[str] = "log"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "c", _nonnegative(self.c, "c", "log: "))
+        object.__setattr__(self, "c", nonnegative(self.c, "c", "log"))
 
     def _evaluate(self, t: FloatArray) -> FloatArray:
         return self.c / np.log(t + math.e)
@@ -551,7 +559,7 @@ def as_schedule(value: Any, name: str = "value") -> Schedule:
             f"{name} must be a number or a schedule, got {type(value).__name__}: {value!r}"
         )
     if isinstance(value, numbers.Real):
-        return Constant(_nonnegative(value, name, "", allow_inf=True))
+        return Constant(nonnegative(value, name, "", allow_inf=True))
     if isinstance(value, Schedule):
         return value
     raise TypeError(

@@ -49,7 +49,6 @@ name                       purpose
 :func:`policy_registry`    text names -> policy classes (the one registry, copied)
 :func:`build_policy`       parsed node -> policy
 :func:`parse_policy`       text -> policy
-:func:`format_value`       a value -> its text form (for ``__repr__`` of policies)
 :func:`canonical`          text -> canonical spelling (``repr`` of the built object)
 =========================  ==============================================================
 
@@ -107,7 +106,6 @@ __all__ = [
     "build_policy",
     "build_schedule",
     "canonical",
-    "format_value",
     "parse",
     "parse_policy",
     "parse_schedule",
@@ -757,59 +755,6 @@ def parse_policy(text: str, registry: Mapping[str, Any] | None = None) -> Any:
 
 
 # --------------------------------------------------------------------------- output
-
-
-def format_value(value: Any) -> str:
-    """Write a value in the text form, for the ``__repr__`` of schedules and policies.
-
-    Parameters
-    ----------
-    value : int, float, str, Call or object
-        Ints are written as ints, floats as ``repr(float(value))`` (``inf``,
-        ``1e-05``), strings bare (they must be identifiers), a :class:`Call` as its
-        text, and any other object (a schedule, a policy) as its ``repr``, which
-        must itself be valid text form.
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    TypeError
-        For a bool or ``None``, which the text form cannot express.
-    ValueError
-        For a string that is not an identifier, or an object whose ``repr`` does not
-        parse.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from boltzmann_rl.schedules import Linear
-    >>> from boltzmann_rl.spec import format_value
-    >>> [format_value(v) for v in (3, np.float64(0.5), 1e-5, float("inf"), "abs")]
-    ['3', '0.5', '1e-05', 'inf', 'abs']
-    >>> format_value(Linear(1, 0, 10))
-    'linear(1.0, 0.0, 10)'
-    """
-    if value is None or isinstance(value, bool | np.bool_):
-        raise TypeError(f"{value!r} has no text form (the text form has no bools or None)")
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        return repr(float(value))
-    if isinstance(value, str):
-        if not _IDENT.fullmatch(value) or value in _NUMBER_WORDS:
-            raise ValueError(f"string {value!r} cannot be written bare in the text form")
-        return value
-    if isinstance(value, Call):
-        return str(value)
-    text = repr(value)
-    try:
-        parse(text)
-    except ValueError:
-        raise ValueError(f"{text} has no text form: its repr is not a valid call") from None
-    return text
 
 
 def canonical(text: str, registry: Mapping[str, Any] | None = None) -> str:

@@ -1,4 +1,4 @@
-"""The softmax core's contract, one named test per clause (issue 2)."""
+"""The softmax core's contract, one named test per clause."""
 
 from __future__ import annotations
 
@@ -643,7 +643,8 @@ class _ExtremeUniforms(np.random.Generator):
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("u", [0.0, 1.0 - 2.0**-53])
 def test_sampling_never_draws_a_zero_weight_entry_at_the_ends_of_the_uniform(dtype, u):
-    """Regression: a float32 cast could round u up to 1 and draw the last (excluded) entry."""
+    """Uniforms at both ends of [0, 1) land on allowed entries: one just below 1 is not
+    rounded up to 1 in float32, so the excluded last entry is never drawn."""
     gen = _ExtremeUniforms(u)
     x = np.array([-np.inf, 0.3, 0.3, -np.inf], dtype=dtype)
     expected = 1 if u == 0.0 else 2
@@ -738,11 +739,11 @@ def test_one_uniform_draw_is_monotone_in_u_and_never_draws_an_excluded_action(ro
     # probability, the first at u = 0 and the last one of non-negligible probability at
     # u just below 1, even where rounding of the running total leaves it above 0 after
     # the last weight (the fallback branch).
-    from boltzmann_rl._floor import small_choice as _small_choice
+    from boltzmann_rl._floor import small_choice
 
     p = br.softmax(np.array(row), t)
     us = [0.0, *np.linspace(0.0, 1.0, 513)[1:-1].tolist(), np.nextafter(1.0, 0.0)]
-    draws = [_small_choice(row, t, u) for u in us]
+    draws = [small_choice(row, t, u) for u in us]
     assert draws == sorted(draws)
     assert all(p[a] > 0 for a in draws)
     assert p[draws[-1] + 1 :].sum() < 1e-15  # what lies beyond is below a double's u
@@ -750,14 +751,14 @@ def test_one_uniform_draw_is_monotone_in_u_and_never_draws_an_excluded_action(ro
 
 
 def test_one_uniform_draw_near_one_with_rounding_left_over():
-    from boltzmann_rl._floor import small_choice as _small_choice
+    from boltzmann_rl._floor import small_choice
 
     # For this row the running total u * sum - w_0 - ... - w_5 stays >= 0 at the
     # largest u below 1; the draw is still the last action.
     row = [8.047169314794976, 8.527484705742912, -6.676872919350705, 1.6324400572267765,
            -8.307519568543375, 23.45808073840668]  # fmt: skip
-    assert _small_choice(row, 1.0, np.nextafter(1.0, 0.0)) == 5
-    assert _small_choice([*row[:5], -math.inf, row[5], -math.inf], 1.0, 0.9999999999999999) == 6
+    assert small_choice(row, 1.0, np.nextafter(1.0, 0.0)) == 5
+    assert small_choice([*row[:5], -math.inf, row[5], -math.inf], 1.0, 0.9999999999999999) == 6
 
 
 @pytest.mark.parametrize(

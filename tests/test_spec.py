@@ -22,6 +22,7 @@ from boltzmann_rl.schedules import (
     Linear,
     Logarithmic,
     as_schedule,
+    format_value,
 )
 from boltzmann_rl.spec import (
     SCHEDULES,
@@ -29,7 +30,6 @@ from boltzmann_rl.spec import (
     build_policy,
     build_schedule,
     canonical,
-    format_value,
     parse,
     parse_policy,
     parse_schedule,
@@ -43,7 +43,7 @@ class FakeBoltzmann:
         self.temperature = as_schedule(temperature, "temperature")
 
     def __repr__(self):
-        return f"boltzmann(temperature={format_value(self.temperature)})"
+        return f"boltzmann(temperature={self.temperature!r})"
 
 
 class FakeEGreedy:
@@ -54,10 +54,7 @@ class FakeEGreedy:
         self.tie_break = tie_break
 
     def __repr__(self):
-        return (
-            f"egreedy(epsilon={format_value(self.epsilon)}, "
-            f"tie_break={format_value(self.tie_break)})"
-        )
+        return f"egreedy(epsilon={self.epsilon!r}, tie_break={self.tie_break})"
 
 
 class FakeGreedy:
@@ -174,7 +171,7 @@ def test_str_of_a_node_parses_back(node):
 
 
 def _text(node):
-    return str(node) if isinstance(node, Call) else spec.format_value(node)
+    return str(node) if isinstance(node, Call) else format_value(node)
 
 
 # --------------------------------------------------------------------------- parse errors
@@ -523,31 +520,7 @@ def test_real_policy_registry():
     assert all(isinstance(name, str) and isinstance(cls, type) for name, cls in registry.items())
 
 
-# --------------------------------------------------------------------------- format_value
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (3, "3"),
-        (np.int64(-4), "-4"),
-        (0.5, "0.5"),
-        (np.float32(0.5), "0.5"),
-        (1e-5, "1e-05"),
-        (1e300, "1e+300"),
-        (math.inf, "inf"),
-        (-math.inf, "-inf"),
-        (-0.0, "-0.0"),
-        ("abs", "abs"),
-        (Linear(1, 0, 10), "linear(1.0, 0.0, 10)"),
-        (Constant(math.inf), "constant(inf)"),
-        (Call("f", (1,), (("k", Call("g")),)), "f(1, k=g)"),
-        (FakeGreedy(), "greedy"),
-    ],
-    ids=repr,
-)
-def test_format_value(value, text):
-    assert format_value(value) == text
+# --------------------------------------------------------------------------- numbers written back
 
 
 @given(st.one_of(st.integers(), st.floats(allow_nan=False)))
@@ -555,23 +528,6 @@ def test_format_value_numbers_parse_back(x):
     back = parse(format_value(x))
     assert back == x
     assert type(back) is type(x)
-
-
-@pytest.mark.parametrize(
-    ("value", "exc", "match"),
-    [
-        (True, TypeError, "has no text form"),
-        (None, TypeError, "has no text form"),
-        ("two words", ValueError, "cannot be written bare"),
-        ("inf", ValueError, "cannot be written bare"),
-        ("", ValueError, "cannot be written bare"),
-        (lambda t: t, ValueError, "has no text form: its repr is not a valid call"),
-    ],
-    ids=repr,
-)
-def test_format_value_errors(value, exc, match):
-    with pytest.raises(exc, match=match):
-        format_value(value)
 
 
 # --------------------------------------------------------------------------- api
@@ -654,13 +610,15 @@ def test_parser_is_linear_in_the_number_of_keywords():
     def seconds(n: int) -> float:
         text = "f(" + ", ".join(f"k{i}=1" for i in range(n)) + ")"
         assert len(text) <= MAX_TEXT * 20
-        t = time.perf_counter()
-        for _ in range(3):
+        best = math.inf
+        for _ in range(5):  # the fastest of five: a busy machine only slows some
+            t = time.perf_counter()
             parse_unchecked(text)
-        return time.perf_counter() - t
+            best = min(best, time.perf_counter() - t)
+        return best
 
     small, large = seconds(500), seconds(8000)  # 16x the keywords
-    assert large < 16 * 4 * small + 0.05  # quadratic would be ~256x
+    assert large < 16 * 5 * small + 0.05  # quadratic would be ~256x
 
 
 def parse_unchecked(text: str):

@@ -49,8 +49,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from boltzmann_rl._floor import entropy_from_parts
+from boltzmann_rl._progress import Progress
 from boltzmann_rl.bandits._memory import check_simulation
-from boltzmann_rl.bandits._progress import Progress
 from boltzmann_rl.bandits.agents import as_agent
 from boltzmann_rl.bandits.envs import BanditEnv, make_env
 from boltzmann_rl.bandits.results import METRICS, SUMMARIES, BanditResult, GroupResult, Moments
@@ -210,7 +210,8 @@ def simulate(
     confidence : float, default 0.95
         Confidence level of the intervals.
     progress : bool or None, default False
-        Draw a progress bar on stderr; ``None``: only when stderr is a terminal.
+        Report progress on stderr: a bar on a terminal or in a notebook, plain lines
+        elsewhere; ``None``: only the bar, where one can be drawn.
 
     Returns
     -------
@@ -237,14 +238,16 @@ def simulate(
     plan = _Plan(env, agents, runs, steps, seed, seeds, labels, chunks, confidence)
     record = _Record(plan)
     step = _stepper(plan, record)
-    bar = Progress(plan.steps, enabled=progress, stream=sys.stderr)
+    mode = "terminal" if progress is None else "auto" if progress else "quiet"
+    bar = Progress("simulate", "steps", sys.stderr, mode=mode, interval=10.0)
+    bar.start(plan.steps)
     t0 = 0
     for t in range(plan.steps):
         b = t - t0
         step(t, b)
         if b == BLOCK_STEPS - 1 or t == plan.steps - 1:
             record.end_block(t, t0, b)
-            bar.update(t + 1)
+            bar.finished(b + 1)
             t0 = t + 1
     bar.close()
     return record.result()

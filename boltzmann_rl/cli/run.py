@@ -83,10 +83,10 @@ def register(subparsers: Any) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from boltzmann_rl._progress import Progress
     from boltzmann_rl.cli import interrupted_code
     from boltzmann_rl.sweep.backends import RayNotInstalled
     from boltzmann_rl.sweep.config import load_study
-    from boltzmann_rl.sweep.progress import Progress
     from boltzmann_rl.sweep.report import format_table
     from boltzmann_rl.sweep.runner import default_out, run_study
     from boltzmann_rl.sweep.store import StoreLocked
@@ -95,7 +95,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # the store creates the folder, after the backend is checked
     out = output_folder(args.out or default_out(study), create=False)
     quiet = args.quiet or args.json
-    progress = Progress(sys.stderr, mode="quiet" if quiet else "auto")
+    progress = Progress("run", "cells", sys.stderr, mode="quiet" if quiet else "auto")
     try:
         with _stdout_to_stderr():
             result = run_study(

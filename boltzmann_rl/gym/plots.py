@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from boltzmann_rl.plotting.curves import moving_average
+from boltzmann_rl.stats import moving_average
 
 __all__ = ["moving_average", "plot_grid_paths", "plot_learning_curve"]
 

@@ -27,7 +27,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["METRIC_LABELS", "moving_average", "plot_metric", "plot_result", "save_figure"]
+from boltzmann_rl.stats import moving_average
+
+__all__ = ["METRIC_LABELS", "plot_metric", "plot_result", "save_figure"]
 
 METRIC_LABELS: dict[str, str] = {
     "reward": "Average reward",
@@ -41,35 +43,6 @@ the tables, the store and the exports."""
 RASTERIZE_POINTS = 500
 """Lines and bands longer than this are rasterized in vector output (an SVG of every
 point of six 1000-step curves with their bands is about 1.5 MB; rasterized, ~0.3 MB)."""
-
-
-def moving_average(x: Any, window: int) -> np.ndarray:
-    """Trailing mean over ``window`` values (over the values so far for the first ones).
-
-    Parameters
-    ----------
-    x : array_like
-        One value per step or episode.
-    window : int
-        ``>= 1``.
-
-    Returns
-    -------
-    ndarray of float64, the length of ``x``
-
-    Examples
-    --------
-    >>> from boltzmann_rl.plotting.curves import moving_average
-    >>> moving_average([1.0, 3.0, 5.0, 7.0], 2).tolist()
-    [1.0, 2.0, 4.0, 6.0]
-    """
-    if isinstance(window, bool) or not isinstance(window, int | np.integer) or window < 1:
-        raise ValueError(f"window must be a positive integer, actual value: {window!r}")
-    a = np.asarray(x, dtype=np.float64).reshape(-1)
-    c = np.concatenate([[0.0], np.cumsum(a)])
-    i = np.arange(1, a.size + 1)
-    lo = np.maximum(i - int(window), 0)
-    return (c[i] - c[lo]) / (i - lo)
 
 
 def _groups(result: Any) -> list[Any]:

@@ -438,12 +438,8 @@ def plot_learning_curves(
         if len(axes) < len(names):
             raise ValueError(f"need {len(names)} Axes for the curves {names}, got {len(axes)}")
         fig = axes[0].figure
-    from boltzmann_rl.plotting.curves import (
-        METRIC_LABELS,
-        RASTERIZE_POINTS,
-        moving_average,
-        plot_metric,
-    )
+    from boltzmann_rl.plotting.curves import METRIC_LABELS, RASTERIZE_POINTS, plot_metric
+    from boltzmann_rl.stats import moving_average
 
     smooth = smooth or {}
     for axis, name in zip(axes, names):

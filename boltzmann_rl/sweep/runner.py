@@ -38,18 +38,17 @@ Examples
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from boltzmann_rl._progress import Progress
 from boltzmann_rl.sweep import tasks
 from boltzmann_rl.sweep.backends import make_backend
 from boltzmann_rl.sweep.cells import Cell
 from boltzmann_rl.sweep.config import Study
-from boltzmann_rl.sweep.progress import Progress
 from boltzmann_rl.sweep.store import Store, code_version
 
 __all__ = ["RunResult", "default_out", "plan_batches", "run_study"]
@@ -231,15 +230,31 @@ def run_study(
 
     Examples
     --------
+    >>> import tempfile
+    >>> from boltzmann_rl.sweep.config import loads_study
     >>> from boltzmann_rl.sweep.runner import run_study
-    >>> run_study.__name__
-    'run_study'
+    >>> study = loads_study('''
+    ... study = { name = "tiny" }
+    ... problem = { type = "bandit", env = "gaussian" }
+    ... budget = { runs = 10, steps = 20 }
+    ... [[family]]
+    ... name = "Boltzmann"
+    ... policy = "boltzmann(temperature={T})"
+    ... grid = { T = [0.1, 1] }
+    ... ''')
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     first = run_study(study, out, backend="serial", figures=False)
+    ...     again = run_study(study, out, backend="serial", figures=False)  # resumes: all done
+    >>> (first.ran, first.skipped), (again.ran, again.skipped)
+    ((2, 0), (0, 2))
+    >>> [(row["family"], row["setting"], row["metric"]) for row in first.summary]
+    [('Boltzmann', 'T=0.1', 'mean_reward')]
     """
     t_start = time.perf_counter()
     engine = make_backend(backend, workers, ray_address)
     engine.check()
     out_path = Path(out) if out is not None else default_out(study)
-    progress = progress if progress is not None else Progress(mode="quiet")
+    progress = progress if progress is not None else Progress("run", "cells", mode="quiet")
     cells = list(study.cells)
     store = Store(out_path, lock=True)
     try:
@@ -321,7 +336,3 @@ def run_study(
         store.close()
     result.wall_time = time.perf_counter() - t_start
     return result
-
-
-def _stderr_progress(quiet: bool) -> Progress:
-    return Progress(sys.stderr, mode="quiet" if quiet else "auto")

@@ -253,7 +253,7 @@ def _run_gym_seed(
 
 
 def _gym_run(cells: list[Cell]) -> list[dict[str, Any]]:
-    from boltzmann_rl.stats import mean_ci
+    from boltzmann_rl.stats import mean_ci, moving_average
 
     out = []
     for cell in cells:
@@ -275,7 +275,7 @@ def _gym_run(cells: list[Cell]) -> list[dict[str, Any]]:
             evals.append(float(np.mean(r.eval_returns)))
             periodic.append(r.eval_means)
             eval_at = r.eval_at
-        curve, curve_ci = _mean_ci_rows(np.array([_trailing_mean(r) for r in returns]))
+        curve, curve_ci = _mean_ci_rows(np.array([moving_average(r, 100) for r in returns]))
         summary = {}
         for name, values in (("eval_return", evals), ("train_return_last100", last100)):
             m, h = mean_ci(np.array(values))
@@ -295,14 +295,6 @@ def _gym_run(cells: list[Cell]) -> list[dict[str, Any]]:
             arrays["eval_at"] = eval_at.astype(np.float64)
         out.append({"summary": summary, "arrays": arrays})
     return out
-
-
-def _trailing_mean(x: np.ndarray, window: int = 100) -> np.ndarray:
-    """Mean of the last ``window`` values at each index (fewer at the start)."""
-    c = np.concatenate([[0.0], np.cumsum(x, dtype=np.float64)])
-    idx = np.arange(1, len(x) + 1)
-    lo = np.maximum(idx - window, 0)
-    return (c[idx] - c[lo]) / (idx - lo)
 
 
 def _mean_ci_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
