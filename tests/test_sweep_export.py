@@ -98,7 +98,7 @@ def gym_out(tmp_path_factory):
 @pytest.fixture(scope="module")
 def bandit_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("bandit")
-    run_study(loads_study(BANDIT), out, backend="serial", report=True)
+    run_study(loads_study(BANDIT), out, backend="serial", report=False)
     return out
 
 
