@@ -217,7 +217,7 @@ def export_tables(store: Store) -> dict[str, list[dict[str, Any]]]:
                     continue
                 values = arrays[name]
                 ci = arrays.get(f"{name}_ci")
-                xs = arrays.get(x_of.get(name, ""))
+                xs = arrays.get(x_of.get(name) or "")
                 for i, v in enumerate(values.tolist()):
                     curves.append(
                         {

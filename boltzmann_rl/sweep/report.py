@@ -406,9 +406,9 @@ def temperature_figure(results: Any) -> Any | None:
         and isinstance(m.get("params", {}).get("temperature"), int | float)
         and float(m["params"]["temperature"]) > 0
     )
-    temperatures = None
+    temperatures: list[float] | None = None
     if len(grid) >= 2:
-        temperatures = np.geomspace(grid[0] / 3.0, grid[-1] * 3.0, 200)
+        temperatures = np.geomspace(grid[0] / 3.0, grid[-1] * 3.0, 200).tolist()
     egreedy = any(m.get("policy", "").startswith("egreedy") for m in members)
     from matplotlib.figure import Figure
 
@@ -420,7 +420,7 @@ def temperature_figure(results: Any) -> Any | None:
     for rank, i in enumerate(order):
         labels[i] = f"q*={values[i]:.2f}" + (" (best)" if rank == 0 else "")
     plot_temperature_effect(
-        values,
+        values.tolist(),
         temperatures=temperatures,
         labels=labels,
         marks=grid,
