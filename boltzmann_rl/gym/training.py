@@ -339,6 +339,55 @@ class GymResult:
             out.setdefault(key, value)
         return out
 
+    def to_frame(self, table: str = "episodes") -> Any:
+        """The run as a pandas DataFrame (needs pandas: the ``pandas`` extra).
+
+        Parameters
+        ----------
+        table : {"episodes", "evaluations"}, default "episodes"
+            ``"episodes"``: one row per training episode (``episode`` from 1,
+            ``return``, ``length``, ``end_step``), the columns of ``episodes.csv``.
+            ``"evaluations"``: one row per periodic greedy evaluation (``episode``,
+            ``greedy_return_mean``), the columns of ``evaluations.csv``.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Raises
+        ------
+        ValueError
+            For another ``table``.
+        boltzmann_rl._optional.MissingExtra
+            If pandas is not installed (the message names the extra).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from boltzmann_rl.gym import GymResult
+        >>> r = GymResult("E-v0", "sarsa", "greedy", 0, np.array([1.0, 0.0]),
+        ...               np.array([3, 4]), np.array([3, 7]))
+        >>> r.to_frame()["return"].tolist()
+        [1.0, 0.0]
+        """
+        from boltzmann_rl._optional import import_optional
+
+        if table not in ("episodes", "evaluations"):
+            raise ValueError(f"table must be 'episodes' or 'evaluations', actual value: {table!r}")
+        pd = import_optional("pandas", "pandas", "GymResult.to_frame()")
+        if table == "evaluations":
+            return pd.DataFrame(
+                {"episode": self.eval_at.astype(np.int64), "greedy_return_mean": self.eval_means}
+            )
+        return pd.DataFrame(
+            {
+                "episode": np.arange(1, self.episodes + 1),
+                "return": self.episode_returns,
+                "length": self.episode_lengths,
+                "end_step": self.episode_end_steps,
+            }
+        )
+
     def write(self, out_dir: str | Path, *, plot: bool = True) -> list[Path]:
         """Write ``episodes.csv``, ``evaluations.csv``, ``summary.json`` and the plot.
 

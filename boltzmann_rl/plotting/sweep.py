@@ -357,7 +357,7 @@ def plot_parameter_sweep(results: Any, metric: str | None = None, *, ax: Any = N
         for tick, (fam, *_rest) in zip(right.get_xticklabels(), levels):
             tick.set_color(colors.get(fam, "black"))
         if dashed or (shown and any(lv[4] for lv in levels)):
-            right.legend(fontsize=7, loc="lower left", framealpha=0.9)
+            right.legend(fontsize=7, loc="best", framealpha=0.9)
         right.set_xlim(-0.6, len(levels) - 0.4)
         right.grid(True, axis="y", alpha=0.3)
         if not lefts:
@@ -420,6 +420,10 @@ def plot_learning_curves(
     if members is None:
         members = best_members(results)
     names = list(curves) if curves is not None else list(results.curves)
+    if curves is None and members:  # leave out curves no member has (an older store)
+        names = [
+            n for n in names if any(results.curve(m["cell_id"], n) is not None for m in members)
+        ] or names
     if not names:
         raise ValueError("no curves to draw: the results have none")
     unknown = [n for n in names if n not in results.curves]

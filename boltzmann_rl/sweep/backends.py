@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from boltzmann_rl._checks import positive_int
+from boltzmann_rl._optional import MissingExtra, extra_hint, import_optional
 
 __all__ = [
     "BACKENDS",
@@ -49,10 +50,10 @@ __all__ = [
 
 Started = Callable[[int], None] | None
 
-RAY_HINT = 'pip install "boltzmann-rl[ray]"'
+RAY_HINT = extra_hint("ray")
 
 
-class RayNotInstalled(ImportError):
+class RayNotInstalled(MissingExtra):
     """The ``ray`` backend was asked for but Ray is not installed.
 
     Examples
@@ -223,14 +224,13 @@ class ProcessBackend:
 
 
 def _import_ray() -> Any:
-    try:
-        import ray
-    except ImportError:
-        raise RayNotInstalled(
-            "the ray backend needs Ray, which is not installed; install the optional "
-            f"extra with: {RAY_HINT} (or use --backend process)"
-        ) from None
-    return ray
+    return import_optional(
+        "ray",
+        "ray",
+        "the ray backend",
+        alternative="use --backend process",
+        error=RayNotInstalled,
+    )
 
 
 class RayBackend:
