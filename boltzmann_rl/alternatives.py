@@ -53,13 +53,23 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
 
 from boltzmann_rl.core import _shifted, log_softmax, logsumexp, softmax, softmax_entropy
 from boltzmann_rl.core import softmax_sample as _softmax_sample
-from boltzmann_rl.policies import _actions, _Base, _evaluate, _parameter, _values
+from boltzmann_rl.policies import (
+    POLICY_NAMES,
+    _actions,
+    _Base,
+    _evaluate,
+    _parameter,
+    _values,
+    register_policy,
+)
 
 __all__ = [
     "ALTERNATIVE_NAMES",
@@ -89,6 +99,7 @@ def _rowwise(value: np.ndarray) -> Any:
 # ------------------------------------------------------------------ normalization
 
 
+@register_policy
 class Normalize(_Base):
     r"""Plain normalization and its variants: :math:`p_i = w(q_i) / \sum_j w(q_j)`.
 
@@ -203,6 +214,7 @@ def _sorted_rows(q: Any, temperature: Any) -> tuple[np.ndarray, np.ndarray]:
     return z, -np.sort(-z, axis=-1)
 
 
+@register_policy
 class Sparsemax(_Base):
     r"""Sparsemax: the Euclidean projection of ``q / T`` onto the probability simplex.
 
@@ -268,6 +280,7 @@ class Sparsemax(_Base):
         return p / p.sum(axis=-1, keepdims=True)
 
 
+@register_policy
 class Entmax15(_Base):
     r"""1.5-entmax: between softmax (α = 1) and sparsemax (α = 2), and sparse.
 
@@ -548,6 +561,7 @@ def _newton_bracketed(
     return beta
 
 
+@register_policy
 class Mellowmax(_Base):
     r"""The maximum-entropy mellowmax policy (Asadi & Littman 2017).
 
@@ -659,6 +673,7 @@ class Mellowmax(_Base):
 # ------------------------------------------------------------------- softmax, base b
 
 
+@register_policy
 class SoftmaxBase(_Base):
     r"""The softmax with base ``b``, :math:`p_i \propto b^{q_i}`: Boltzmann at ``T = 1/ln b``.
 
@@ -972,11 +987,8 @@ def mellowmax_backup(
     return _target(reward, g, value, terminated)
 
 
-ALTERNATIVE_NAMES: dict[str, type] = {
-    "normalize": Normalize,
-    "sparsemax": Sparsemax,
-    "entmax15": Entmax15,
-    "mellowmax": Mellowmax,
-    "softmax_base": SoftmaxBase,
-}
-"""The alternative policy classes by text-form name (see :mod:`boltzmann_rl.spec`)."""
+ALTERNATIVE_NAMES: Mapping[str, type] = MappingProxyType(
+    {k: c for k, c in POLICY_NAMES.items() if c.__module__ == __name__}
+)
+"""A read-only view of the policies defined here, by text name; the registry itself
+is :data:`boltzmann_rl.policies.POLICY_NAMES` (see :mod:`boltzmann_rl.spec`)."""

@@ -65,9 +65,8 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
+from boltzmann_rl._floor import draw_rows, entropy_of_probs, small_choice, small_probs
 from boltzmann_rl.core import (
-    _small_choice,
-    _small_probs,
     as_generator,
     log_softmax,
     softmax,
@@ -85,6 +84,7 @@ __all__ = [
     "Greedy",
     "Policy",
     "RowPolicy",
+    "register_policy",
 ]
 
 
@@ -236,6 +236,60 @@ def _nonnegative_number(value: Any, name: str, owner: str) -> float:
     return v
 
 
+POLICY_NAMES: dict[str, type] = {}
+"""Every policy class by its text-form name, the one registry :mod:`boltzmann_rl.spec`
+reads: the policies of this module and of :mod:`boltzmann_rl.alternatives`, plus any
+added with :func:`register_policy`."""
+
+
+def register_policy(cls: Any = None, *, name: str | None = None) -> Any:
+    """Add a policy class to :data:`POLICY_NAMES` under its text name; usable as a decorator.
+
+    Once registered, its text form parses (``parse_policy``) and a study file can name
+    it in a family's ``policy``. Its ``repr`` should be that text form.
+
+    Parameters
+    ----------
+    cls : type
+        The policy class (following :class:`Policy`).
+    name : str, optional
+        The text name; default ``cls.text_name``.
+
+    Returns
+    -------
+    type
+        ``cls`` (or, called with only ``name``, a decorator).
+
+    Raises
+    ------
+    ValueError
+        A name that is not an identifier or is taken by another class.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.policies import POLICY_NAMES, Boltzmann, register_policy
+    >>> @register_policy(name="hot")
+    ... class Hot(Boltzmann):
+    ...     def __init__(self):
+    ...         super().__init__(10.0)
+    ...     def __repr__(self):
+    ...         return "hot"
+    >>> from boltzmann_rl.spec import parse_policy
+    >>> parse_policy("hot").temperature
+    constant(10.0)
+    >>> del POLICY_NAMES["hot"]
+    """
+    if cls is None:
+        return lambda c: register_policy(c, name=name)
+    key = getattr(cls, "text_name", None) if name is None else name
+    if not isinstance(key, str) or not key.isidentifier():
+        raise ValueError(f"a policy name must be an identifier, actual value: {key!r}")
+    if POLICY_NAMES.get(key, cls) is not cls:
+        raise ValueError(f"policy name {key!r} is already taken by {POLICY_NAMES[key].__name__}")
+    POLICY_NAMES[key] = cls
+    return cls
+
+
 class _Base:
     """Shared ``sample``/``log_prob``/``entropy`` from ``probs``, text-form ``repr``."""
 
@@ -265,11 +319,7 @@ class _Base:
         int or ndarray of int64
         """
         p = self.probs(q, step=step, counts=counts)
-        gen = as_generator(rng)
-        cdf = np.cumsum(p, axis=-1)
-        u = gen.random(cdf.shape[:-1] + (1,)) * cdf[..., -1:]
-        idx = np.minimum((cdf <= u).sum(axis=-1), cdf.shape[-1] - 1).astype(np.int64)
-        return int(idx) if idx.ndim == 0 else idx
+        return draw_rows(np.array(p), as_generator(rng), -1)  # a copy: draw_rows writes
 
     def log_prob(self, q: Any, action: Any, *, step: Any = 0, counts: Any = None) -> Any:
         """Log-probability of ``action`` (an int, or one per row).
@@ -284,10 +334,7 @@ class _Base:
 
     def entropy(self, q: Any, *, step: Any = 0, counts: Any = None) -> Any:
         """Shannon entropy of the action distribution, in nats, one per row."""
-        p = self.probs(q, step=step, counts=counts)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            terms = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
-        h = np.maximum(-terms.sum(axis=-1), 0.0)
+        h = entropy_of_probs(self.probs(q, step=step, counts=counts), axis=-1)
         return float(h) if h.ndim == 0 else h
 
     # -- identity and text form
@@ -330,6 +377,7 @@ def _actions(action: Any, p: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------- policies
 
 
+@register_policy
 class Boltzmann(_Base):
     r"""The Boltzmann (softmax) policy, :math:`\pi(a) \propto \exp(q_a / T)`.
 
@@ -428,7 +476,7 @@ class Boltzmann(_Base):
         if t is None:
             t = self._row_temperature(step)
         _check_row(row, u)
-        return _small_choice(row, t, u)
+        return small_choice(row, t, u)
 
     def probs_row(self, row: list[float], *, step: Any = 0) -> list[float]:
         """``probs`` of one row of action values, as a list of floats, in pure Python.
@@ -457,7 +505,7 @@ class Boltzmann(_Base):
         if t is None:
             t = self._row_temperature(step)
         _check_row(row)
-        return _small_probs(row, t)
+        return small_probs(row, t)
 
     def _row_temperature(self, step: Any) -> float:
         if isinstance(self.temperature, np.ndarray):
@@ -480,6 +528,7 @@ class Boltzmann(_Base):
         return float(h) if np.ndim(h) == 0 else h
 
 
+@register_policy
 class Greedy(_Base):
     """Always the best action; ties broken uniformly at random (never "first index wins").
 
@@ -519,7 +568,7 @@ class Greedy(_Base):
         (1, 2)
         """
         _check_row(row, u)
-        return _small_choice(row, 0.0, u)
+        return small_choice(row, 0.0, u)
 
     def probs_row(self, row: list[float], *, step: Any = 0) -> list[float]:
         """``probs`` of one row as a list of floats (see :meth:`Boltzmann.probs_row`).
@@ -531,9 +580,10 @@ class Greedy(_Base):
         [0.0, 0.5, 0.5]
         """
         _check_row(row)
-        return _small_probs(row, 0.0)
+        return small_probs(row, 0.0)
 
 
+@register_policy
 class EpsilonGreedy(_Base):
     r"""ε-greedy: with probability ε a uniformly random action, else the greedy one.
 
@@ -632,7 +682,7 @@ class EpsilonGreedy(_Base):
         if u < eps:
             k = len(row)
             return min(int(u / eps * k), k - 1)
-        return _small_choice(row, 0.0, (u - eps) / (1.0 - eps))
+        return small_choice(row, 0.0, (u - eps) / (1.0 - eps))
 
     def probs_row(self, row: list[float], *, step: Any = 0) -> list[float]:
         """``probs`` of one row as a list of floats (see :meth:`Boltzmann.probs_row`).
@@ -649,7 +699,7 @@ class EpsilonGreedy(_Base):
             eps = self._row_epsilon(step)
         explore = eps / len(row)
         keep = 1.0 - eps
-        return [keep * g + explore for g in _small_probs(row, 0.0)]
+        return [keep * g + explore for g in small_probs(row, 0.0)]
 
     def _row_epsilon(self, step: Any) -> float:
         if isinstance(self.epsilon, np.ndarray):
@@ -663,6 +713,7 @@ class EpsilonGreedy(_Base):
         return eps
 
 
+@register_policy
 class UCB(_Base):
     r"""Upper confidence bound action selection (UCB1 with an exploration weight ``c``).
 
@@ -723,6 +774,7 @@ _GL_X = (_GL_X + 1.0) / 2.0
 _GL_W = _GL_W / 2.0
 
 
+@register_policy
 class BoltzmannGumbel(_Base):
     r"""Boltzmann-Gumbel exploration (Cesa-Bianchi, Gentile, Lugosi and Neu, 2017).
 
@@ -835,13 +887,3 @@ class BoltzmannGumbel(_Base):
             share = winners / np.maximum(winners.sum(axis=-1, keepdims=True), 1)
             out = np.where(winners.any(axis=-1, keepdims=True), share, out)
         return out
-
-
-POLICY_NAMES: dict[str, type] = {
-    "boltzmann": Boltzmann,
-    "egreedy": EpsilonGreedy,
-    "greedy": Greedy,
-    "ucb": UCB,
-    "bgumbel": BoltzmannGumbel,
-}
-"""Policy classes by their text-form name (see :mod:`boltzmann_rl.spec`)."""

@@ -63,6 +63,7 @@ __all__ = [
     "Logarithmic",
     "Schedule",
     "as_schedule",
+    "format_value",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -169,8 +170,44 @@ def _steps(step: Any) -> tuple[FloatArray, bool]:
     return t, scalar
 
 
-def _format(value: float | int) -> str:
-    return str(value) if isinstance(value, int) else repr(float(value))
+def format_value(value: Any) -> str:
+    """Write a parameter as the text form does, for the ``__repr__`` of schedules and policies.
+
+    The one formatter of the toolkit: every ``__repr__`` of a schedule or a policy
+    writes its parameters with it, and so can a policy of your own.
+
+    Parameters
+    ----------
+    value : int, float, Constant, ndarray or object
+        Integers (Python or numpy) are written as ints, other real numbers as
+        ``repr(float(value))`` (``0.5``, ``1e-05``, ``inf``), a :class:`Constant` as
+        its value, an array as a bracketed list, anything else (a schedule, a
+        policy) as its ``repr``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from boltzmann_rl.schedules import Constant, Linear, format_value
+    >>> [format_value(v) for v in (3, np.int64(-4), np.float32(0.5), 1e-5, float("inf"))]
+    ['3', '-4', '0.5', '1e-05', 'inf']
+    >>> format_value(Constant(2)), format_value(Linear(1, 0, 10))
+    ('2.0', 'linear(1.0, 0.0, 10)')
+    >>> format_value(np.array([0.5, 2.0]))
+    '[0.5, 2. ]'
+    """
+    if isinstance(value, Constant):
+        value = value.value
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return repr(float(value))
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, separator=", ")
+    return repr(value)
 
 
 # --------------------------------------------------------------------------- schedules
@@ -226,7 +263,7 @@ class _Base:
         return float(self._evaluate(np.asarray(t)))
 
     def __repr__(self) -> str:
-        values = ", ".join(_format(getattr(self, f.name)) for f in fields(self))  # type: ignore[arg-type]
+        values = ", ".join(format_value(getattr(self, f.name)) for f in fields(self))  # type: ignore[arg-type]
         return f"{self.text_name}({values})"
 
 

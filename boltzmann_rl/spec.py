@@ -23,6 +23,14 @@ Python number literals include ``1_000``, ``.5``, ``1.``, ``2.5e-3``. A literal
 without ``.`` or exponent is an ``int``, anything else a ``float``. Positional
 arguments come before keyword arguments and a keyword appears at most once.
 
+Numbers out of range are refused, never rounded to a limit: a literal whose
+magnitude is beyond the largest float (about ``1.8e308``: ``1e999``, a 400-digit
+integer) raises ``ValueError`` naming it (write ``inf`` for an infinite value), and
+so does a nonzero literal too small to be told from 0 (below about ``5e-324``:
+``1e-999``; write ``0``). Subnormal values such as ``1e-310`` are kept. A text
+longer than :data:`MAX_TEXT` characters is refused before it is read; parsing is
+linear in the length of the text.
+
 Every identifier, bare or called, parses to a :class:`Call`; the builders decide
 what it means. Inside a policy's arguments a number stays a number, a call *with
 arguments* must name a schedule and becomes that schedule, and a bare identifier
@@ -38,10 +46,9 @@ name                       purpose
 :data:`SCHEDULES`          text names -> schedule classes (table below)
 :func:`build_schedule`     parsed node (or a number) -> schedule
 :func:`parse_schedule`     text -> schedule
-:func:`policy_registry`    text names -> policy classes (policies and alternatives)
+:func:`policy_registry`    text names -> policy classes (the one registry, copied)
 :func:`build_policy`       parsed node -> policy
 :func:`parse_policy`       text -> policy
-:func:`format_value`       a value -> its text form (for ``__repr__`` of policies)
 :func:`canonical`          text -> canonical spelling (``repr`` of the built object)
 =========================  ==============================================================
 
@@ -99,7 +106,6 @@ __all__ = [
     "build_policy",
     "build_schedule",
     "canonical",
-    "format_value",
     "parse",
     "parse_policy",
     "parse_schedule",
@@ -118,10 +124,21 @@ SCHEDULES: dict[str, type] = {
 """Text names of the schedules and their classes."""
 
 _MAX_DEPTH = 64
+MAX_TEXT = 10_000
+"""The longest text :func:`parse` reads, in characters (policies are a line long)."""
+_FLOAT_MAX_DIGITS = 309  # an integer of more digits is beyond the largest float
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DIGITS = r"[0-9](?:_?[0-9])*"
 _NUMBER = re.compile(rf"(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?")
 _NUMBER_WORDS = {"inf": float("inf"), "nan": float("nan")}
+_FLOAT_MAX_INT = int(np.finfo(np.float64).max)
+
+
+def _short(word: str) -> str:
+    """A number literal for a message: long ones shortened, with their digit count."""
+    if len(word) <= 40:
+        return repr(word)
+    return f"'{word[:12]}...{word[-6:]}' ({len(word)} characters)"
 
 
 # --------------------------------------------------------------------------- nodes
@@ -207,7 +224,8 @@ class _Parser:
         self.i = 0
 
     def error(self, pos: int, what: str, hint: str | None = None) -> ValueError:
-        message = f"{what} at column {pos + 1} in {self.text!r}"
+        shown = self.text if len(self.text) <= 200 else self.text[:200] + "..."
+        message = f"{what} at column {pos + 1} in {shown!r}"
         if hint:
             message += f"; {hint}"
         if "\n" not in self.text and len(self.text) <= 200:
@@ -238,8 +256,7 @@ class _Parser:
                         end += 1
                     raise self.error(i, f"malformed number {text[i:end]!r}")
                 word = m.group()
-                value = float(word) if any(ch in word for ch in ".eE") else int(word)
-                tokens.append(_Token("number", i, word, value))
+                tokens.append(_Token("number", i, word, self._number(word, i)))
                 i = end
             else:
                 raise self.error(
@@ -247,6 +264,34 @@ class _Parser:
                 )
         tokens.append(_Token("end", n, ""))
         return tokens
+
+    def _number(self, word: str, pos: int) -> float | int:
+        """The value of a number literal, refusing one out of the float range."""
+        if not any(ch in word for ch in ".eE"):
+            digits = word.replace("_", "").lstrip("0")
+            if len(digits) <= _FLOAT_MAX_DIGITS:
+                value = int(word)
+                if value <= _FLOAT_MAX_INT:
+                    return value
+            raise self.error(
+                pos,
+                f"number {_short(word)} is out of range (beyond the largest float, about 1.8e308)",
+                "write inf for an infinite value",
+            )
+        value = float(word)
+        if value == float("inf"):
+            raise self.error(
+                pos,
+                f"number {_short(word)} is out of range (beyond the largest float, about 1.8e308)",
+                "write inf for an infinite value",
+            )
+        if value == 0.0 and any(ch in "123456789" for ch in word.split("e")[0].split("E")[0]):
+            raise self.error(
+                pos,
+                f"number {_short(word)} is too small to be told from 0 (below about 5e-324)",
+                "write 0 for zero",
+            )
+        return value
 
     def peek(self, k: int = 0) -> _Token:
         return self.tokens[min(self.i + k, len(self.tokens) - 1)]
@@ -299,14 +344,16 @@ class _Parser:
         self.open.append(paren.pos)
         args: list[Node] = []
         kwargs: list[tuple[str, Node]] = []
+        seen: set[str] = set()
         if self.peek().kind == ")":
             self.next()
         else:
             while True:
                 tok = self.peek()
                 if tok.kind == "name" and self.peek(1).kind == "=":
-                    if any(k == tok.text for k, _ in kwargs):
+                    if tok.text in seen:
                         raise self.error(tok.pos, f"duplicate keyword {tok.text!r}")
+                    seen.add(tok.text)
                     self.i += 2
                     kwargs.append((tok.text, self.expr(depth + 1)))
                 else:
@@ -348,7 +395,8 @@ def parse(text: str) -> Node:
         If ``text`` is empty or malformed: the message quotes the text and gives
         the column of the problem (unexpected characters or tokens, unbalanced
         parentheses, trailing text, duplicate keywords, a positional argument after
-        a keyword argument, malformed numbers).
+        a keyword argument, malformed numbers, numbers out of the float range), or
+        if it is longer than :data:`MAX_TEXT`.
 
     Examples
     --------
@@ -369,6 +417,11 @@ def parse(text: str) -> Node:
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}: {text!r}")
+    if len(text) > MAX_TEXT:
+        raise ValueError(
+            f"text of {len(text)} characters is longer than the {MAX_TEXT} a policy or "
+            f"schedule may have: {text[:60]!r}..."
+        )
     return _Parser(text).parse()
 
 
@@ -550,15 +603,18 @@ def parse_schedule(text: str) -> Schedule:
 
 
 def policy_registry() -> Mapping[str, type]:
-    """Return the policy classes by text name.
+    """Return the policy classes by text name: a copy of the one registry.
 
-    The union of ``boltzmann_rl.policies.POLICY_NAMES`` (the softmax policies and
-    the rules it is compared with) and ``boltzmann_rl.alternatives.ALTERNATIVE_NAMES``
-    (normalization, sparsemax, 1.5-entmax, mellowmax, softmax with a base), as a new
-    dict on every call, so changing it changes neither registry.
+    The registry is :data:`boltzmann_rl.policies.POLICY_NAMES`: the softmax policies
+    and the rules they are compared with, the alternatives of
+    :mod:`boltzmann_rl.alternatives` (normalization, sparsemax, 1.5-entmax, mellowmax,
+    softmax with a base), and any class added with
+    :func:`boltzmann_rl.policies.register_policy`. A new dict on every call, so
+    changing it does not change the registry.
 
-    Both modules are imported on first use, so this module (and the schedules) can be
-    used without them and without an import cycle.
+    Both modules are imported on first use (the alternatives register themselves on
+    import), so this module (and the schedules) can be used without them and without
+    an import cycle.
 
     Returns
     -------
@@ -571,9 +627,10 @@ def policy_registry() -> Mapping[str, type]:
     ['bgumbel', 'boltzmann', 'egreedy', 'entmax15', 'greedy', 'mellowmax', 'normalize',
      'softmax_base', 'sparsemax', 'ucb']
     """
-    from boltzmann_rl import alternatives, policies
+    import boltzmann_rl.alternatives  # noqa: F401  (its policies register on import)
+    from boltzmann_rl.policies import POLICY_NAMES
 
-    return {**policies.POLICY_NAMES, **alternatives.ALTERNATIVE_NAMES}
+    return dict(POLICY_NAMES)
 
 
 def _policy_value(node: Any, keyword: str, text: str) -> Any:
@@ -698,59 +755,6 @@ def parse_policy(text: str, registry: Mapping[str, Any] | None = None) -> Any:
 
 
 # --------------------------------------------------------------------------- output
-
-
-def format_value(value: Any) -> str:
-    """Write a value in the text form, for the ``__repr__`` of schedules and policies.
-
-    Parameters
-    ----------
-    value : int, float, str, Call or object
-        Ints are written as ints, floats as ``repr(float(value))`` (``inf``,
-        ``1e-05``), strings bare (they must be identifiers), a :class:`Call` as its
-        text, and any other object (a schedule, a policy) as its ``repr``, which
-        must itself be valid text form.
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    TypeError
-        For a bool or ``None``, which the text form cannot express.
-    ValueError
-        For a string that is not an identifier, or an object whose ``repr`` does not
-        parse.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from boltzmann_rl.schedules import Linear
-    >>> from boltzmann_rl.spec import format_value
-    >>> [format_value(v) for v in (3, np.float64(0.5), 1e-5, float("inf"), "abs")]
-    ['3', '0.5', '1e-05', 'inf', 'abs']
-    >>> format_value(Linear(1, 0, 10))
-    'linear(1.0, 0.0, 10)'
-    """
-    if value is None or isinstance(value, bool | np.bool_):
-        raise TypeError(f"{value!r} has no text form (the text form has no bools or None)")
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        return repr(float(value))
-    if isinstance(value, str):
-        if not _IDENT.fullmatch(value) or value in _NUMBER_WORDS:
-            raise ValueError(f"string {value!r} cannot be written bare in the text form")
-        return value
-    if isinstance(value, Call):
-        return str(value)
-    text = repr(value)
-    try:
-        parse(text)
-    except ValueError:
-        raise ValueError(f"{text} has no text form: its repr is not a valid call") from None
-    return text
 
 
 def canonical(text: str, registry: Mapping[str, Any] | None = None) -> str:

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from boltzmann_rl.bandits import BANDIT_AGENTS, make_bandit_agent, simulate
 from boltzmann_rl.cli import main
 
 SMALL = ["--runs", "30", "--steps", "20"]
@@ -98,7 +99,7 @@ def test_other_environments(capsys, env):
 def test_table_output(capsys):
     assert main(["bandit", "--policy", "greedy", "--policy", "bgumbel(c=1)", *SMALL]) == 0
     out = capsys.readouterr().out
-    assert "gaussian(arms=10): 30 runs x 20 steps, seed 0" in out
+    assert "gaussian(arms=10): agent action_value, 30 runs x 20 steps, seed 0" in out
     assert "bgumbel(c=1)" in out and "±" in out
 
 
@@ -124,8 +125,12 @@ def test_out_writes_table_summary_and_plots(capsys, tmp_path):
     names = sorted(p.name for p in out_dir.iterdir())
     assert names == [
         "bandit.csv",
+        "entropy.png",
+        "entropy.svg",
         "optimal.png",
         "optimal.svg",
+        "regret.png",
+        "regret.svg",
         "reward.png",
         "reward.svg",
         "summary.json",
@@ -190,7 +195,108 @@ def test_bad_arguments_are_usage_errors(capsys, args):
     assert "error" in capsys.readouterr().err
 
 
-def test_policy_is_required(capsys):
+def test_policy_is_required_for_a_policy_agent(capsys):
+    assert main(["bandit", *SMALL]) == 2
+    assert "agent 'action_value' needs at least one --policy" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- --agent
+
+
+def _env_for(entry):
+    # EXP3 and Beta-Thompson need rewards in [0, 1]
+    return "bernoulli" if getattr(entry.factory, "reward_range", None) else "gaussian"
+
+
+@pytest.mark.parametrize("name", list(BANDIT_AGENTS))
+def test_every_registered_agent_runs_with_its_defaults_as_in_python(capsys, name):
+    entry = BANDIT_AGENTS[name]
+    env = _env_for(entry)
+    policy = ["--policy", "egreedy(epsilon=0.1)"] if entry.takes_policy else []
+    plain = _json(capsys, "--agent", name, "--env", env, *policy, *SMALL)
+    spelled = []  # every parameter written out at its default gives the same numbers
+    for p in entry.params:
+        if p.type == "bool":
+            spelled.append(p.option if p.default else "--no-" + p.option[2:])
+        else:
+            spelled += [p.option, "none" if p.default is None else str(p.default)]
+    assert _json(capsys, "--agent", name, "--env", env, *policy, *spelled, *SMALL) == {
+        **plain,
+        "agent_args": {p.name: p.default for p in entry.params},
+    }
+    agent = make_bandit_agent(name, "egreedy(epsilon=0.1)" if entry.takes_policy else None)
+    py = simulate(env, agent, runs=30, steps=20, seed=0).summary()[0]
+    assert {k: plain["policies"][0][k] for k in py} == py
+
+
+def test_agent_options_reach_the_agent(capsys):
+    out = _json(capsys, "--agent", "gradient", "--step-size", "0.4", "--no-baseline", *SMALL)
+    assert out["agent"] == "gradient" and out["agent_args"] == {
+        "step_size": 0.4,
+        "baseline": False,
+    }
+    assert out["policies"][0]["policy"] == "gradient(step_size=0.4, baseline=False)"
+    out = _json(capsys, "--policy", "greedy", "--initial", "5", "--step-size", "inverse(1, 1)")
+    assert out["policies"][0]["policy"] == "greedy step_size=inverse(1.0, 1.0) initial=5.0"
+    out = _json(capsys, "--agent", "exp3", "--env", "bernoulli", "--gamma", "0.3", *SMALL)
+    assert out["policies"][0]["policy"] == "exp3(gamma=0.3)"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--agent", "exp3", "--step-size", "0.1"], "--step-size does not apply to agent 'exp3'"),
+        (["--agent", "gradient", "--policy", "greedy"], "takes no --policy"),
+        (["--agent", "gradient", "--step-size", "fast"], "--step-size: expected a number"),
+        (["--agent", "gradient", "--step-size", "-1"], "step_size"),
+        (["--policy", "greedy", "--step-size", "2"], "step_size"),
+        (["--agent", "exp3", "--gamma", "0.1"], "rewards in [0.0, 1.0]"),
+    ],
+    ids=["not-its-option", "no-policy", "not-a-number", "negative", "above-1", "env-range"],
+)
+def test_bad_agent_arguments_exit_2_with_one_line(capsys, args, message):
+    assert main(["bandit", *args, *SMALL]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("boltzmann-rl: error:") and message in err
+    assert err.count("\n") == 1
+
+
+def test_unknown_agent_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["bandit", "--agent", "thompson", *SMALL])
+    assert exc.value.code == 2
+    assert "gaussian_thompson" in capsys.readouterr().err
+
+
+def test_help_lists_every_agent_parameter_from_the_registry(capsys):
     with pytest.raises(SystemExit):
-        main(["bandit"])
-    assert "--policy" in capsys.readouterr().err
+        main(["bandit", "--help"])
+    out = capsys.readouterr().out
+    for entry in BANDIT_AGENTS.values():
+        assert entry.name in out
+        for p in entry.params:
+            assert p.option in out
+
+
+def test_missing_entropy_is_said_in_the_table_and_the_legend(capsys, tmp_path, monkeypatch):
+    from boltzmann_rl.plotting import curves
+
+    legends = {}
+    save = curves.save_figure
+
+    def record(fig, path):
+        legend = fig.axes[0].get_legend()
+        legends[path.name] = [t.get_text() for t in legend.get_texts()]
+        return save(fig, path)
+
+    monkeypatch.setattr(curves, "save_figure", record)
+    args = ["bandit", "--agent", "bernoulli_thompson", "--env", "bernoulli", *SMALL]
+    assert main([*args, "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "n/a (no closed-form entropy)" in out
+    assert legends["entropy"] == ["thompson-bernoulli(a=1.0, b=1.0) (no closed-form entropy)"]
+    assert legends["regret"] == ["thompson-bernoulli(a=1.0, b=1.0)"]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["policies"][0]["final_entropy"] is None
+    out = _json(capsys, "--policy", "egreedy(epsilon=0.1)", *SMALL)
+    assert out["policies"][0]["final_entropy"] > 0

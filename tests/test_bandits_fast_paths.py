@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 from helpers import assert_same_results
 
+from boltzmann_rl._floor import _FAST_ARMS, Work, argmax_columns
 from boltzmann_rl.bandits import (
     ActionValueAgent,
     BernoulliBandit,
@@ -32,7 +33,6 @@ from boltzmann_rl.bandits import (
     NonstationaryBandit,
     simulate,
 )
-from boltzmann_rl.bandits.agents import _FAST_ARMS, _greedy, _Work
 from boltzmann_rl.bandits.rng import ENV_STREAM, BatchRNG
 from boltzmann_rl.bandits.simulate import _moments
 from boltzmann_rl.policies import EpsilonGreedy
@@ -71,7 +71,7 @@ def _columns(k, n, rng):
 
 def _fast_work(k, n):
     """Scratch arrays as after a call without ties: the fast path is tried first."""
-    work = _Work(k, n)
+    work = Work(k, n)
     if 1 < k <= _FAST_ARMS:
         work.fast_path()
     work.tied = False
@@ -85,10 +85,10 @@ def test_greedy_fast_path_matches_the_general_path(k):
     for trial in range(30):
         s = rng.standard_normal((k, n)) if trial % 2 else _columns(k, n, rng)
         u = rng.random(n)
-        general = _Work(k, n)  # tied=True: the general path
-        a0, t0 = _greedy(s, u, general)
+        general = Work(k, n)  # tied=True: the general path
+        a0, t0 = argmax_columns(s, u, general)
         fast = _fast_work(k, n)
-        a1, t1 = _greedy(s, u, fast)
+        a1, t1 = argmax_columns(s, u, fast)
         np.testing.assert_array_equal(a1, a0)
         np.testing.assert_array_equal(t1, t0)
         assert a1.dtype == np.int64
@@ -103,14 +103,14 @@ def test_greedy_fast_path_finds_the_single_maximum_and_stays_on_it():
     work = _fast_work(k, n)
     for _ in range(20):
         s = rng.standard_normal((k, n))
-        a, n_ties = _greedy(s, rng.random(n), work)
+        a, n_ties = argmax_columns(s, rng.random(n), work)
         np.testing.assert_array_equal(a, s.argmax(axis=0))
         assert (n_ties == 1).all() and not n_ties.flags.writeable
         assert not work.tied
     s[3, 7] = s[5, 7] = s[:, 7].max() + 1.0  # two tied maxima: broken by u
-    a, n_ties = _greedy(s, np.full(n, 0.99), work)
+    a, n_ties = argmax_columns(s, np.full(n, 0.99), work)
     assert work.tied and n_ties[7] == 2 and a[7] == 5
-    a, n_ties = _greedy(s, np.full(n, 0.0), work)
+    a, n_ties = argmax_columns(s, np.full(n, 0.0), work)
     assert a[7] == 3
 
 

@@ -590,9 +590,9 @@ def test_log_softmax_of_many_short_rows_equals_row_by_row():
 @pytest.mark.parametrize("t", [1.0, 0.3, 1e-300, 1e300])
 def test_blocked_path_for_large_arrays_equals_the_general_path(monkeypatch, dtype, t):
     """Large arrays are normalised a block of rows at a time, with the same values."""
-    import boltzmann_rl.core as core
+    import boltzmann_rl._floor as floor
 
-    monkeypatch.setattr(core, "_BLOCK", 256)  # blocks of a few rows beyond 1 KiB
+    monkeypatch.setattr(floor, "_BLOCK", 256)  # blocks of a few rows beyond 1 KiB
     x = (np.random.default_rng(6).normal(size=(3, 37, 50)) * 30).astype(dtype)
     np.testing.assert_array_equal(softmax(x, t), general_path(softmax, x, t))
     y = x.copy()
@@ -610,7 +610,7 @@ def test_blocked_path_for_large_arrays_equals_the_general_path(monkeypatch, dtyp
 
 
 def test_column_cumsum_equals_numpy_cumsum():
-    from boltzmann_rl.core import _cumsum
+    from boltzmann_rl._floor import cumsum as _cumsum
 
     e = np.random.default_rng(2).random((500, 7))
     np.testing.assert_array_equal(_cumsum(e.copy(), 1), np.cumsum(e, axis=1))
@@ -738,7 +738,7 @@ def test_one_uniform_draw_is_monotone_in_u_and_never_draws_an_excluded_action(ro
     # probability, the first at u = 0 and the last one of non-negligible probability at
     # u just below 1, even where rounding of the running total leaves it above 0 after
     # the last weight (the fallback branch).
-    from boltzmann_rl.core import _small_choice
+    from boltzmann_rl._floor import small_choice as _small_choice
 
     p = br.softmax(np.array(row), t)
     us = [0.0, *np.linspace(0.0, 1.0, 513)[1:-1].tolist(), np.nextafter(1.0, 0.0)]
@@ -750,7 +750,7 @@ def test_one_uniform_draw_is_monotone_in_u_and_never_draws_an_excluded_action(ro
 
 
 def test_one_uniform_draw_near_one_with_rounding_left_over():
-    from boltzmann_rl.core import _small_choice
+    from boltzmann_rl._floor import small_choice as _small_choice
 
     # For this row the running total u * sum - w_0 - ... - w_5 stays >= 0 at the
     # largest u below 1; the draw is still the last action.

@@ -244,3 +244,153 @@ def test_argument_errors_exit_with_usage(argv, capsys):
         main(argv)
     assert info.value.code == 2
     assert "usage:" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- any gymnasium env
+
+USER_MODULE = '''
+import gymnasium
+from gymnasium import spaces
+
+
+class Walk(gymnasium.Env):
+    """A corridor of 4 cells: action 1 moves right, 0 left; the right end pays 1."""
+
+    def __init__(self):
+        self.observation_space = spaces.Discrete(4)
+        self.action_space = spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.s = 0
+        return 0, {}
+
+    def step(self, action):
+        self.s = min(3, self.s + 1) if action == 1 else max(0, self.s - 1)
+        done = self.s == 3
+        return self.s, float(done), done, False, {}
+
+
+gymnasium.register("UserWalk-v0", entry_point=Walk, max_episode_steps=20)
+'''
+
+
+@pytest.fixture(scope="module")
+def user_module(tmp_path_factory):
+    """A package of the user's own, importable but not yet imported (gymnasium does it)."""
+    import sys
+
+    path = tmp_path_factory.mktemp("user_pkg")
+    (path / "brl_user_envs_cli.py").write_text(USER_MODULE)
+    sys.path.insert(0, str(path))
+    yield "brl_user_envs_cli"
+    sys.path.remove(str(path))
+
+
+def test_an_env_of_the_users_own_module_by_module_colon_id(capsys, user_module):
+    assert user_module not in gymnasium.registry  # not imported by anyone yet
+    code, s = _json(
+        capsys,
+        [
+            "gym",
+            f"{user_module}:UserWalk-v0",
+            "--policy",
+            "egreedy(epsilon=0.2)",
+            "--episodes",
+            "40",
+            "--eval-episodes",
+            "3",
+            "--json",
+        ],
+    )
+    assert code == 0
+    assert s["env"] == f"{user_module}:UserWalk-v0" and s["eval_return"] == 1.0
+    assert s["learner"] == "QLearningAgent" and s["tile_coder"] is None
+
+
+def test_an_unimportable_module_is_one_line(capsys):
+    assert main(["gym", "no_such_module_xyz:Walk-v0", "--policy", "greedy"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "boltzmann-rl: error: unknown environment 'no_such_module_xyz:Walk-v0': cannot import "
+        "the module 'no_such_module_xyz' (No module named 'no_such_module_xyz')\n"
+    )
+
+
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "Acrobot-v1"])
+def test_box_envs_train_from_the_command_line_with_the_defaults(capsys, env_id):
+    argv = ["gym", env_id, "--policy", "egreedy(epsilon=0.05)", "--episodes", "5"]
+    assert main([*argv, "--eval-episodes", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "LinearAgent on tiles: 8 tilings x 8x8x" in out
+    assert "vector env              none (one environment)" in out
+    code, s = _json(capsys, [*argv, "--eval-episodes", "2", "--json"])
+    assert code == 0
+    coder = s["tile_coder"]
+    assert coder["tilings"] == 8 and set(coder["tiles"]) == {8}
+    space = gymnasium.make(env_id).observation_space
+    for lo, hi, slo, shi in zip(coder["low"], coder["high"], space.low, space.high, strict=True):
+        # the space's bounds where finite, +-3 where unbounded (CartPole's velocities)
+        assert lo == (slo if slo > -float("inf") else -3.0)
+        assert hi == (shi if shi < float("inf") else 3.0)
+
+
+def test_tile_coder_options_reach_the_coder_and_the_vector_env_is_said(capsys):
+    argv = [
+        "gym",
+        "CartPole-v1",
+        "--policy",
+        "greedy",
+        "--episodes",
+        "4",
+        "--eval-episodes",
+        "1",
+        "--tilings",
+        "4",
+        "--tiles",
+        "3,3,5,5",
+        "--obs-low=-2.4,-2,-0.21,-2",
+        "--obs-high",
+        "2.4,2,0.21,2",
+        "--num-envs",
+        "2",
+    ]
+    code, s = _json(capsys, [*argv, "--json"])
+    assert code == 0
+    assert s["tile_coder"] == {
+        "low": [-2.4, -2.0, -0.21, -2.0],
+        "high": [2.4, 2.0, 0.21, 2.0],
+        "tilings": 4,
+        "tiles": [3, 3, 5, 5],
+        "features": 4 * 4 * 4 * 6 * 6,
+    }
+    assert s["num_envs"] == 2 and s["vectorization"] == "sync"
+    assert main(argv) == 0
+    assert "vector env              2 copies (sync)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--obs-low", "1,2"], "low and high must have the same non-empty shape"),
+        (["--obs-low=-1,-1,-1,-1", "--obs-high", "1,1,-2,1"], "low must be below high"),
+        (["--obs-low=-1,-1,-1,-1", "--obs-high", "1,1,inf,1"], "finite bounds"),
+        (["--tiles", "4,4"], "tiles"),
+    ],
+    ids=["length", "order", "inf", "tiles-length"],
+)
+def test_bad_tile_coder_options_exit_2(capsys, extra, message):
+    argv = ["gym", "CartPole-v1", "--policy", "greedy", "--episodes", "2", *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("boltzmann-rl: error:") and message in err and err.count("\n") == 1
+
+
+def test_tile_options_on_a_table_env_and_bad_words(capsys):
+    assert main(["gym", "FrozenLake-v1", "--policy", "greedy", "--tilings", "2"]) == 2
+    assert "only apply to Box observations" in capsys.readouterr().err
+    for bad in (["--obs-low", "a,b"], ["--tiles", "0"], ["--tiles", "2.5"]):
+        with pytest.raises(SystemExit) as info:
+            main(["gym", "CartPole-v1", "--policy", "greedy", *bad])
+        assert info.value.code == 2
+        assert "usage:" in capsys.readouterr().err

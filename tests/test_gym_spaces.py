@@ -178,10 +178,13 @@ def test_box_observations_get_a_tile_coded_agent_and_other_options_are_rejected(
         make_agent("sarsa", spaces.Discrete(3), spaces.Discrete(2), "greedy", tilings=4)
 
 
-def test_unbounded_box_needs_explicit_bounds():
-    space = spaces.Box(-np.inf, np.inf, (2,))
+def test_unbounded_box_dims_are_tiled_over_plus_minus_3_unless_bounds_are_given():
+    space = spaces.Box(np.array([0.0, -np.inf], np.float32), np.array([1.0, np.inf], np.float32))
+    coder = make_agent("qlearning", space, spaces.Discrete(2), "greedy").coder
+    assert coder.low.tolist() == [0.0, -3.0] and coder.high.tolist() == [1.0, 3.0]
     with pytest.raises(ValueError, match="finite bounds"):
-        make_agent("qlearning", space, spaces.Discrete(2), "greedy")
+        make_agent("qlearning", space, spaces.Discrete(2), "greedy", low=[0, -np.inf])
+    space = spaces.Box(-np.inf, np.inf, (2,))
     agent = make_agent("qlearning", space, spaces.Discrete(2), "greedy", low=[-1, -1], high=[1, 1])
     assert agent.coder.n_features == 8 * 81
 

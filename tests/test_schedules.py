@@ -20,6 +20,7 @@ from boltzmann_rl.schedules import (
     Logarithmic,
     Schedule,
     as_schedule,
+    format_value,
 )
 
 EXAMPLES = [
@@ -322,6 +323,29 @@ def test_schedules_are_frozen():
 )
 def test_repr_is_text_form(s, text):
     assert repr(s) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (3, "3"),
+        (np.int64(-4), "-4"),
+        (0.5, "0.5"),
+        (np.float32(0.5), "0.5"),
+        (1e-5, "1e-05"),
+        (1e300, "1e+300"),
+        (math.inf, "inf"),
+        (-math.inf, "-inf"),
+        (-0.0, "-0.0"),
+        (Constant(0.25), "0.25"),  # a policy's constant parameter is written as its value
+        (Linear(1, 0, 10), "linear(1.0, 0.0, 10)"),
+        (np.array([0.5, 2.0]), "[0.5, 2. ]"),
+        (True, "True"),  # not a number of the text form
+    ],
+    ids=repr,
+)
+def test_format_value(value, text):
+    assert format_value(value) == text
 
 
 # --------------------------------------------------------------------------- protocol

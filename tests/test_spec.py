@@ -22,6 +22,7 @@ from boltzmann_rl.schedules import (
     Linear,
     Logarithmic,
     as_schedule,
+    format_value,
 )
 from boltzmann_rl.spec import (
     SCHEDULES,
@@ -29,7 +30,6 @@ from boltzmann_rl.spec import (
     build_policy,
     build_schedule,
     canonical,
-    format_value,
     parse,
     parse_policy,
     parse_schedule,
@@ -43,7 +43,7 @@ class FakeBoltzmann:
         self.temperature = as_schedule(temperature, "temperature")
 
     def __repr__(self):
-        return f"boltzmann(temperature={format_value(self.temperature)})"
+        return f"boltzmann(temperature={self.temperature!r})"
 
 
 class FakeEGreedy:
@@ -54,10 +54,7 @@ class FakeEGreedy:
         self.tie_break = tie_break
 
     def __repr__(self):
-        return (
-            f"egreedy(epsilon={format_value(self.epsilon)}, "
-            f"tie_break={format_value(self.tie_break)})"
-        )
+        return f"egreedy(epsilon={self.epsilon!r}, tie_break={self.tie_break})"
 
 
 class FakeGreedy:
@@ -174,7 +171,7 @@ def test_str_of_a_node_parses_back(node):
 
 
 def _text(node):
-    return str(node) if isinstance(node, Call) else spec.format_value(node)
+    return str(node) if isinstance(node, Call) else format_value(node)
 
 
 # --------------------------------------------------------------------------- parse errors
@@ -242,7 +239,7 @@ def test_parse_requires_a_string(text):
 
 
 def test_deep_nesting_is_an_error_not_a_recursion_error():
-    text = "f(" * 10_000 + ")" * 10_000
+    text = "f(" * 3_000 + ")" * 3_000  # within the length cap
     with pytest.raises(ValueError, match="nested deeper than 64 levels"):
         parse(text)
     shallow = "f(" * 60 + "1" + ")" * 60
@@ -523,31 +520,7 @@ def test_real_policy_registry():
     assert all(isinstance(name, str) and isinstance(cls, type) for name, cls in registry.items())
 
 
-# --------------------------------------------------------------------------- format_value
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (3, "3"),
-        (np.int64(-4), "-4"),
-        (0.5, "0.5"),
-        (np.float32(0.5), "0.5"),
-        (1e-5, "1e-05"),
-        (1e300, "1e+300"),
-        (math.inf, "inf"),
-        (-math.inf, "-inf"),
-        (-0.0, "-0.0"),
-        ("abs", "abs"),
-        (Linear(1, 0, 10), "linear(1.0, 0.0, 10)"),
-        (Constant(math.inf), "constant(inf)"),
-        (Call("f", (1,), (("k", Call("g")),)), "f(1, k=g)"),
-        (FakeGreedy(), "greedy"),
-    ],
-    ids=repr,
-)
-def test_format_value(value, text):
-    assert format_value(value) == text
+# --------------------------------------------------------------------------- numbers written back
 
 
 @given(st.one_of(st.integers(), st.floats(allow_nan=False)))
@@ -555,23 +528,6 @@ def test_format_value_numbers_parse_back(x):
     back = parse(format_value(x))
     assert back == x
     assert type(back) is type(x)
-
-
-@pytest.mark.parametrize(
-    ("value", "exc", "match"),
-    [
-        (True, TypeError, "has no text form"),
-        (None, TypeError, "has no text form"),
-        ("two words", ValueError, "cannot be written bare"),
-        ("inf", ValueError, "cannot be written bare"),
-        ("", ValueError, "cannot be written bare"),
-        (lambda t: t, ValueError, "has no text form: its repr is not a valid call"),
-    ],
-    ids=repr,
-)
-def test_format_value_errors(value, exc, match):
-    with pytest.raises(exc, match=match):
-        format_value(value)
 
 
 # --------------------------------------------------------------------------- api
@@ -597,3 +553,92 @@ def test_all_is_complete_and_documented():
         assert name in module_doc, name
     for text_name in SCHEDULES:
         assert f"``{text_name}``" in module_doc, text_name
+
+
+# ------------------------------------------------------------------ numbers out of range
+
+HUGE = "9" * 400
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"boltzmann(temperature={HUGE})",
+        f"egreedy(epsilon={HUGE})",
+        f"ucb(c=-{HUGE})",
+        f"boltzmann(temperature=linear({HUGE}, 0.1, 10))",
+        f"boltzmann(temperature=exp(1, 0.01, {HUGE}))",
+        "boltzmann(temperature=1e999)",
+        "egreedy(epsilon=linear(1, 0.1, 1e400))",
+    ],
+)
+def test_literals_beyond_the_float_range_are_refused_naming_them(text):
+    from boltzmann_rl.spec import parse_policy
+
+    with pytest.raises(ValueError, match=r"is out of range .*write inf") as info:  # OverflowError
+        parse_policy(text)
+    assert "at column" in str(info.value)
+
+
+def test_literals_too_small_for_a_float_are_refused_but_subnormals_kept():
+    from boltzmann_rl.spec import parse, parse_policy
+
+    with pytest.raises(ValueError, match=r"'1e-999' is too small to be told from 0"):
+        parse_policy("boltzmann(temperature=1e-999)")  # was silently T = 0
+    assert parse("1e-310") == 1e-310
+    assert parse("0e-999") == 0.0 and parse("0.000e5") == 0.0
+    assert parse("1.7976931348623157e308") == 1.7976931348623157e308
+    assert parse(str(2**1000)) == 2**1000  # an integer a float can hold stays exact
+
+
+def test_huge_literal_on_the_command_line_exits_2(capsys):
+    from boltzmann_rl.cli import main
+
+    assert main(["bandit", "--policy", f"boltzmann(temperature={HUGE})", "--runs", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "out of range" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ linear parser, capped input
+
+
+def test_parser_is_linear_in_the_number_of_keywords():
+    import time
+
+    from boltzmann_rl.spec import MAX_TEXT
+
+    def seconds(n: int) -> float:
+        text = "f(" + ", ".join(f"k{i}=1" for i in range(n)) + ")"
+        assert len(text) <= MAX_TEXT * 20
+        best = float("inf")
+        for _ in range(5):  # the fastest of five: a busy machine only slows some
+            t = time.perf_counter()
+            parse_unchecked(text)
+            best = min(best, time.perf_counter() - t)
+        return best
+
+    small, large = seconds(500), seconds(8000)  # 16x the keywords
+    assert large < 16 * 4 * small + 0.05  # quadratic would be ~256x
+
+
+def parse_unchecked(text: str):
+    from boltzmann_rl.spec import _Parser
+
+    return _Parser(text).parse()
+
+
+def test_duplicate_keyword_still_refused():
+    from boltzmann_rl.spec import parse
+
+    with pytest.raises(ValueError, match="duplicate keyword 'a' at column 8"):
+        parse("f(a=1, a=2)")
+
+
+def test_text_longer_than_the_cap_is_refused_before_parsing():
+    from boltzmann_rl.spec import MAX_TEXT, parse
+
+    text = "f(" + ", ".join(f"k{i}=1" for i in range(4000)) + ")"
+    assert len(text) > MAX_TEXT
+    with pytest.raises(ValueError, match=rf"{len(text)} characters is longer than the {MAX_TEXT}"):
+        parse(text)
+    parse("f(" + "x" * (MAX_TEXT - 3) + ")")

@@ -454,3 +454,22 @@ def test_study_whose_simulation_cannot_fit_is_refused_at_load(monkeypatch):
     message = error_of(bandit_text(runs=1_000_000_000_000))  # built a per-chunk list: hung
     assert message.startswith("study.toml: budget: the simulation of 1000000000000 runs")
     assert "PiB" in message and "8 GiB" in message
+
+
+@pytest.mark.parametrize(
+    ("grid", "expected"),
+    [
+        ("[1e999]", "line 14: number '1e999' is out of range"),  # was T = inf, silently
+        ("[1e-999]", "line 14: number '1e-999' is too small to be told from 0"),  # was T = 0
+        ("[" + "9" * 400 + "]", "family[0].grid.T[0]: integer of 400 digits is out of range"),
+        ("{ geomspace = [1, " + "9" * 30 + ", 3] }", "integer of 30 digits is out of range"),
+        ('["exp(1, 0.01, ' + "9" * 400 + ')"]', "is out of range (beyond the largest float"),
+    ],
+)
+def test_grid_numbers_out_of_range_are_refused_naming_them(grid, expected):
+    assert expected in error_of(bandit_text(grid=grid))  # OverflowError or silent inf/0
+
+
+def test_float_literals_in_comments_are_not_numbers():
+    text = bandit_text().replace('name = "Boltzmann"', 'name = "Boltzmann"  # not 1e999')
+    assert len(loads_study(text).cells) == 2

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import matplotlib
 import numpy as np
 import pytest
@@ -22,7 +20,6 @@ from boltzmann_rl.plotting.temperature import (
     plot_temperature_effect,
     temperature_probabilities,
 )
-from boltzmann_rl.sweep.progress import Progress, format_duration
 
 
 def test_temperature_probabilities_limits():
@@ -102,33 +99,3 @@ def test_no_pyplot_state_is_left_behind():
     plot_learning_curves(demo_results())
     plot_temperature_effect()
     assert plt.get_fignums() == before
-
-
-def test_progress_bar_on_a_terminal():
-    class Tty(io.StringIO):
-        def isatty(self):
-            return True
-
-    stream = Tty()
-    times = iter([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
-    p = Progress(stream, clock=lambda: next(times), refresh=None)
-    assert p.mode == "bar"
-    p.start(total=4, done=0)
-    p.running(2)
-    p.finished(2)
-    p.close()
-    text = stream.getvalue()
-    assert "\r[" in text and "2/4 cells done" in text and "ETA" in text
-    assert format_duration(59.6) == "0:01:00"
-
-
-def test_quiet_progress_prints_nothing():
-    stream = io.StringIO()
-    p = Progress(stream, mode="quiet")
-    p.start(3)
-    p.running(1)
-    p.finished(1)
-    p.close()
-    assert stream.getvalue() == ""
-    with pytest.raises(ValueError, match="mode"):
-        Progress(stream, mode="loud")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -774,3 +775,102 @@ def test_a_second_study_into_a_folder_is_refused_naming_both(tmp_path, capsys):
     assert main(["run", str(bandit_study(tmp_path, "[0.2, 0.5]")), *argv]) == 0
     with Store(out, readonly=True) as store:
         assert len(store.done_ids()) == 6
+
+
+# ------------------------------------------------------------------------ SIGTERM
+
+
+def _run_and_signal(cmd: list[str], out: Path, sig: int, after: int) -> int:
+    """Start a run, send ``sig`` once ``after`` cells are committed; return the exit code."""
+    with subprocess.Popen([*cmd, "--out", str(out)], stderr=subprocess.PIPE) as proc:
+        deadline = time.monotonic() + 60
+        while _done(out) < after and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        assert proc.poll() is None, "the run finished before it could be stopped"
+        os.kill(proc.pid, sig)
+        _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err, err.decode()
+    return proc.returncode
+
+
+@pytest.mark.parametrize("backend", ["serial", "process"])
+def test_sigterm_drops_cells_in_flight_and_marks_the_run_interrupted(tmp_path, backend):
+    study = gym_study(tmp_path, "{ geomspace = [0.01, 10.0, 8] }", episodes=150)
+    cmd = [sys.executable, "-m", "boltzmann_rl", "run", str(study), "--backend", backend]
+    cmd += ["--workers", "2", "--quiet", "--no-figures"]
+    out = tmp_path / "out"
+    assert _run_and_signal(cmd, out, signal.SIGTERM, after=2) == 143  # was left "running"
+    with Store(out, readonly=True) as store:
+        assert store.runs()[-1]["status"] == "interrupted"
+        done = len(store.done_ids())
+    assert 2 <= done < 12
+    subprocess.run([*cmd, "--out", str(out)], check=True)
+    run_study(load_study(study), tmp_path / "whole", backend="serial", report=False)
+    assert_same_results(tmp_path / "whole", out)
+
+
+# ------------------------------------------------------------------------ what Ray prints
+
+
+class NoisyRay(FakeRay):
+    """A fake Ray that writes log lines to file descriptor 1, as Ray's raylet does."""
+
+    def init(self, **kwargs):
+        os.write(1, b"(raylet) Started a local Ray instance\n")
+        print("Ray log line through sys.stdout")
+        super().init(**kwargs)
+
+    def get(self, ref):
+        os.write(1, b"(raylet) Task execute_batch failed; a worker died\n")
+        return super().get(ref)
+
+
+def test_run_json_stdout_holds_only_the_json_whatever_ray_prints(tmp_path, monkeypatch, capfd):
+    fake = NoisyRay()
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    study, out = gym_study(tmp_path), tmp_path / "out"
+    argv = ["run", str(study), "--out", str(out), "--backend", "ray", "--json", "--no-figures"]
+    assert main(argv) == 0
+    captured = capfd.readouterr()
+    assert json.loads(captured.out)["ran"] == 6  # the raylet's lines came first
+    assert "(raylet) Task execute_batch failed" in captured.err
+    assert "Ray log line" in captured.err
+    assert fake.shutdowns == 1
+
+
+def test_ray_is_not_started_when_every_cell_is_done(tmp_path, monkeypatch, capsys):
+    study, out = gym_study(tmp_path), tmp_path / "out"
+    run_study(load_study(study), out, backend="serial", report=False)
+    fake = FakeRay()
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    argv = ["run", str(study), "--out", str(out), "--backend", "ray", "--json", "--no-figures"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["skipped"] == 6
+    assert fake.init_kwargs is None and not fake.initialized  # was started, then shut down
+
+
+@pytest.mark.slow
+def test_real_ray_json_after_a_worker_dies(tmp_path):
+    pytest.importorskip("ray")
+    psutil = pytest.importorskip("psutil")
+    study = gym_study(tmp_path, "[0.01, 0.1, 1.0]", episodes=3000)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "boltzmann_rl", "run", str(study), "--out", str(out)]
+    cmd += ["--backend", "ray", "--workers", "2", "--json", "--no-figures"]
+    killed = False
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        deadline = time.monotonic() + 120
+        while not killed and time.monotonic() < deadline and proc.poll() is None:
+            for child in psutil.Process(proc.pid).children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    if "execute_batch" in " ".join(child.cmdline()):
+                        child.kill()  # a worker of this run dies; Ray retries its task
+                        killed = True
+                        break
+            time.sleep(0.05)
+        stdout, stderr = proc.communicate(timeout=300)
+    assert killed, "no Ray worker was seen running a batch"
+    assert proc.returncode == 0, stderr.decode()
+    data = json.loads(stdout)  # nothing but the JSON
+    assert data["ran"] == 6 and data["failed"] == 0 and data["backend"] == "ray"
+    assert b"Traceback" not in stderr

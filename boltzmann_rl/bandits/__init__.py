@@ -24,6 +24,9 @@ name                               what it is
 :class:`GaussianThompson`          Thompson sampling, Gaussian rewards
 :class:`BernoulliThompson`         Thompson sampling, Beta posteriors
 :class:`~.rng.BatchRNG`            the per-chunk random streams agents draw from
+:data:`BANDIT_AGENTS`              the agents by name, with their parameters and defaults
+:func:`register_bandit_agent`      add an agent of your own (then a study file can name it)
+:func:`make_bandit_agent`          an agent by name, with keyword arguments
 =================================  ===========================================================
 
 Examples
@@ -52,11 +55,17 @@ from boltzmann_rl.bandits.envs import (
     NonstationaryBandit,
     make_env,
 )
+from boltzmann_rl.bandits.registry import (
+    BANDIT_AGENTS,
+    make_bandit_agent,
+    register_bandit_agent,
+)
 from boltzmann_rl.bandits.results import METRICS, SUMMARIES, BanditResult, Curve, GroupResult
 from boltzmann_rl.bandits.rng import BatchRNG
 from boltzmann_rl.bandits.simulate import final_steps, simulate
 
 __all__ = [
+    "BANDIT_AGENTS",
     "ENVIRONMENTS",
     "EXP3",
     "METRICS",
@@ -77,6 +86,8 @@ __all__ = [
     "NonstationaryBandit",
     "as_agent",
     "final_steps",
+    "make_bandit_agent",
     "make_env",
+    "register_bandit_agent",
     "simulate",
 ]

@@ -58,14 +58,28 @@ Examples
 from __future__ import annotations
 
 import copy
-import functools
 import math
 import numbers
 from collections.abc import Callable
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
+from boltzmann_rl._floor import (
+    _REBASE,
+    Work,
+    argmax_columns,
+    clip_scale,
+    draw_columns,
+    entropy_from_parts,
+    entropy_of_probs,
+    entropy_of_weights,
+    exp_shifted_columns,
+    log_table,
+    softmax_draw_columns,
+    temperature_bounds,
+    xlogx,
+)
 from boltzmann_rl.bandits.rng import BatchRNG
 from boltzmann_rl.policies import UCB, Boltzmann, BoltzmannGumbel, EpsilonGreedy, Greedy
 from boltzmann_rl.schedules import Constant
@@ -241,283 +255,6 @@ class _RowParam:
         return out
 
 
-def _count_dtype(k: int) -> type:
-    """The smallest integer type that holds counts up to ``k`` (int8 reductions are fast)."""
-    return np.int8 if k < 128 else (np.int16 if k < 32768 else np.int64)
-
-
-def _cumsum_rows(w: Any, c: Any) -> None:
-    """``c[k] = w[0] + ... + w[k]`` (numpy's cumsum along axis 0 is slow for short axes).
-
-    ``w`` and ``c`` are ``(K, n)`` arrays or lists of their rows (cheaper to index).
-    """
-    add = np.add
-    prev = c[0]
-    np.copyto(prev, w[0])
-    for k in range(1, len(w)):
-        cur = c[k]
-        add(prev, w[k], out=cur)
-        prev = cur
-
-
-def _count_true(b: np.ndarray, dtype: type) -> np.ndarray:
-    """Number of True entries of each column of a boolean ``(K, n)`` array, as int64."""
-    if dtype is np.int8:
-        return np.add.reduce(b.view(np.int8), axis=0, dtype=np.int8).astype(np.int64)
-    return b.sum(axis=0)
-
-
-def _inverse_cdf(
-    w: np.ndarray,
-    c: np.ndarray,
-    b: np.ndarray,
-    u: np.ndarray,
-    rows: Any = None,
-    nonneg: bool = False,
-) -> np.ndarray:
-    """One index per column drawn with probabilities ``w / w.sum(0)`` (``w >= 0``).
-
-    The index is the number of cumulative weights ``<= u * total``: actions of weight
-    zero are never drawn. ``rows`` optionally gives ``(list(w), list(c))``.
-    ``nonneg=True`` promises ``w >= 0`` (or NaN), so the cumulative sums never
-    decrease: the count over the first ``K - 1`` of them is already the count over
-    all ``K`` capped at ``K - 1``, the same index with one comparison row and the
-    cap less.
-    """
-    if rows is None:
-        _cumsum_rows(w, c)
-    else:
-        _cumsum_rows(*rows)
-    k = w.shape[0]
-    thr = u * c[-1]
-    if nonneg:
-        head = b[: k - 1]
-        np.less_equal(c[: k - 1], thr, out=head)
-        return _count_true(head, _count_dtype(k))
-    np.less_equal(c, thr, out=b)
-    a = _count_true(b, _count_dtype(k))
-    np.minimum(a, k - 1, out=a)
-    return a
-
-
-# From 2 up to this many arms, _greedy first tries its fast path: the index of the
-# single maximum of each column as an int8 weighted sum of the arms below it (the sum
-# stays within int8: at most 15 * 16 / 2 = 120). (With one arm, a NaN column would
-# pass its check: 0 entries below the maximum.)
-_FAST_ARMS = 16
-
-
-def _greedy(s: np.ndarray, u: Any, work: _Work) -> tuple[np.ndarray, np.ndarray]:
-    """An argmax of each column of ``s``, uniformly among ties (by ``u``); the tie counts.
-
-    ``u`` (uniforms on ``[0, 1)``, one per column) may be a function returning them,
-    called only if some column has tied maxima. Returns ``(actions, n_ties)``,
-    ``n_ties`` as integers (a small integer type; read-only, shared between calls,
-    when every column has one maximum).
-
-    When the last call found no ties (``work.tied`` False; usually so once estimates
-    differ), it first counts the entries *below* each column's maximum: ``K - 1`` in
-    every column means one maximum everywhere (a NaN maximum leaves none below it, so
-    such columns never pass), and the maximum's index is ``Σ k - Σ k [s_k < max]``.
-    Otherwise (or if that count fails) the general path below, with the same results.
-    """
-    k = s.shape[0]
-    if not work.tied and 1 < k <= _FAST_ARMS:
-        m = np.maximum.reduce(s, axis=0, out=work.m)
-        below = work.b
-        np.less(s, m, out=below)
-        if np.count_nonzero(below) == work.n_below:
-            # rows 0..K-1 of wsum: -k [s_k < max]; row K: Σ k (constant). Flat views of
-            # full arrays: no broadcasting, the cheapest call.
-            np.multiply(work.b8_flat, work.neg_arms8, out=work.wsum_flat)
-            a = np.add.reduce(work.wsum, axis=0, dtype=np.int8).astype(np.int64)
-            return a, work.one_tie
-    else:
-        m = s.max(axis=0)
-    b = work.b
-    np.equal(s, m, out=b)
-    dtype = _count_dtype(k)
-    counts = work.counts
-    if dtype is np.int8:
-        b8 = work.b8
-        n_ties = np.add.reduce(b8, axis=0, dtype=np.int8)
-        if n_ties.max() == 1:
-            # no ties anywhere (the usual case): the index of the single maximum
-            np.multiply(b8, work.arms8, out=counts)
-            a = np.add.reduce(counts, axis=0, dtype=np.int8).astype(np.int64)
-            work.tied = False
-            if work.m is None and 1 < k <= _FAST_ARMS:
-                work.fast_path()  # the next call tries it
-            return a, n_ties
-        _cumsum_rows(work.b8_rows, work.counts_rows)
-    else:
-        np.cumsum(b, axis=0, out=counts)
-    work.tied = True
-    n_ties = counts[-1]
-    if callable(u):
-        u = u()
-    j = (u * n_ties).astype(counts.dtype)  # floor: u in [0, 1)
-    np.less_equal(counts, j, out=b)
-    a = _count_true(b, dtype)
-    np.minimum(a, k - 1, out=a)
-    return a, n_ties.copy()
-
-
-def _xlogx(p: np.ndarray) -> np.ndarray:
-    """``p log p`` with ``0 log 0 = 0`` (the same value whether or not ``p`` has zeros)."""
-    positive = p > 0
-    if positive.all():
-        return p * np.log(p)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(positive, p * np.log(np.where(positive, p, 1.0)), 0.0)
-
-
-def _entropy_of_probs(p: np.ndarray) -> np.ndarray:
-    """Entropy of each column of ``p`` (arms-major)."""
-    return np.maximum(-_xlogx(p).sum(axis=0), 0.0)
-
-
-class _Work:
-    """Scratch arrays of shape (K, n) reused every step."""
-
-    __slots__ = (
-        "arms8",
-        "b",
-        "b8",
-        "b8_flat",
-        "b8_rows",
-        "c",
-        "counts",
-        "counts_rows",
-        "m",
-        "n_below",
-        "neg_arms8",
-        "one_tie",
-        "rows",
-        "tied",
-        "w",
-        "wsum",
-        "wsum_flat",
-        "z",
-    )
-
-    def __init__(self, k: int, n: int) -> None:
-        self.tied = True  # whether the last _greedy found tied maxima in some column
-        self.z = np.empty((k, n))
-        self.w = np.empty((k, n))
-        self.c = np.empty((k, n))
-        self.b = np.empty((k, n), dtype=bool)
-        self.b8 = self.b.view(np.int8)
-        self.counts = np.empty((k, n), dtype=_count_dtype(k))
-        # row views, made once: indexing a list is cheaper than slicing an array
-        self.rows = (list(self.w), list(self.c))
-        self.b8_rows = list(self.b8)
-        self.counts_rows = list(self.counts)
-        self.arms8 = np.arange(k, dtype=self.counts.dtype)[:, None] if k < 128 else None
-        self.m = None  # the fast path's arrays: made by fast_path() when first needed
-
-    def __reduce__(self) -> tuple:
-        # A copy (pickle, deepcopy) makes the arrays anew, so that the row and flat views
-        # are views of the copy's arrays again; z and w carry over (the softmax kernel
-        # keeps its state there), the rest is scratch.
-        k, n = self.b.shape
-        return (_Work._remade, (k, n, self.tied, self.m is not None, self.z, self.w))
-
-    @classmethod
-    def _remade(cls, k: int, n: int, tied: bool, fast: bool, z: np.ndarray, w: np.ndarray):
-        work = cls(k, n)
-        work.tied = tied
-        if fast:
-            work.fast_path()
-        work.z[...] = z
-        work.w[...] = w
-        return work
-
-    def fast_path(self) -> None:
-        """Make the scratch arrays of :func:`_greedy`'s fast path (``2 <= K <= _FAST_ARMS``)."""
-        k, n = self.b.shape
-        self.m = np.empty(n)
-        self.n_below = (k - 1) * n  # entries below their column's maximum, if unique
-        self.b8_flat = self.b8.reshape(-1)
-        # -k in every column of row k, flattened like b
-        self.neg_arms8 = np.repeat(-np.arange(k, dtype=np.int8), n)
-        self.wsum = np.empty((k + 1, n), dtype=np.int8)
-        self.wsum[k] = k * (k - 1) // 2
-        self.wsum_flat = self.wsum[:k].reshape(-1)
-        self.one_tie = np.ones(n, dtype=np.int8)
-        self.one_tie.setflags(write=False)
-
-
-# Temperatures below _T_MIN act as _T_MIN (1 / T stays finite, so equal estimates keep
-# equal weights instead of 0 * inf); the softmax there is the argmax for every pair of
-# estimates more than ~1e-297 apart. Differences q - ref are kept within
-# [-_Z_FLOOR T, 2 _REBASE T] before they are divided by T, so (q - ref) / T cannot
-# overflow whatever the temperature or the size of the estimates: below the floor exp
-# gives the same 0 (and w z is 0, not 0 * -inf, in the entropy); above 2 _REBASE the
-# incremental kernel caps anyway and rebases.
-_T_MIN = 1e-300
-_Z_FLOOR = 1000.0
-
-
-def _temperature_bounds(temp: Any) -> tuple[Any, Any, Any]:
-    """``(1 / T, lowest, highest)`` of ``q - ref`` for ``T = max(temp, _T_MIN)``.
-
-    A float or one value per row; ``T = inf`` gives ``1 / T = 0`` and no bounds.
-    """
-    if isinstance(temp, float):
-        t = max(temp, _T_MIN)
-        if t == math.inf:
-            return 0.0, -math.inf, math.inf
-        return 1.0 / t, -_Z_FLOOR * t, 2.0 * _REBASE * t
-    t = np.maximum(np.asarray(temp, dtype=np.float64), _T_MIN)
-    return 1.0 / t, -_Z_FLOOR * t, 2.0 * _REBASE * t  # inf T: 0, -inf, inf
-
-
-def _scale(d: np.ndarray, bounds: tuple[Any, Any, Any]) -> np.ndarray:
-    """``d / T`` in place, ``d`` first clipped to the bounds (:func:`_temperature_bounds`)."""
-    inv_t, lo, hi = bounds
-    np.clip(d, lo, hi, out=d)
-    return np.multiply(d, inv_t, out=d)
-
-
-def _softmax_draw(
-    q: np.ndarray, u: np.ndarray, work: _Work, temp: Any = 1.0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sample from ``softmax(q / T)`` (arms-major), ``T`` one float or one per row ``> 0``.
-
-    Returns ``(actions, total)`` and leaves the shifted logits in ``work.z`` and the
-    weights ``exp(z)`` in ``work.w`` (``π = w / total``).
-    """
-    m = q.max(axis=0)
-    z, w = work.z, work.w
-    np.subtract(q, m, out=z)
-    if not (isinstance(temp, float) and temp == 1.0):
-        _scale(z, _temperature_bounds(temp))
-    np.exp(z, out=w)
-    a = _inverse_cdf(w, work.c, work.b, u, work.rows, nonneg=True)
-    return a, work.c[-1]
-
-
-def _entropy_from_parts(total: np.ndarray, wz: np.ndarray) -> np.ndarray:
-    """``max(log(total) - wz / total, 0)`` elementwise (any shape; ``wz`` is overwritten).
-
-    The entropy of ``w / total`` with ``wz = Σ w z``. The same operations per element
-    whether applied to one step's rows or to a block of steps at once.
-    """
-    h = np.log(total)
-    wz /= total
-    h -= wz
-    return np.maximum(h, 0.0, out=h)
-
-
-def _softmax_entropy(work: _Work, total: np.ndarray) -> np.ndarray:
-    """Entropy of ``w / total`` from the shifted logits: ``log total - Σ w z / total``."""
-    wz = np.einsum("kn,kn->n", work.w, work.z)
-    h = np.log(total)
-    h -= wz / total
-    return np.maximum(h, 0.0, out=h)
-
-
 # ---------------------------------------------------------------- policy kernels
 
 
@@ -574,17 +311,11 @@ class _Kernel(_FlatViews):
     h: np.ndarray | None = None
 
     def __init__(self, parts: list[tuple[Any, int]], k: int, n: int) -> None:
-        self.work = _Work(k, n)
+        self.work = Work(k, n)
         self.k = k
 
     def __call__(self, q, counts, t, rng):  # pragma: no cover - interface
         raise NotImplementedError
-
-
-# Shifted logits z = (q - M) / T of the incremental Boltzmann kernel stay within
-# +-_REBASE of 0 for the largest arm of a row: no weight exp(z) overflows, and only
-# probabilities below exp(_REBASE - 745), about 1e-193, can round to 0.
-_REBASE = 300.0
 
 
 class _BoltzmannKernel(_Kernel):
@@ -618,7 +349,7 @@ class _BoltzmannKernel(_Kernel):
         self.drift = False  # some row's largest z may have left [-_REBASE, _REBASE]
         if self.incremental:
             temp = self.temp.at(0)
-            self.bounds = _temperature_bounds(temp if isinstance(temp, float) else np.asarray(temp))
+            self.bounds = temperature_bounds(temp if isinstance(temp, float) else np.asarray(temp))
             self.inv_t = self.bounds[0]
             self.ref = np.empty(n)
             # w * z, kept up to date like w and z, so that the entropy's Σ w z is one
@@ -631,7 +362,7 @@ class _BoltzmannKernel(_Kernel):
     def h(self) -> np.ndarray | None:
         parts = self.parts
         if parts is not None:
-            self._h = _entropy_from_parts(*parts)
+            self._h = entropy_from_parts(*parts)
             self.parts = None
         return self._h
 
@@ -657,7 +388,7 @@ class _BoltzmannKernel(_Kernel):
         bounds = self.bounds
         if not isinstance(bounds[0], float):
             bounds = tuple(b[rows] for b in bounds)
-        z = _scale(qr - ref, bounds)
+        z = clip_scale(qr - ref, bounds)
         if self.wz is None:
             work.z[:, rows] = z
         w = np.exp(z)
@@ -670,7 +401,7 @@ class _BoltzmannKernel(_Kernel):
         """The pulled arms' estimates changed to ``q_new`` (flat indices ``idx``)."""
         if not self.ready:
             return
-        z = _scale(q_new - self.ref, self.bounds)
+        z = clip_scale(q_new - self.ref, self.bounds)
         # A row's largest z can leave [-_REBASE, _REBASE] only through its pulled arm
         # (it was inside after the last select): the next select looks for drift only
         # when some new z is outside, and then with the same test as always (the same
@@ -697,32 +428,12 @@ class _BoltzmannKernel(_Kernel):
         temp = self.temp.at(t)
         u = rng.uniform()
         work = self.work
-        if isinstance(temp, float):
-            if temp == 0.0:
-                a, n_ties = _greedy(q, u, work)
-                self.h = _log_table(self.k)[n_ties]
-                return a
-            a, total = _softmax_draw(q, u, work, temp)
-            self.h = _softmax_entropy(work, total)
+        if isinstance(temp, float) and temp == 0.0:
+            a, n_ties = argmax_columns(q, u, work)
+            self.h = log_table(self.k)[n_ties]
             return a
-        zero = temp == 0.0
-        if not zero.any():
-            a, total = _softmax_draw(q, u, work, temp)
-            self.h = _softmax_entropy(work, total)
-            return a
-        # Rows at T = 0: weight 1 on the maxima, 0 elsewhere (entropy log of the ties).
-        m = q.max(axis=0)
-        z, w = work.z, work.w
-        np.subtract(q, m, out=z)
-        inv_t, lo, hi = _temperature_bounds(temp)
-        _scale(z, (np.where(zero, 0.0, inv_t), lo, hi))
-        np.exp(z, out=w)
-        top = q == m
-        np.copyto(w, np.where(top, 1.0, 0.0), where=zero)
-        np.copyto(z, 0.0, where=zero)
-        a = _inverse_cdf(w, work.c, work.b, u, nonneg=True)
-        total = work.c[-1].copy()
-        self.h = _softmax_entropy(work, total)
+        a, total = softmax_draw_columns(q, u, work, temp)
+        self.h = entropy_of_weights(work, total)
         return a
 
     def _incremental(self, q, rng):
@@ -737,13 +448,13 @@ class _BoltzmannKernel(_Kernel):
             else:
                 # z = (q - ref) / T as kept (a jump capped at 2 _REBASE is larger here,
                 # still beyond _REBASE: the same rows drift)
-                zmax = _scale(q - self.ref, self.bounds).max(axis=0)
+                zmax = clip_scale(q - self.ref, self.bounds).max(axis=0)
             drift = np.abs(zmax) > _REBASE
             if drift.any():
                 self._rebase(q, np.flatnonzero(drift))
             self.drift = False
         u = rng.uniform()
-        a = _inverse_cdf(work.w, work.c, work.b, u, work.rows, nonneg=True)
+        a = draw_columns(work.w, work.c, work.b, u, work.rows, nonneg=True)
         # entropy from z and w: log(total) - sum(w z) / total, computed when asked for
         # (update changes w and z, so sum(w z) now; total is not overwritten before
         # the next select)
@@ -759,7 +470,7 @@ class _EpsilonKernel(_Kernel):
     """ε-greedy (and greedy, ε = 0): one uniform per row decides everything.
 
     ``u < ε`` explores, arm ``floor(u K / ε)``; otherwise ``(u - ε) / (1 - ε)``, uniform
-    on ``[0, 1)``, picks among the tied maxima (:func:`_greedy`). The arithmetic per
+    on ``[0, 1)``, picks among the tied maxima (:func:`argmax_columns`). The arithmetic per
     row is the same whether ε is one number or one per row, so a stacked batch gives
     bit-for-bit the numbers of each group alone. With one ε for all rows and one
     maximum in every row, the entropy is the same number for every row: it is kept
@@ -848,7 +559,7 @@ class _EpsilonKernel(_Kernel):
         if isinstance(eps, float):
             return self._scalar_select(q, eps)(t, rng)
         u = rng.uniform()
-        a, n_ties = _greedy(q, lambda: self._tie_uniforms(u, eps), self.work)
+        a, n_ties = argmax_columns(q, lambda: self._tie_uniforms(u, eps), self.work)
         explore, a_explore = self._explore_arms(u, eps, self.k)
         np.copyto(a, a_explore, where=explore)
         self.h = _epsilon_entropy(eps, n_ties.astype(np.float64), self.k)
@@ -865,7 +576,7 @@ class _EpsilonKernel(_Kernel):
 
     def _scalar_select(self, q: np.ndarray, eps: float) -> Callable[[int, BatchRNG], np.ndarray]:
         """The select of a step with one ε for every row: the numbers of the per-row
-        path, with fewer passes (:func:`_greedy`'s fast path; the explored arms put into
+        path, with fewer passes (:func:`argmax_columns`'s fast path; the explored arms put into
         the greedy ones; an entropy that is one number kept as that number)."""
         eps_rows, c_rows, cap, table, h1 = self._plan(eps)
         work, x, explore = self.work, self._x, self._explore
@@ -877,9 +588,9 @@ class _EpsilonKernel(_Kernel):
         def select(t: int, rng: BatchRNG) -> np.ndarray:
             u = rng.uniform()
             if eps == 0.0:
-                a, n_ties = _greedy(q, u, work)
+                a, n_ties = argmax_columns(q, u, work)
             else:
-                a, n_ties = _greedy(q, lambda: tie_uniforms(u, eps), work)
+                a, n_ties = argmax_columns(q, lambda: tie_uniforms(u, eps), work)
                 # the exploring rows' arms, as _explore_arms computes them, put into a
                 if wide:
                     with np.errstate(invalid="ignore"):
@@ -902,15 +613,6 @@ _WIDE = 2.0**62  # u K / ε below this (u < 1) casts to int64 without a warning
 _FLOAT_MAX = float(np.finfo(np.float64).max)
 
 
-@functools.lru_cache(maxsize=64)
-def _log_table(k: int) -> np.ndarray:
-    """``log(n)`` for ``n = 0 .. k`` (entropy of a uniform choice among ``n`` ties)."""
-    with np.errstate(divide="ignore"):
-        table = np.log(np.arange(k + 1, dtype=np.float64))
-    table.setflags(write=False)
-    return table
-
-
 def _epsilon_entropy(eps: Any, n_ties: np.ndarray, k: int) -> np.ndarray:
     """Entropy of ε-greedy with ``n_ties`` tied maxima (float64).
 
@@ -921,8 +623,8 @@ def _epsilon_entropy(eps: Any, n_ties: np.ndarray, k: int) -> np.ndarray:
     eps_rows = np.broadcast_to(np.asarray(eps, dtype=np.float64), n_ties.shape)
     p_other = eps_rows / k
     p_tie = p_other + (1.0 - eps_rows) / n_ties
-    h = n_ties * _xlogx(p_tie)
-    h += (k - n_ties) * _xlogx(p_other)
+    h = n_ties * xlogx(p_tie)
+    h += (k - n_ties) * xlogx(p_other)
     np.negative(h, out=h)
     return np.maximum(h, 0.0, out=h)
 
@@ -943,8 +645,8 @@ class _UCBKernel(_Kernel):
             np.multiply(s, c, out=s)
         np.add(s, q, out=s)
         np.copyto(s, np.inf, where=counts == 0)
-        a, n_ties = _greedy(s, u, work)
-        self.h = _log_table(self.k)[n_ties]
+        a, n_ties = argmax_columns(s, u, work)
+        self.h = log_table(self.k)[n_ties]
         return a
 
 
@@ -970,7 +672,7 @@ class _GumbelKernel(_Kernel):
             np.copyto(s, q, where=(c == 0.0) & ~unplayed)
         elif c == 0.0:
             np.copyto(s, q, where=~unplayed)
-        a, _ = _greedy(s, u, work)
+        a, _ = argmax_columns(s, u, work)
         self.h = None
         return a
 
@@ -995,8 +697,8 @@ class _GenericKernel(_Kernel):
             )
         pt = p.T
         u = rng.uniform()
-        a = _inverse_cdf(pt, self.work.c, self.work.b, u)
-        self.h = _entropy_of_probs(pt)
+        a = draw_columns(pt, self.work.c, self.work.b, u)
+        self.h = entropy_of_probs(pt)
         return a
 
 
@@ -1272,11 +974,18 @@ class ActionValueAgent(_Agent):
         fn = None if make is None else make(self._q)
         return self.select if fn is None else fn
 
-    def _entropy_hooks(self) -> tuple[Callable | None, Callable | None]:
-        """``(_entropy_parts, _entropy_value)``, each None when this agent's kernel
-        never has that shortcut (so the simulation does not ask every step)."""
+    def _fast_steps(self) -> _FastSteps | None:
+        """The simulation's per-step shortcuts for this reset agent (the same numbers
+        as ``select``, ``update`` and ``entropy``), declared by the simulation's
+        internal ``_FastSteps`` protocol; None for a subclass, which may change them."""
+        if type(self) is not ActionValueAgent:
+            return None
         kernel = self._kernel
-        return (
+        return _FastSteps(
+            self._select_function(),
+            self._update_flat,
+            # each None when this agent's kernel never has that shortcut (so the
+            # simulation does not ask every step)
             self._entropy_parts if hasattr(kernel, "parts") else None,
             self._entropy_value if hasattr(kernel, "h_value") else None,
         )
@@ -1289,7 +998,7 @@ class ActionValueAgent(_Agent):
 
     def _entropy_parts(self) -> tuple[np.ndarray, np.ndarray] | None:
         """``(total, Σ w z)`` of the last select when its entropy is still to be
-        computed from them (:func:`_entropy_from_parts`, which the simulation applies
+        computed from them (:func:`entropy_from_parts`, which the simulation applies
         to a block of steps at once), else None. Views: copy them before ``select``."""
         return getattr(self._kernel, "parts", None)
 
@@ -1338,6 +1047,15 @@ class ActionValueAgent(_Agent):
         # the policy kernels start over from the new estimates
         self._kernel = self._kernel_cls(self._kernel_parts, self._k, self._n)
         self._observe = getattr(self._kernel, "observe", None)
+
+
+class _FastSteps(NamedTuple):
+    """What :meth:`ActionValueAgent._fast_steps` gives the simulation."""
+
+    select: Callable[[int, BatchRNG], np.ndarray]
+    update_flat: Callable[[np.ndarray, np.ndarray], None]
+    entropy_parts: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None
+    entropy_value: Callable[[], float | None] | None
 
 
 def _check_step_size(v: Any) -> None:
@@ -1399,7 +1117,7 @@ class GradientBandit(_Agent):
         self._cols = np.arange(n)
         self._h = np.zeros((n_arms, n))
         self._make_flat()
-        self._work = _Work(n_arms, n)
+        self._work = Work(n_arms, n)
         self._alpha = _RowParam([(p.step_size, m) for p, m in parts], "step_size").at(0)
         self._use_baseline = np.concatenate([np.full(m, p.baseline) for p, m in parts])
         self._all_baseline = bool(self._use_baseline.all())
@@ -1415,9 +1133,9 @@ class GradientBandit(_Agent):
     def select(self, t: int, rng: BatchRNG) -> np.ndarray:
         """Sample from ``softmax(H)`` for every run."""
         self._check_selected()
-        a, total = _softmax_draw(self._h, rng.uniform(), self._work)
+        a, total = softmax_draw_columns(self._h, rng.uniform(), self._work)
         self._total = total.copy()
-        self._entropy = _softmax_entropy(self._work, self._total)
+        self._entropy = entropy_of_weights(self._work, self._total)
         return a
 
     def update(self, actions: np.ndarray, rewards: np.ndarray) -> None:
@@ -1507,7 +1225,7 @@ class EXP3(_Agent):
         self._cols = np.arange(n)
         self._logw = np.zeros((n_arms, n))
         self._make_flat()
-        self._work = _Work(n_arms, n)
+        self._work = Work(n_arms, n)
         self._gamma = _RowParam([(p.gamma, m) for p, m in parts], "gamma").at(0)
         self._p = None
 
@@ -1515,16 +1233,14 @@ class EXP3(_Agent):
         """Sample from the mixed distribution ``p_t``."""
         self._check_selected()
         work = self._work
-        m = self._logw.max(axis=0)
-        np.subtract(self._logw, m, out=work.z)
-        np.exp(work.z, out=work.w)
+        exp_shifted_columns(self._logw, work)
         total = work.w.sum(axis=0)
         g = self._gamma
         p = work.w
         p *= (1.0 - g) / total
         p += g / self._k
         self._p = p
-        return _inverse_cdf(p, work.c, work.b, rng.uniform(), nonneg=True)
+        return draw_columns(p, work.c, work.b, rng.uniform(), nonneg=True)
 
     def update(self, actions: np.ndarray, rewards: np.ndarray) -> None:
         """Importance-weighted exponential update of the pulled arms."""
@@ -1539,7 +1255,7 @@ class EXP3(_Agent):
 
     def entropy(self) -> np.ndarray | None:
         """Entropy of ``p_t`` at the last ``select``."""
-        return None if self._p is None else _entropy_of_probs(self._p)
+        return None if self._p is None else entropy_of_probs(self._p)
 
 
 class GaussianThompson(_Agent):
@@ -1596,7 +1312,7 @@ class GaussianThompson(_Agent):
         self._wsum[...] = np.broadcast_to(mu0, (n,)) * self._prec0
         self._mean = self._wsum / self._prec
         self._sd = 1.0 / np.sqrt(self._prec)
-        self._work = _Work(n_arms, n)
+        self._work = Work(n_arms, n)
 
     def select(self, t: int, rng: BatchRNG) -> np.ndarray:
         """Draw a mean per arm from the posterior; play the largest."""
@@ -1604,7 +1320,7 @@ class GaussianThompson(_Agent):
         theta = self._work.z
         np.multiply(rng.normal(self._k), self._sd, out=theta)
         theta += self._mean
-        a, _ = _greedy(theta, rng.uniform(), self._work)
+        a, _ = argmax_columns(theta, rng.uniform(), self._work)
         return a
 
     def update(self, actions: np.ndarray, rewards: np.ndarray) -> None:
@@ -1670,13 +1386,13 @@ class BernoulliThompson(_Agent):
         self._b = np.empty((n_arms, n))
         self._a[...] = _RowParam([(p.a, m) for p, m in parts], "a").at(0)
         self._b[...] = _RowParam([(p.b, m) for p, m in parts], "b").at(0)
-        self._work = _Work(n_arms, n)
+        self._work = Work(n_arms, n)
 
     def select(self, t: int, rng: BatchRNG) -> np.ndarray:
         """Draw a success probability per arm from the posterior; play the largest."""
         self._check_selected()
         theta = rng.beta(self._a, self._b)
-        a, _ = _greedy(theta, rng.uniform(), self._work)
+        a, _ = argmax_columns(theta, rng.uniform(), self._work)
         return a
 
     def update(self, actions: np.ndarray, rewards: np.ndarray) -> None:

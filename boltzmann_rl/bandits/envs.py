@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
@@ -297,6 +298,19 @@ class EnvBatch:
             idx += rows
             best = self._best[rows]
         return self._step_flat(idx, best, rows)
+
+    def _flat_step(self) -> Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray]] | None:
+        """``step(idx, reward_out, optimal_out)``: :meth:`step` on the flat indices
+        ``action * n_rows + run``, writing into the simulation's buffers where it can
+        (the simulation's internal ``_FlatEnv`` protocol); None for a subclass."""
+        if type(self) is not EnvBatch:
+            return None
+        step_flat, best = self._step_flat, self._best  # best is updated in place
+
+        def step(idx: np.ndarray, reward_out: np.ndarray, optimal_out: np.ndarray) -> Any:
+            return step_flat(idx, best, None, (reward_out, optimal_out))
+
+        return step
 
     def _step_flat(
         self,

@@ -4,15 +4,26 @@ Each subcommand is a thin layer over the library: it parses arguments, calls the
 library, and prints or writes what the library returns. A subcommand lives in its
 own module of this package with a ``register(subparsers)`` function, listed in
 ``_COMMANDS``; the library never imports the command line.
+
+Every error ends in one line on stderr, ``boltzmann-rl: error: ...``, and an exit
+code from :data:`EXIT_CODES` (also in ``--help``); never a traceback. SIGTERM (what
+``timeout``, batch schedulers and container stops send) is handled like Ctrl-C: a
+study run drops the cells in flight, records the run as interrupted, keeps every
+finished cell, and exits with 143.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import importlib
 import os
+import signal
+import sqlite3
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -20,7 +31,100 @@ from boltzmann_rl._version import __version__
 from boltzmann_rl.core import softmax
 
 # Modules of this package that add a subcommand, in the order --help lists them.
-_COMMANDS: tuple[str, ...] = ("bandit", "gym", "run", "plot", "export")
+_COMMANDS: tuple[str, ...] = ("bandit", "gym", "run", "plot", "export", "list")
+
+EXIT_CODES: dict[int, str] = {
+    0: "done",
+    2: "invalid input: options, a study file, a value out of range, work too large for "
+    "the memory limit or the cell limit, a folder holding another study",
+    3: "another run holds the results store of --out",
+    4: "a file or folder cannot be read or written (a file where a folder should be, "
+    "a read-only filesystem, no permission, a full disk); finished cells are kept",
+    130: "interrupted by Ctrl-C (SIGINT); finished cells are kept",
+    141: "the output pipe was closed (| head)",
+    143: "terminated by SIGTERM; finished cells are kept",
+}
+"""The exit codes of ``boltzmann-rl``, as listed in ``--help`` and the README."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: raised in the main thread, handled wherever Ctrl-C is.
+
+    Examples
+    --------
+    >>> issubclass(Terminated, KeyboardInterrupt)
+    True
+    """
+
+
+_signals = {"terminated": False}  # set by the SIGTERM handler of this process
+
+
+def interrupted_code(exc: BaseException | None = None) -> int:
+    """The exit code of an interruption: 143 after SIGTERM, 130 for Ctrl-C.
+
+    SIGTERM is recognised by the exception or by the handler having run (code that
+    catches the interruption and raises a plain ``KeyboardInterrupt``, or returns
+    partial results, loses the exception's type).
+
+    Examples
+    --------
+    >>> interrupted_code(Terminated()), interrupted_code(KeyboardInterrupt())
+    (143, 130)
+    """
+    return 143 if isinstance(exc, Terminated) or _signals["terminated"] else 130
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    _signals["terminated"] = True
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` while the command runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    _signals["terminated"] = False
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+_OS_HINTS = {
+    errno.EEXIST: "choose a folder, or a path that does not exist yet",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EROFS: "the filesystem is read-only: choose a folder elsewhere",
+    errno.EACCES: "no permission: choose a folder you can write",
+    errno.EPERM: "no permission: choose a folder you can write",
+    errno.ENOSPC: "free some space and run the same command again; finished cells are kept",
+    errno.EDQUOT: "over the disk quota: free some space and run the same command again",
+}
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line naming the path and the cause of an OS error, with what to do.
+
+    Examples
+    --------
+    >>> os_error_message(FileExistsError(17, "exists and is not a folder", "out"))
+    'out: exists and is not a folder (choose a folder, or a path that does not exist yet)'
+    >>> print(os_error_message(OSError(28, "No space left on device", "out/a.png")))
+    out/a.png: No space left on device (free some space and run the same command again; ...)
+    """
+    cause = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is not None:
+        where = os.fsdecode(exc.filename)
+        if exc.filename2 is not None:
+            where += f" -> {os.fsdecode(exc.filename2)}"
+        text = f"{where}: {cause}"
+    else:
+        text = cause
+    hint = _OS_HINTS.get(exc.errno or 0)
+    return f"{text} ({hint})" if hint else text
 
 
 def _parse_floats(text: str) -> list[float]:
@@ -59,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="boltzmann-rl",
         description="Boltzmann (softmax) action selection for reinforcement learning.",
+        epilog="exit codes:\n"
+        + "\n".join(f"  {code:>3}  {text}" for code, text in EXIT_CODES.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -104,11 +211,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return args.func(args)
-    except (ValueError, TypeError) as exc:
-        print(f"boltzmann-rl: error: {exc}", file=sys.stderr)
-        return 2
+        with _sigterm_as_interrupt():
+            return args.func(args)
     except BrokenPipeError:  # output piped into a reader that stopped (| head)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    except (ValueError, TypeError, OverflowError) as exc:
+        return _error(str(exc) or type(exc).__name__, 2)
+    except OSError as exc:
+        return _error(os_error_message(exc), 4)
+    except sqlite3.Error as exc:  # a store error the store did not translate
+        return _error(f"results store: {exc}", 4)
+    except MemoryError:
+        return _error("out of memory: ask for fewer runs, steps or states", 4)
+    except KeyboardInterrupt as exc:
+        code = interrupted_code(exc)
+        print(f"\nboltzmann-rl: {'terminated' if code == 143 else 'interrupted'}", file=sys.stderr)
+        return code
+
+
+def _error(message: str, code: int) -> int:
+    # one line: a message with newlines (a TOML error's context) is joined
+    print("boltzmann-rl: error: " + " ".join(message.split("\n")), file=sys.stderr)
+    return code

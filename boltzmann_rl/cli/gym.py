@@ -3,8 +3,11 @@
 A thin layer over :func:`boltzmann_rl.gym.run_gym`: it parses the arguments, runs,
 and prints the summary (``--json``: one JSON object) or writes the per-episode
 table, the evaluations, the summary and a learning-curve plot (``--out DIR``).
-Ctrl-C stops training; what was collected is still printed and written, and the
-exit code is 130.
+The summary names the learner that was built (a table, or a tile coder with its
+bounds and resolution for ``Box`` observations) and the vector environment, if one
+was used. ``ENV_ID`` may be ``module:EnvName-v0``: the module is imported first
+(registering the id), as ``gymnasium.make`` does. Ctrl-C stops training; what was
+collected is still printed and written, and the exit code is 130.
 
 Examples
 --------
@@ -25,10 +28,10 @@ import json
 import sys
 from typing import Any
 
-from boltzmann_rl.cli._types import nonnegative_int, positive_int
+from boltzmann_rl.cli._types import nonnegative_int, output_folder, positive_int
 from boltzmann_rl.gym.agents import ALGORITHMS, ANNEAL
 
-__all__ = ["parse_env_kwarg", "register"]
+__all__ = ["describe_learner", "parse_env_kwarg", "register"]
 
 
 def parse_env_kwarg(text: str) -> tuple[str, Any]:
@@ -66,6 +69,27 @@ def parse_env_kwarg(text: str) -> tuple[str, Any]:
     return key, value
 
 
+def _numbers(text: str) -> list[float]:
+    """Comma-separated numbers (``inf`` allowed: the tile coder refuses it by name)."""
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers, got {text!r}"
+        ) from None
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected at least one number, got {text!r}")
+    return values
+
+
+def _tiles(text: str) -> int | list[int]:
+    """One positive integer, or one per observation dimension (comma-separated)."""
+    values = [positive_int(v.strip()) for v in text.split(",") if v.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return values[0] if len(values) == 1 else values
+
+
 def _alpha(text: str) -> Any:
     try:
         return float(text)
@@ -76,12 +100,12 @@ def _alpha(text: str) -> Any:
 def _run(args: argparse.Namespace) -> int:
     from boltzmann_rl.gym import run_gym
 
+    if args.out is not None:
+        output_folder(args.out)  # a bad --out fails now, not after the run
     env_kwargs = dict(args.env_kwarg or [])
-    agent_kwargs: dict[str, Any] = {}
-    if args.tilings is not None:
-        agent_kwargs["tilings"] = args.tilings
-    if args.tiles is not None:
-        agent_kwargs["tiles"] = args.tiles
+    tile_options = {"tilings": args.tilings, "tiles": args.tiles}
+    tile_options.update(low=args.obs_low, high=args.obs_high)
+    agent_kwargs = {k: v for k, v in tile_options.items() if v is not None}
     episodes = args.episodes
     if episodes is None and args.steps is None:
         episodes = 1000
@@ -105,7 +129,8 @@ def _run(args: argparse.Namespace) -> int:
         max_episode_steps=args.max_episode_steps,
         agent_kwargs=agent_kwargs,
     )
-    summary = result.summary()
+    summary = {**result.summary(), **describe_learner(result.trained_agent)}
+    summary["vectorization"] = args.vectorization if args.num_envs else None
     info = sys.stderr if args.json else sys.stdout
     if args.json:
         print(json.dumps(summary))
@@ -119,8 +144,36 @@ def _run(args: argparse.Namespace) -> int:
             f"interrupted after {summary['episodes']} episodes; results so far above",
             file=sys.stderr,
         )
-        return 130
+        from boltzmann_rl.cli import interrupted_code
+
+        return interrupted_code()  # 130 after Ctrl-C, 143 after SIGTERM
     return 0
+
+
+def describe_learner(agent: Any) -> dict[str, Any]:
+    """What was built: ``learner`` (the class) and ``tile_coder`` (bounds, resolution).
+
+    Examples
+    --------
+    >>> from gymnasium.spaces import Box, Discrete
+    >>> from boltzmann_rl.cli.gym import describe_learner
+    >>> from boltzmann_rl.gym import make_agent
+    >>> d = describe_learner(make_agent("sarsa", Box(-1.0, 1.0, (2,)), Discrete(2), "greedy",
+    ...                                 tilings=4, tiles=3))
+    >>> d["learner"], d["tile_coder"]["tilings"], d["tile_coder"]["tiles"]
+    ('LinearAgent', 4, [3, 3])
+    """
+    coder = getattr(agent, "coder", None)
+    tiles = None
+    if coder is not None:
+        tiles = {
+            "low": coder.low.tolist(),
+            "high": coder.high.tolist(),
+            "tilings": coder.tilings,
+            "tiles": coder.tiles.tolist(),
+            "features": coder.n_features,
+        }
+    return {"learner": type(agent).__name__, "tile_coder": tiles}
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
@@ -131,9 +184,23 @@ def _print_summary(summary: dict[str, Any]) -> None:
     evaluation = fmt(summary["eval_return"])
     if ci is not None:
         evaluation += f" ± {fmt(ci)} (95% CI, {summary['eval_episodes']} episodes)"
+    learner = summary["learner"]
+    coder = summary["tile_coder"]
+    if coder is not None:
+        learner += (
+            f" on tiles: {coder['tilings']} tilings x {'x'.join(map(str, coder['tiles']))} "
+            f"tiles over low=[{', '.join(f'{v:.4g}' for v in coder['low'])}], "
+            f"high=[{', '.join(f'{v:.4g}' for v in coder['high'])}] "
+            f"({coder['features']} features)"
+        )
+    vector = "none (one environment)"
+    if summary.get("num_envs"):
+        vector = f"{summary['num_envs']} copies ({summary['vectorization']})"
     rows = [
         ("env", summary["env"]),
+        ("vector env", vector),
         ("agent", summary["agent"]),
+        ("learner", learner),
         ("policy", summary["policy"]),
         ("episodes", f"{summary['episodes']} ({summary['steps']} steps, {summary['seconds']} s)"),
         ("train return, last 100", fmt(summary["train_return_last100"])),
@@ -166,7 +233,12 @@ def register(subparsers: Any) -> None:
         "--policy 'boltzmann(temperature=exp(1, 0.01, 4000))' --anneal episode "
         "--episodes 8000 --json",
     )
-    p.add_argument("env_id", metavar="ENV_ID", help="a gymnasium id, e.g. FrozenLake-v1")
+    p.add_argument(
+        "env_id",
+        metavar="ENV_ID",
+        help="a gymnasium id, e.g. FrozenLake-v1, or module:EnvName-v0 to import your "
+        "own module (which registers EnvName-v0) first",
+    )
     p.add_argument(
         "--agent",
         choices=list(ALGORITHMS),
@@ -246,8 +318,40 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--vectorization", choices=["sync", "async"], default="sync", help="vector env kind"
     )
-    p.add_argument("--tilings", type=positive_int, default=None, help="tile coder (Box obs)")
-    p.add_argument("--tiles", type=positive_int, default=None, help="tiles per dimension")
+    tiles = p.add_argument_group(
+        "tile coder (Box observations)",
+        "A Box observation space gets a linear agent on a tile coder: TILINGS offset "
+        "grids of TILES cells per dimension between the bounds. The bounds default to "
+        "the space's, and to +-3 where the space is unbounded (CartPole's velocities); "
+        "values outside fall in the edge tiles. Example: boltzmann-rl gym CartPole-v1 "
+        "--policy 'egreedy(epsilon=0.01)' --alpha 0.5 --episodes 2000",
+    )
+    tiles.add_argument(
+        "--tilings", type=positive_int, default=None, help="offset tilings (default 8)"
+    )
+    tiles.add_argument(
+        "--tiles",
+        type=_tiles,
+        default=None,
+        metavar="N[,N...]",
+        help="tiles per dimension, one number or one per dimension (default 8)",
+    )
+    tiles.add_argument(
+        "--obs-low",
+        type=_numbers,
+        default=None,
+        metavar="X[,X...]",
+        help="lower bounds of the tiling, one per observation dimension "
+        "(default: the space's, -3 where unbounded)",
+    )
+    tiles.add_argument(
+        "--obs-high",
+        type=_numbers,
+        default=None,
+        metavar="X[,X...]",
+        help="upper bounds of the tiling, one per dimension (default: the space's, "
+        "+3 where unbounded)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument(
         "--out",

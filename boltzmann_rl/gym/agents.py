@@ -73,9 +73,10 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.random import Generator
 
+from boltzmann_rl._floor import argmax_row
 from boltzmann_rl._resources import table_memory as _table_memory
 from boltzmann_rl.alternatives import Mellowmax, mellowmax_backup, soft_backup
-from boltzmann_rl.core import _small_argmax, as_generator
+from boltzmann_rl.core import as_generator
 from boltzmann_rl.gym.spaces import (
     ActionMap,
     DiscreteIndex,
@@ -661,7 +662,8 @@ class TabularAgent(_AgentBase):
         >>> agent.greedy(0)
         1
         """
-        return _argmax(self.q[state].tolist(), self.rng if rng is None else rng)
+        gen = self.rng if rng is None else as_generator(rng)
+        return argmax_row(self.q[state].tolist(), gen.random)
 
     def probs(self, state: int) -> np.ndarray:
         """The policy's action probabilities in ``state`` at the current counters."""
@@ -919,16 +921,6 @@ class TabularAgent(_AgentBase):
         )
 
 
-def _argmax(row: list[float], rng: Any) -> int:
-    """An argmax of ``row``, a uniform from ``rng`` only to break a tie."""
-    a = _small_argmax(row)
-    if type(a) is int:
-        return a
-    if a is None:
-        raise ValueError(f"action values must not be NaN (or all -inf), got {row}")
-    return a[int(as_generator(rng).random() * len(a))]
-
-
 class _Fixed(TabularAgent):
     fixed: ClassVar[str]
 
@@ -981,6 +973,10 @@ class ExpectedSarsaAgent(_Fixed):
     """
 
     fixed = "expected-sarsa"
+
+
+UNBOUNDED_TILE_RANGE = 3.0
+"""Where a ``Box`` observation space is unbounded, the tile coder covers [-3, 3]."""
 
 
 class LinearAgent(_AgentBase):
@@ -1077,7 +1073,9 @@ class LinearAgent(_AgentBase):
         tilings, tiles
             Of the :class:`~boltzmann_rl.gym.tiles.TileCoder`.
         low, high : array_like, optional
-            Bounds of the tiling; default the space's (which must then be finite).
+            Bounds of the tiling; default the space's, with
+            ``-UNBOUNDED_TILE_RANGE`` / ``+UNBOUNDED_TILE_RANGE`` (3.0) where the space
+            is unbounded (CartPole's velocities).
         **kwargs
             As for the constructor.
 
@@ -1101,8 +1099,16 @@ class LinearAgent(_AgentBase):
                 f"observation space {observation_space!r} is not a Box; a tile coder "
                 "needs a Box observation space"
             )
-        lo = observation_space.low if low is None else low
-        hi = observation_space.high if high is None else high
+        # A dimension the space leaves unbounded is tiled over +-UNBOUNDED_TILE_RANGE
+        # (values beyond fall in the edge tiles); low/high override the space.
+        space_lo = np.where(
+            np.isfinite(observation_space.low), observation_space.low, -UNBOUNDED_TILE_RANGE
+        )
+        space_hi = np.where(
+            np.isfinite(observation_space.high), observation_space.high, UNBOUNDED_TILE_RANGE
+        )
+        lo = space_lo if low is None else low
+        hi = space_hi if high is None else high
         coder = TileCoder(lo, hi, tilings=tilings, tiles=tiles)
         agent = cls(coder, actions.n, policy, **kwargs)
         agent.actions = actions
@@ -1157,7 +1163,8 @@ class LinearAgent(_AgentBase):
 
     def greedy(self, features: np.ndarray, rng: Any = None) -> int:
         """An argmax of the action values, ties broken uniformly at random."""
-        return _argmax(self.values(features).tolist(), self.rng if rng is None else rng)
+        gen = self.rng if rng is None else as_generator(rng)
+        return argmax_row(self.values(features).tolist(), gen.random)
 
     def probs(self, features: np.ndarray) -> np.ndarray:
         """The policy's action probabilities at this state."""

@@ -92,6 +92,10 @@ class TileCoder:
         if isinstance(tilings, bool) or not isinstance(tilings, int | np.integer) or tilings < 1:
             raise ValueError(f"tilings must be a positive integer, actual value: {tilings!r}")
         dims = low_arr.size
+        if np.ndim(tiles) > 1 or np.size(tiles) not in (1, dims):
+            raise ValueError(
+                f"tiles must be one integer or one per dimension ({dims}), actual value: {tiles!r}"
+            )
         tiles_arr = np.broadcast_to(np.asarray(tiles), (dims,))
         if tiles_arr.dtype.kind not in "iu" or (tiles_arr < 1).any():
             raise ValueError(f"tiles must be positive integers, actual value: {tiles!r}")

@@ -90,7 +90,9 @@ def make_env(
     Parameters
     ----------
     env_id : str
-        A registered id, for example ``"FrozenLake-v1"``.
+        A registered id, for example ``"FrozenLake-v1"``, or ``"module:EnvName-v0"``
+        to import ``module`` first (which registers ``EnvName-v0``), as
+        ``gymnasium.make`` does.
     env_kwargs : dict, optional
         Keyword arguments of the environment (``{"map_name": "8x8"}``).
     max_episode_steps : int, optional
@@ -117,6 +119,8 @@ def make_env(
     ...
     ValueError: unknown environment id 'FrozenLake-v2' (...); did you mean FrozenLake-v1...
     """
+    import importlib
+
     import gymnasium
 
     if not isinstance(env_id, str):
@@ -131,8 +135,18 @@ def make_env(
             raise ValueError(
                 f"max_episode_steps must be a positive integer, actual value: {max_episode_steps!r}"
             )
+    # gymnasium's "module:EnvName-v0" form: the module registers the id when imported
+    # (gymnasium.make imports it the same way; the spec is read first, for the limit).
+    module, _, name = env_id.rpartition(":")
+    if module:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise ValueError(
+                f"unknown environment {env_id!r}: cannot import the module {module!r} ({exc})"
+            ) from None
     try:
-        spec = gymnasium.spec(env_id)
+        spec = gymnasium.spec(name)
     except gymnasium.error.Error as exc:
         raise ValueError(
             f"unknown environment id {env_id!r} ({exc}){_registry_hint(env_id)}"

@@ -110,13 +110,16 @@ class SerialBackend:
 
 
 def _worker_init(parent: int) -> None:
-    """Set up a pool worker: ignore Ctrl-C, and exit if the parent dies.
+    """Set up a pool worker: ignore Ctrl-C and SIGTERM, and exit if the parent dies.
 
-    Ctrl-C reaches the whole process group: the parent handles it and stops the pool.
+    Ctrl-C reaches the whole process group, and so does SIGTERM from a batch scheduler:
+    the parent handles it and stops the pool (killing the workers; a forked worker
+    would otherwise inherit the parent's SIGTERM handler).
     If the parent is killed (``kill -9``), a worker would otherwise finish its batch
     for nobody; a watchdog thread ends it as soon as its parent is gone.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
     def watch() -> None:
         while True:
@@ -214,7 +217,7 @@ class ProcessBackend:
                 pool.shutdown(wait=False, cancel_futures=True)
                 for p in processes:
                     if p.is_alive():
-                        p.terminate()
+                        p.kill()  # workers ignore SIGTERM
                 for p in processes:
                     p.join(timeout=5)
 

@@ -40,8 +40,6 @@ __all__ = ["CELL_FORMAT", "Cell", "canonical_json"]
 CELL_FORMAT = 1
 """Version of the cell parameter layout; part of every id (changing it renames every cell)."""
 
-_KINDS = ("bandit", "gym")
-
 
 def _check_json_value(value: Any, where: str) -> Any:
     """Return ``value`` with tuples turned into lists; reject what JSON cannot hold exactly."""
@@ -93,8 +91,9 @@ class Cell:
 
     Parameters
     ----------
-    kind : {"bandit", "gym"}
-        Which world the problem lives in.
+    kind : str
+        Which kind of problem: a key of :data:`boltzmann_rl.sweep.tasks.TASKS`
+        (``"bandit"``, ``"gym"``).
     env : str
         The bandit environment name, or the gymnasium environment id.
     env_args : mapping
@@ -152,8 +151,11 @@ class Cell:
         budget: Mapping[str, int],
         seed: int = 0,
     ) -> None:
-        if kind not in _KINDS:
-            raise ValueError(f"cell kind must be one of {', '.join(_KINDS)}, got {kind!r}")
+        # The kinds are the task registry's keys (imported here: tasks imports Cell).
+        from boltzmann_rl.sweep.tasks import TASKS
+
+        if kind not in TASKS:
+            raise ValueError(f"cell kind must be one of {', '.join(TASKS)}, got {kind!r}")
         for name, value in (("env", env), ("agent", agent)):
             if not isinstance(value, str) or not value:
                 raise ValueError(f"cell {name} must be a non-empty string, got {value!r}")

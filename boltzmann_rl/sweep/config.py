@@ -277,7 +277,7 @@ def grid_values(spec: Any, max_values: int = MAX_CELLS) -> list[Any]:
             isinstance(args, list)
             and len(args) == 3
             and all(isinstance(a, int | float) and not isinstance(a, bool) for a in args)
-            and all(math.isfinite(a) for a in args)
+            and all(abs(a) < _INT64 if isinstance(a, int) else math.isfinite(a) for a in args)
             and isinstance(args[2], int)
             and args[2] >= 1
         )
@@ -698,6 +698,51 @@ def _family(
     return family, settings
 
 
+_TOML_FLOAT = re.compile(r"(?<![\w.])[+-]?[0-9][0-9_]*(?:\.[0-9_]+)?[eE][+-]?[0-9_]+(?![\w.])")
+_INT64 = 2**63
+
+
+def _check_float_literals(text: str, source: str) -> None:
+    """Refuse float literals beyond the float range, which TOML reads as inf or 0.
+
+    ``1e999`` would silently become ``inf`` and ``1e-999`` ``0.0``; write ``inf`` or
+    ``0`` for those. Comments are skipped; literals inside strings (policy texts) are
+    checked too, as the policy parser would refuse them anyway.
+    """
+    for lineno, line in enumerate(text.splitlines(), 1):
+        hash_at = line.find("#")
+        while hash_at >= 0 and line[:hash_at].count('"') % 2:
+            hash_at = line.find("#", hash_at + 1)  # a '#' inside a string
+        code = line if hash_at < 0 else line[:hash_at]
+        for m in _TOML_FLOAT.finditer(code):
+            word = m.group()
+            value = float(word.replace("_", ""))
+            mantissa = re.split("[eE]", word)[0]
+            if math.isinf(value):
+                problem = "is out of range (beyond the largest float, about 1.8e308)"
+                hint = "write inf for an infinite value"
+            elif value == 0 and any(ch in "123456789" for ch in mantissa):
+                problem = "is too small to be told from 0 (below about 5e-324)"
+                hint = "write 0 for zero"
+            else:
+                continue
+            shown = word if len(word) <= 40 else f"{word[:12]}...{word[-6:]}"
+            raise ValueError(f"{source}: line {lineno}: number {shown!r} {problem}; {hint}")
+
+
+def _check_integers(reader: _Reader, data: Any, key: str) -> None:
+    """Refuse integers beyond 64 bits (TOML's range), naming the key."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            _check_integers(reader, v, f"{key}.{k}" if key else k)
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            _check_integers(reader, v, f"{key}[{i}]")
+    elif isinstance(data, int) and not isinstance(data, bool) and not -_INT64 <= data < _INT64:
+        digits = len(str(abs(data))) if data.bit_length() < 14_000 else "thousands of"
+        raise reader.error(key, f"integer of {digits} digits is out of range", "64-bit integers")
+
+
 def loads_study(text: str, source: str = "<string>", *, max_cells: int | None = None) -> Study:
     """Parse and validate the TOML text of a study.
 
@@ -736,6 +781,8 @@ def loads_study(text: str, source: str = "<string>", *, max_cells: int | None = 
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{source}: not valid TOML: {exc}") from None
+    _check_float_literals(text, source)
+    _check_integers(reader, data, "")
     reader.keys(data, "", _TOP_KEYS)
 
     study = reader.table(reader.required(data, "", "study"), "study")

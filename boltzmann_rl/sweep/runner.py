@@ -20,7 +20,8 @@ cell is recorded in the store as failed with its error message, the report shows
 later runs (a cell's result is a function of its parameters, so it would fail
 again), unless ``retry_failed=True``.
 
-Stopping a run (Ctrl-C, ``kill -9``) loses only the batches in flight; running
+Stopping a run (Ctrl-C, SIGTERM through the command line, ``kill -9``) loses only the
+batches in flight; running
 the same study again finishes the rest, and the results are identical to an
 uninterrupted run because a cell's random numbers come only from its id.
 
@@ -37,18 +38,17 @@ Examples
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from boltzmann_rl._progress import Progress
 from boltzmann_rl.sweep import tasks
 from boltzmann_rl.sweep.backends import make_backend
 from boltzmann_rl.sweep.cells import Cell
 from boltzmann_rl.sweep.config import Study
-from boltzmann_rl.sweep.progress import Progress
 from boltzmann_rl.sweep.store import Store, code_version
 
 __all__ = ["RunResult", "default_out", "plan_batches", "run_study"]
@@ -219,6 +219,12 @@ def run_study(
         ``backend="ray"`` without Ray.
     StoreLocked
         Another run is writing to ``out``.
+    OtherStudy
+        ``out`` holds the results of a different study.
+    OSError
+        ``out`` cannot be created or written (a
+        :class:`~boltzmann_rl.sweep.store.StoreWriteError` for a full disk): the cells
+        committed before it stay, and a later run resumes from them.
     KeyboardInterrupt
         Passed on after the run is recorded as interrupted (finished cells stay).
 
@@ -232,7 +238,7 @@ def run_study(
     engine = make_backend(backend, workers, ray_address)
     engine.check()
     out_path = Path(out) if out is not None else default_out(study)
-    progress = progress if progress is not None else Progress(mode="quiet")
+    progress = progress if progress is not None else Progress("run", "cells", mode="quiet")
     cells = list(study.cells)
     store = Store(out_path, lock=True)
     try:
@@ -241,7 +247,8 @@ def run_study(
         if not retry_failed:
             done |= set(store.failures())
         todo = [c for c in cells if c.id not in done]
-        nworkers = engine.parallelism()
+        # With nothing to run, start nothing (parallelism() would start a local Ray).
+        nworkers = engine.parallelism() if todo else (engine.workers or 1)
         batches = plan_batches(todo, nworkers)
         payloads = [tasks.batch_payload(b) for b in batches]
         store.begin_run(backend, nworkers, argv)
@@ -285,7 +292,13 @@ def run_study(
             raise
         finally:
             progress.close()
-            store.end_run(status)
+            try:
+                store.end_run(status)
+            except OSError:
+                # the disk that stopped a cell's commit may refuse this row too: the
+                # run stays "running" in the store, its finished cells are intact
+                if status != "failed":
+                    raise
         result = RunResult(
             out=out_path,
             total=len(cells),
@@ -307,7 +320,3 @@ def run_study(
         store.close()
     result.wall_time = time.perf_counter() - t_start
     return result
-
-
-def _stderr_progress(quiet: bool) -> Progress:
-    return Progress(sys.stderr, mode="quiet" if quiet else "auto")

@@ -49,6 +49,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import socket
@@ -70,6 +71,7 @@ __all__ = [
     "OtherStudy",
     "Store",
     "StoreLocked",
+    "StoreWriteError",
     "code_version",
     "study_identity",
 ]
@@ -150,6 +152,40 @@ class StoreLocked(RuntimeError):
     >>> issubclass(StoreLocked, RuntimeError)
     True
     """
+
+
+class StoreWriteError(OSError):
+    """The store could not be written (full disk, read-only filesystem, I/O error).
+
+    An :class:`OSError` with ``filename`` the database and ``strerror`` SQLite's
+    reason. The transaction that failed was rolled back: every cell committed before
+    it is intact, and the next run resumes from them.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.store import StoreWriteError
+    >>> exc = StoreWriteError(28, "database or disk is full", "out/store.sqlite")
+    >>> exc.filename, exc.strerror
+    ('out/store.sqlite', 'database or disk is full')
+    """
+
+
+_SQLITE_ERRNO = (
+    ("full", errno.ENOSPC),
+    ("readonly", errno.EROFS),
+    ("read-only", errno.EROFS),
+    ("unable to open", errno.EACCES),
+    ("disk i/o", errno.EIO),
+)
+
+
+def _write_error(path: Path, exc: sqlite3.Error) -> StoreWriteError | None:
+    """The :class:`StoreWriteError` for an SQLite error that is the filesystem's fault."""
+    text = str(exc)
+    for needle, code in _SQLITE_ERRNO:
+        if needle in text.lower():
+            return StoreWriteError(code, text, str(path))
+    return None
 
 
 class OtherStudy(ValueError):
@@ -290,7 +326,11 @@ class Store:
             self.folder.mkdir(parents=True, exist_ok=True)
         if lock:
             self.lock()  # before the database is touched at all
-        self.conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            self.conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        except sqlite3.OperationalError as exc:
+            self.unlock()
+            raise _write_error(self.path, exc) or exc from None
         try:
             self.conn.execute("PRAGMA busy_timeout = 30000")
             if not readonly:
@@ -298,6 +338,12 @@ class Store:
                 self.conn.execute("PRAGMA synchronous = NORMAL")
                 self.conn.executescript(_SCHEMA)  # idempotent: CREATE ... IF NOT EXISTS
             self._check_format(readonly)
+        except sqlite3.OperationalError as exc:
+            self.close()
+            error = _write_error(self.path, exc)
+            if error is None:
+                raise ValueError(f"{self.path}: not a boltzmann_rl results store ({exc})") from None
+            raise error from None
         except sqlite3.DatabaseError as exc:
             self.close()
             raise ValueError(f"{self.path}: not a boltzmann_rl results store ({exc})") from None
@@ -309,14 +355,25 @@ class Store:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
-            self.conn.execute("COMMIT")
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                if self.conn.in_transaction:  # SQLite may have rolled back already
+                    with contextlib.suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if self.conn.in_transaction:  # a failed COMMIT leaves the transaction open
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+            error = _write_error(self.path, exc)
+            if error is None:
+                raise
+            raise error from None
 
     def _check_format(self, readonly: bool) -> None:
         try:

@@ -33,7 +33,14 @@ import numpy as np
 
 from boltzmann_rl.sweep.cells import Cell
 
-__all__ = ["TASKS", "Task", "batch_payload", "error_text", "execute_batch"]
+__all__ = [
+    "TASKS",
+    "Task",
+    "batch_payload",
+    "error_text",
+    "execute_batch",
+    "gym_agent_params",
+]
 
 ErrorFn = Callable[..., ValueError]
 
@@ -121,10 +128,67 @@ def _env_error(study: Any, member: Any, message: str, error: ErrorFn) -> ValueEr
     return error(key, message)
 
 
-def _gym_agent_params() -> list[str]:
+# Tile coder options of gym studies' agent arguments -> make_agent's keywords.
+_TILE_ARGS: dict[str, tuple[str, str, str]] = {
+    "tilings": ("tilings", "int", "offset tilings of the tile coder (Box observations)"),
+    "tiles": ("tiles", "int or list of int", "tiles per dimension (Box observations)"),
+    "obs_low": ("low", "list of float", "lower bounds of the tiling (default: the space's)"),
+    "obs_high": ("high", "list of float", "upper bounds of the tiling (default: the space's)"),
+}
+_TILE_DEFAULTS = {
+    "tilings": "8",
+    "tiles": "8",
+    "obs_low": "the space's, -3 where unbounded",
+    "obs_high": "the space's, +3 where unbounded",
+}
+
+
+def gym_agent_params() -> list[dict[str, Any]]:
+    """The agent arguments of gym studies: ``run_gym``'s keywords that a cell does not fix,
+    and the tile coder's ``tilings``, ``tiles``, ``obs_low`` and ``obs_high``.
+
+    Each is a dict with ``name``, ``type``, ``default`` (its text), ``required`` and
+    ``doc``; what a study's ``[agent] args`` may hold. Unbounded dimensions of a
+    ``Box`` space are tiled over [-3, 3] unless ``obs_low`` / ``obs_high`` say otherwise.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.tasks import gym_agent_params
+    >>> [(p["name"], p["default"]) for p in gym_agent_params()][:2]
+    [('alpha', '0.1'), ('gamma', '0.99')]
+    """
     from boltzmann_rl.gym import run_gym
 
-    return [p for p in inspect.signature(run_gym).parameters if p not in _GYM_FIXED]
+    out = []
+    for name, p in inspect.signature(run_gym).parameters.items():
+        if name in _GYM_FIXED or p.kind is not p.KEYWORD_ONLY:
+            continue
+        default = p.default
+        annotation = None if p.annotation is p.empty else str(p.annotation).strip("'\"")
+        out.append(
+            {
+                "name": name,
+                "type": None if annotation == "Any" else annotation,
+                "default": "none" if default is None else str(default),
+                "required": default is p.empty,
+                "doc": "",
+            }
+        )
+    for name, (_, kind, doc) in _TILE_ARGS.items():
+        out.append(
+            {
+                "name": name,
+                "type": kind,
+                "default": _TILE_DEFAULTS[name],
+                "required": False,
+                "doc": doc,
+            }
+        )
+    return out
+
+
+def _gym_agent_params() -> list[str]:
+    return [p["name"] for p in gym_agent_params()]
 
 
 def _gym_validate(study: Any, error: ErrorFn) -> None:
@@ -168,6 +232,9 @@ def _run_gym_seed(cell: Cell, index: int, *, episodes: int, eval_episodes: int) 
     from boltzmann_rl.gym import run_gym
 
     kwargs = cell.agent_args
+    tile_kwargs = {_TILE_ARGS[k][0]: kwargs.pop(k) for k in list(kwargs) if k in _TILE_ARGS}
+    if tile_kwargs:
+        kwargs["agent_kwargs"] = {**(kwargs.get("agent_kwargs") or {}), **tile_kwargs}
     # Only the final greedy evaluation is stored: no periodic ones unless asked for.
     kwargs.setdefault("eval_every", episodes + 1)
     return run_gym(
@@ -232,42 +299,10 @@ def _mean_ci_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- bandit
 
 
-def _bandit_agents() -> dict[str, Any]:
-    from boltzmann_rl.bandits import (
-        EXP3,
-        ActionValueAgent,
-        BernoulliThompson,
-        GaussianThompson,
-        GradientBandit,
-    )
-
-    return {
-        "action_value": ActionValueAgent,
-        "gradient": GradientBandit,
-        "exp3": EXP3,
-        "gaussian_thompson": GaussianThompson,
-        "bernoulli_thompson": BernoulliThompson,
-    }
-
-
-BANDIT_AGENTS = (
-    "action_value",
-    "gradient",
-    "exp3",
-    "gaussian_thompson",
-    "bernoulli_thompson",
-)
-"""Agent names of bandit studies: ``action_value`` (estimates + a policy; arguments
-``step_size``, ``initial``), ``gradient`` (``step_size``, ``baseline``), ``exp3``
-(``gamma``), ``gaussian_thompson`` (``prior_mean``, ``prior_sd``, ``noise``),
-``bernoulli_thompson`` (``a``, ``b``). Only ``action_value`` takes a policy."""
-
-
 def _bandit_agent(cell: Cell) -> Any:
-    cls = _bandit_agents()[cell.agent]
-    if cell.agent == "action_value":
-        return cls(cell.policy, **cell.agent_args)
-    return cls(**cell.agent_args)
+    from boltzmann_rl.bandits.registry import make_bandit_agent
+
+    return make_bandit_agent(cell.agent, cell.policy or None, **cell.agent_args)
 
 
 def _bandit_validate(study: Any, error: ErrorFn) -> None:
@@ -279,13 +314,17 @@ def _bandit_validate(study: Any, error: ErrorFn) -> None:
             envs[args_json] = make_env(study.env, **m.cell.env_args)
         except (TypeError, ValueError) as exc:
             raise _env_error(study, m, str(exc), error) from None
-    classes = _bandit_agents()
+    from boltzmann_rl.bandits.registry import BANDIT_AGENTS
+
     for i, fam in enumerate(study.families):
         key = f"family[{i}]"
         agent_key = fam.agent_key
-        if fam.agent not in classes:
-            raise error(f"{agent_key}.name", f"unknown agent {fam.agent!r}", ", ".join(classes))
-        params = [p for p in inspect.signature(classes[fam.agent]).parameters if p != "policy"]
+        entry = BANDIT_AGENTS.get(fam.agent)
+        if entry is None:
+            raise error(
+                f"{agent_key}.name", f"unknown agent {fam.agent!r}", ", ".join(BANDIT_AGENTS)
+            )
+        params = [p.name for p in entry.params]
         for k in json.loads(fam.agent_args_json):
             if k not in params:
                 raise error(
@@ -293,13 +332,13 @@ def _bandit_validate(study: Any, error: ErrorFn) -> None:
                     f"unknown argument of agent {fam.agent!r}",
                     ", ".join(params) or "(none)",
                 )
-        if fam.agent == "action_value" and not fam.policy:
-            raise error(f"{key}.policy", "missing required field (agent 'action_value')")
-        if fam.agent != "action_value" and fam.policy:
+        if entry.takes_policy and not fam.policy:
+            raise error(f"{key}.policy", f"missing required field (agent {fam.agent!r})")
+        if not entry.takes_policy and fam.policy:
             raise error(
                 f"{key}.policy",
                 f"agent {fam.agent!r} chooses its actions itself and takes no policy",
-                "leave the policy out, or use agent 'action_value'",
+                "leave the policy out, or use an agent that takes one (action_value)",
             )
     # Build every agent and check its reward range against its problem, as the engine
     # does up front. Nothing is simulated: a policy that fails on the values it meets
