@@ -307,3 +307,64 @@ def test_a_simulation_that_cannot_fit_is_refused_with_the_estimate(monkeypatch):
     monkeypatch.setenv("BOLTZMANN_RL_MEMORY_LIMIT", "10MB")
     with pytest.raises(ResourceLimitError, match=r"tabular simulation of 100000 runs.*needs about"):
         train_tabular("Taxi-v4", "greedy", runs=100_000, episodes=10)
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def test_cli_runs_uses_the_engine_and_says_so(capsys, tmp_path):
+    import json
+
+    from boltzmann_rl.cli import main
+
+    argv = ["gym", "FrozenLake-v1", "--policy", "greedy", "--runs", "20", "--episodes", "10"]
+    assert main([*argv, "--json", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr()
+    summary = json.loads(out.out)
+    assert summary["engine"] == "tabular" and summary["runs"] == 20
+    assert "batched tabular engine" in out.err
+    assert (tmp_path / "greedy_values.csv").exists() and (tmp_path / "tabular.png").exists()
+    assert main(["gym", "Blackjack-v1", "--policy", "greedy", "--runs", "5"]) == 2
+    assert "no transition table" in capsys.readouterr().err
+    per_env = [*argv[:4], "--runs", "2", "--episodes", "3", "--eval-episodes", "1", "--per-env"]
+    assert main([*per_env, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["engine"] == "per-env"
+
+
+STUDY = """
+[study]
+name = "t"
+[problem]
+type = "gym"
+env = "{env}"
+[agent]
+name = "qlearning"
+args = {{ alpha = 0.2{extra} }}
+[budget]
+{budget}
+episodes = 40
+[[family]]
+name = "Boltzmann"
+policy = "boltzmann(temperature={{t}})"
+grid = {{ t = [0.05, 0.5] }}
+"""
+
+
+def test_study_files_with_runs_use_the_engine():
+    from boltzmann_rl.sweep.config import loads_study
+    from boltzmann_rl.sweep.tasks import TASKS
+
+    study = loads_study(STUDY.format(env="FrozenLake-v1", extra="", budget="runs = 300"), "t")
+    out = TASKS["gym"].run_fn([study.cells[0]])[0]
+    assert set(out["arrays"]) >= {"greedy_value", "greedy_value_ci", "greedy_value_at"}
+    assert out["summary"]["runs"] == 300 and 0 <= out["summary"]["eval_return"] <= 0.745
+    assert out["summary"]["eval_return_ci"] < 0.05
+    for budget, extra, message in [
+        ("runs = 10\nseeds = 2", "", "not both"),
+        ("eval_episodes = 2", "", "budget.seeds: missing required field"),
+        ("runs = 10", ", tilings = 4", "not an argument of the batched tabular engine"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            loads_study(STUDY.format(env="FrozenLake-v1", extra=extra, budget=budget), "t")
+    with pytest.raises(ValueError, match="no transition table"):
+        loads_study(STUDY.format(env="Blackjack-v1", extra="", budget="runs = 10"), "t")

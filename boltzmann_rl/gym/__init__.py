@@ -17,6 +17,7 @@ name                                   purpose
 :func:`observation_index`              a discrete observation space -> table rows
 :func:`action_map`                     a ``Discrete`` action space -> ``0 .. n - 1``
 :func:`make_env`, :func:`make_vector_env`  gymnasium environments with clear errors
+:func:`train_tabular`, :class:`TabularModel`  R runs at once on a known finite MDP
 =====================================  ===================================================
 
 Examples
@@ -47,6 +48,7 @@ from boltzmann_rl.gym.spaces import (
     action_map,
     observation_index,
 )
+from boltzmann_rl.gym.tabular import NoModelError, TabularModel, TabularResult, train_tabular
 from boltzmann_rl.gym.tiles import TileCoder
 from boltzmann_rl.gym.training import (
     DEFAULT_MAX_EPISODE_STEPS,
@@ -68,9 +70,12 @@ __all__ = [
     "ExpectedSarsaAgent",
     "GymResult",
     "LinearAgent",
+    "NoModelError",
     "QLearningAgent",
     "SarsaAgent",
     "TabularAgent",
+    "TabularModel",
+    "TabularResult",
     "TileCoder",
     "TupleIndex",
     "UnsupportedSpaceError",
@@ -82,4 +87,5 @@ __all__ = [
     "observation_index",
     "run_gym",
     "train",
+    "train_tabular",
 ]

@@ -35,8 +35,9 @@ from typing import Any
 
 import numpy as np
 
+from boltzmann_rl._floor import row_max
 from boltzmann_rl.alternatives import mellowmax
-from boltzmann_rl.core import _row_max, logsumexp
+from boltzmann_rl.core import logsumexp
 
 __all__ = ["Algorithm", "next_value", "td_target"]
 
@@ -117,7 +118,7 @@ def next_value(
     """
     q = np.asarray(q_next, dtype=np.float64)
     if algorithm is Algorithm.QLEARNING:
-        return _row_max(q, q.ndim - 1)[..., 0]  # the core's fast path for short rows
+        return row_max(q, q.ndim - 1)[..., 0]  # the floor's fast path for short rows
     if algorithm is Algorithm.SARSA:
         if next_action is None:
             raise ValueError("SARSA's next value needs next_action, actual value: None")

@@ -54,9 +54,10 @@ from typing import Any
 
 import numpy as np
 
+from boltzmann_rl._floor import cumsum, first_above
 from boltzmann_rl._resources import check_memory
 from boltzmann_rl._rng import CHUNK_RUNS, BatchRNG, as_seed_sequence, chunk_seed, n_chunks
-from boltzmann_rl.core import _cumsum, softmax
+from boltzmann_rl.core import softmax
 from boltzmann_rl.gym.agents import TabularAgent
 from boltzmann_rl.gym.backups import Algorithm, next_value, td_target
 from boltzmann_rl.stats import mean_ci
@@ -84,10 +85,8 @@ class NoModelError(ValueError):
 
 
 def _first_above(cdf: np.ndarray, v: np.ndarray) -> np.ndarray:
-    # The inverse CDF of the core's samplers (softmax_sample): the first cumulative
-    # weight above v = u * total; a zero-weight entry repeats the value before it and
-    # is never first.
-    return (cdf <= v[..., None]).argmin(axis=-1)
+    """The floor's inverse CDF along the last axis, ``v`` one value per row."""
+    return first_above(cdf, v[..., None], cdf.ndim - 1)
 
 
 def _count(value: Any, name: str) -> int:
@@ -254,13 +253,23 @@ class TabularModel:
         sa = states * self.n_actions + actions
         if m == 1:
             flat = sa
+        elif m <= 8:
+            # The inverse CDF, one successor column at a time (a 1-D take each is far
+            # cheaper than gathering (n, m) rows): the count of cumulative
+            # probabilities <= u among the first m - 1; the last is 1 > u.
+            cdf = self.cdf.reshape(-1)
+            flat = sa * m
+            j = cdf.take(flat) <= u
+            flat = flat + j
+            for k in range(1, m - 1):
+                flat += cdf.take(sa * m + k) <= u
         else:
-            c = self.cdf.reshape(-1, m)[sa]
+            c = self.cdf.reshape(-1, m).take(sa, axis=0)
             flat = sa * m + _first_above(c, u * c[:, -1])
         return (
-            self.next_states.reshape(-1)[flat],
-            self.rewards.reshape(-1)[flat],
-            self.terminated.reshape(-1)[flat],
+            self.next_states.reshape(-1).take(flat),
+            self.rewards.reshape(-1).take(flat),
+            self.terminated.reshape(-1).take(flat),
         )
 
     def reset(self, u: np.ndarray) -> np.ndarray:
@@ -675,6 +684,46 @@ class TabularResult:
             out["eval_mean_ci"] = float(mc_half) if n > 1 else math.nan
         return out
 
+    def write(self, out_dir: Any, *, plot: bool = True) -> list[Any]:
+        """Write ``curves.csv``, ``greedy_values.csv``, ``summary.json`` and the figure.
+
+        ``curves.csv``: per episode, each group's mean training return and its 95 % CI
+        half-width; ``greedy_values.csv``: the same for the exact greedy value at each
+        evaluation; ``tabular.png``: :func:`boltzmann_rl.gym.plots.plot_tabular`.
+
+        Returns
+        -------
+        list of Path
+        """
+        import csv
+        import json
+        from pathlib import Path
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / "curves.csv", out / "greedy_values.csv", out / "summary.json"]
+        for path, x, curve in (
+            (paths[0], np.arange(1, self.episode_returns.shape[1] + 1), self.learning_curve),
+            (paths[1], self.eval_at, self.eval_curve),
+        ):
+            with path.open("w", newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow(["policy", "episode", "mean", "ci95"])
+                for g, label in enumerate(self.policies):
+                    if len(x) == 0:
+                        continue
+                    mean, half = curve(g)
+                    for e, m, h in zip(x, np.atleast_1d(mean), np.atleast_1d(half), strict=True):
+                        w.writerow([label, int(e), repr(float(m)), repr(float(h))])
+        rows = [self.summary(g) for g in range(len(self.policies))]
+        paths[2].write_text(json.dumps(rows if len(rows) > 1 else rows[0], indent=2) + "\n")
+        if plot:
+            from boltzmann_rl.gym.plots import plot_tabular
+
+            paths.append(out / "tabular.png")
+            plot_tabular(self).savefig(paths[-1], dpi=120)
+        return paths
+
 
 # --------------------------------------------------------------------------- the engine
 
@@ -715,7 +764,7 @@ class _Groups:
 
 def _draw(p: np.ndarray, u: np.ndarray) -> np.ndarray:
     """One index per row of probabilities ``p`` from the uniforms ``u`` (inverse CDF)."""
-    cdf = _cumsum(np.array(p, dtype=np.float64), 1)  # the core's column-wise cumsum
+    cdf = cumsum(np.array(p, dtype=np.float64), 1)  # the floor's, column by column
     return _first_above(cdf, u * cdf[:, -1])
 
 
@@ -914,7 +963,7 @@ def train_tabular(
     def alpha_at(i_sa: np.ndarray, t: int) -> Any:
         if rate.const is not None:
             return rate.const
-        n = counts[i_sa] if alpha_mode == 2 else (t if alpha_mode == 0 else ep)
+        n = counts.take(i_sa) if alpha_mode == 2 else (t if alpha_mode == 0 else ep)
         top = int(np.max(n))
         rate.at(top)
         return np.asarray(rate.table[: top + 1])[n]
@@ -924,12 +973,14 @@ def train_tabular(
             return t
         if mode == 1:
             return ep
-        return visits[base + states]
+        return visits.take(base + states)
 
-    def decide(states: np.ndarray, t: int, u: np.ndarray) -> np.ndarray:
+    def decide(states: np.ndarray, t: int, u: np.ndarray, q: Any = None) -> np.ndarray:
         rows = base + states
-        c = counts.reshape(R * S, A)[rows] if needs_counts else None
-        return _draw(groups.probs(Qf[rows], policy_step(states, t), c), u)
+        c = counts.reshape(R * S, A).take(rows, axis=0) if needs_counts else None
+        if q is None:
+            q = Qf.take(rows, axis=0)
+        return _draw(groups.probs(q, policy_step(states, t), c), u)
 
     start = time.perf_counter()
     s = model.reset(reset_rng.uniform())
@@ -947,22 +998,30 @@ def train_tabular(
         ua = agent_rng.uniform()
         if sarsa:
             a2 = decide(s2, t, ua)
-            v = Qf[base + s2, a2]
-        elif alg is Algorithm.EXPECTED_SARSA:
-            v = groups.expected(Qf[base + s2], policy_step(s2, t))
+            v = Qflat.take((base + s2) * A + a2)
         else:
-            v = next_value(alg, Qf[base + s2], temperature=temperature, omega=omega_v)
+            q2 = Qf.take(base + s2, axis=0)
+            if alg is Algorithm.EXPECTED_SARSA:
+                v = groups.expected(q2, policy_step(s2, t))
+            else:
+                v = next_value(alg, q2, temperature=temperature, omega=omega_v)
         target = td_target(r, gamma_v, v, term)
-        old = Qflat[i_sa]
+        old = Qflat.take(i_sa)
         new = old + alpha_at(i_sa, t) * (target - old)
+        if not all_active:
+            new = np.where(active, new, old)
+        Qflat[i_sa] = new
+        if not sarsa:
+            # The rows of s' read above, as they are after the update (s' = s)
+            same = np.flatnonzero(s2 == s)
+            if same.size:
+                q2[same, a[same]] = new[same]
         if all_active:
-            Qflat[i_sa] = new
             if counts is not None:
                 counts[i_sa] += 1
             if visits is not None:
                 visits[base + s] += 1
         else:
-            Qflat[i_sa] = np.where(active, new, old)
             if counts is not None:
                 counts[i_sa[active]] += 1
             if visits is not None:
@@ -994,7 +1053,10 @@ def train_tabular(
                 if not active.any():
                     break
         if not sarsa:
-            a2 = decide(s2, t, ua)
+            # s' of the runs that ended is now their new initial state: read those rows
+            if ended.any():
+                q2[idx] = Qf.take(base[idx] + s2[idx], axis=0)
+            a2 = decide(s2, t, ua, q2)
         elif ended.any():
             a0 = decide(s2, t, ur[1])
             a2 = np.where(ended, a0, a2)

@@ -432,13 +432,16 @@ def plot_learning_curves(
             ci = results.curve(m["cell_id"], f"{name}_ci")
             ci = np.full_like(y, np.nan) if ci is None else ci
             label = m["family"] if m["label"] == m["family"] else f"{m['family']} ({m['label']})"
-            groups.append(_Group(label, {name: (y, ci)}))
+            group = _Group(label, {name: (y, ci)})
+            if "x_array" in info:  # a curve recorded at its own x values (evaluations)
+                group.x = results.curve(m["cell_id"], info["x_array"])
+            groups.append(group)
         if name in METRIC_LABELS:  # the bandit metrics: the bandit figures' own drawing
             plot_metric(groups, name, ax=axis)
         else:
             for g in groups:
                 y, ci = g.curves[name]
-                x = np.arange(1, len(y) + 1)
+                x = g.x if g.x is not None else np.arange(1, len(y) + 1)
                 (line,) = axis.plot(x, y, lw=1.2, label=g.label)
                 if np.isfinite(ci).any():
                     axis.fill_between(x, y - ci, y + ci, alpha=0.2, lw=0, color=line.get_color())
@@ -461,6 +464,7 @@ class _Group:
     def __init__(self, label: str, curves: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
         self.label = label
         self.curves = curves
+        self.x: np.ndarray | None = None
 
 
 class _Demo:
