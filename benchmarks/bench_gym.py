@@ -39,7 +39,7 @@ from boltzmann_rl.gym import make_agent, make_env, train
 
 
 class NoWork:
-    """A Policy-protocol object that draws uniformly and does nothing else."""
+    """A Policy (and RowPolicy) object that draws uniformly and does nothing else."""
 
     needs_counts = False
 
@@ -51,6 +51,9 @@ class NoWork:
 
     def sample_row(self, row, u, *, step=0):
         return int(u * len(row))
+
+    def probs_row(self, row, *, step=0):
+        return [1.0 / len(row)] * len(row)
 
     def log_prob(self, q, action, *, step=0, counts=None):
         return -np.log(np.shape(q)[-1])
@@ -98,12 +101,13 @@ def time_sample(policy, k: int, number: int) -> float:
     """
     import timeit
 
+    from boltzmann_rl.policies import RowPolicy
     from boltzmann_rl.spec import parse_policy
 
     pi = parse_policy(policy) if isinstance(policy, str) else policy
     q = np.linspace(0.0, 1.0, k)
     rng = np.random.default_rng(0)
-    if hasattr(pi, "sample_row"):
+    if isinstance(pi, RowPolicy):
         row, sample_row, us = q.tolist(), pi.sample_row, iter(rng.random(10 * number).tolist())
         call = lambda: sample_row(row, next(us), step=5)  # noqa: E731
     else:

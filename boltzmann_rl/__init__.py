@@ -20,8 +20,6 @@ from boltzmann_rl.alternatives import (
     Sparsemax,
     boltzmann_weighted_average,
     mellowmax,
-    mellowmax_backup,
-    soft_backup,
 )
 from boltzmann_rl.bandits import simulate
 from boltzmann_rl.core import (
@@ -87,3 +85,13 @@ __all__ = [
     "softmax_entropy",
     "softmax_sample",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The value backups live in boltzmann_rl.gym.backups; importing the gym world
+    # (and gymnasium) only when one is asked for keeps ``import boltzmann_rl`` light.
+    if name in ("soft_backup", "mellowmax_backup"):
+        from boltzmann_rl.gym import backups
+
+        return getattr(backups, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

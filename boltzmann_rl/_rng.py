@@ -54,6 +54,8 @@ from typing import Any
 import numpy as np
 from numpy.random import SFC64, Generator, SeedSequence
 
+from boltzmann_rl._checks import nonnegative_int, positive_int
+
 __all__ = [
     "AGENT_STREAM",
     "BLOCK_STEPS",
@@ -111,9 +113,7 @@ def as_seed_sequence(seed: Any) -> SeedSequence:
     if isinstance(seed, SeedSequence):
         return SeedSequence(seed.entropy, spawn_key=seed.spawn_key)
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-        if seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed}")
-        return SeedSequence(int(seed))
+        return SeedSequence(nonnegative_int(seed, "seed"))
     if isinstance(seed, list | tuple) and seed:
         words = []
         for w in seed:
@@ -209,18 +209,15 @@ class BatchRNG:
     __slots__ = ("_block", "_buffers", "_gens", "_slices", "n_rows")
 
     def __init__(self, segments: Sequence[tuple[SeedSequence, int]], block: int = BLOCK_STEPS):
-        if isinstance(block, bool) or not isinstance(block, numbers.Integral) or block < 1:
-            raise ValueError(f"block must be a positive integer, got {block!r}")
-        self._block = int(block)
+        self._block = positive_int(block, "block")
         self._gens: list[Generator] = []
         self._slices: list[slice] = []
         start = 0
         for seq, n in segments:
-            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-                raise ValueError(f"segment sizes must be positive integers, got {n!r}")
+            n = positive_int(n, "segment size")
             self._gens.append(Generator(SFC64(seq)))
-            self._slices.append(slice(start, start + int(n)))
-            start += int(n)
+            self._slices.append(slice(start, start + n))
+            start += n
         self.n_rows = start
         self._buffers: dict[tuple[str, int | None], _Buffer] = {}
 
@@ -288,9 +285,7 @@ class BatchRNG:
     def _check_k(self, k: Any) -> int | None:
         if k is None:
             return None
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-            raise ValueError(f"k must be a positive integer or None, got {k!r}")
-        return int(k)
+        return positive_int(k, "k")
 
     def uniform(self, k: int | None = None) -> np.ndarray:
         """Uniform numbers on ``[0, 1)`` for this step: shape ``(n_rows,)`` or ``(k, n_rows)``.
@@ -360,8 +355,7 @@ class BatchRNG:
 
 
 def _segments(seed: Any, n_rows: int, stream: int, first_chunk: int = 0):
-    if isinstance(n_rows, bool) or not isinstance(n_rows, numbers.Integral) or n_rows < 1:
-        raise ValueError(f"the number of runs must be a positive integer, got {n_rows!r}")
+    n_rows = positive_int(n_rows, "the number of runs")
     segs = []
     left = int(n_rows)
     c = int(first_chunk)

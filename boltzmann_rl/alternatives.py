@@ -1,4 +1,4 @@
-r"""Alternatives to the softmax, and the soft operators used in value backups.
+r"""Alternatives to the softmax, and the soft operators behind two value backups.
 
 Why exponentiate at all, when ``q / Σ q`` also sums to one? This module holds the
 alternatives people propose, each as a policy with the same protocol and tests as
@@ -25,9 +25,12 @@ Operators (plain vectorized functions over the last axis):
 =====================================  ===============================================
 :func:`mellowmax`                      ``log(mean(exp(ω q))) / ω``, between mean and max
 :func:`boltzmann_weighted_average`     ``Σ softmax(q / T)_i q_i`` (not a non-expansion)
-:func:`soft_backup`                    ``r + γ T log Σ exp(q' / T)`` (soft Q-learning)
-:func:`mellowmax_backup`               ``r + γ mm_ω(q')``
 =====================================  ===============================================
+
+The value backups built on them, ``soft_backup`` (soft Q-learning) and
+``mellowmax_backup``, are backups, not policies: they live with the other backups in
+:mod:`boltzmann_rl.gym.backups`; the names stay importable from here (the same
+objects).
 
 What each alternative gives up is the point of ``docs/why-softmax.md``: plain
 normalization is undefined for negative values and changes when a constant is added
@@ -53,16 +56,13 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
 
-from boltzmann_rl.core import _shifted, log_softmax, logsumexp, softmax, softmax_entropy
+from boltzmann_rl.core import _shifted, log_softmax, softmax, softmax_entropy
 from boltzmann_rl.core import softmax_sample as _softmax_sample
 from boltzmann_rl.policies import (
-    POLICY_NAMES,
     _actions,
     _Base,
     _evaluate,
@@ -80,8 +80,6 @@ __all__ = [
     "Sparsemax",
     "boltzmann_weighted_average",
     "mellowmax",
-    "mellowmax_backup",
-    "soft_backup",
 ]
 
 # Shifted, scaled values below this can never be in the support of sparsemax
@@ -803,192 +801,24 @@ def boltzmann_weighted_average(
     return out[()] if out.ndim == 0 else out
 
 
-def _check_gamma(gamma: Any) -> float:
-    if isinstance(gamma, bool | np.bool_) or not isinstance(gamma, numbers.Real):
-        raise TypeError(f"gamma must be a number in [0, 1], got {gamma!r}")
-    g = float(gamma)
-    if not 0.0 <= g <= 1.0:
-        raise ValueError(f"gamma must be in [0, 1], got {gamma}")
-    return g
+ALTERNATIVE_NAMES: dict[str, type] = {
+    "normalize": Normalize,
+    "sparsemax": Sparsemax,
+    "entmax15": Entmax15,
+    "mellowmax": Mellowmax,
+    "softmax_base": SoftmaxBase,
+}
+"""The alternative policy classes by text-form name (see :mod:`boltzmann_rl.spec`)."""
 
 
-def _target(reward: Any, gamma: float, value: Any, terminated: Any) -> Any:
-    r = np.asarray(reward, dtype=np.float64)
-    done = np.asarray(terminated)
-    if done.dtype.kind not in "biu":
-        raise TypeError(f"terminated must be a bool or an array of bools, got dtype {done.dtype}")
-    done = done.astype(bool)
-    out = r + gamma * np.where(done, 0.0, value)
-    return float(out) if out.ndim == 0 else out
+_MOVED = {"soft_backup", "mellowmax_backup"}
 
 
-def _one_transition(
-    reward: Any, q_next: Any, param: Any, terminated: Any, mask: Any
-) -> tuple[list[float], float, float] | None:
-    """``(row, param, max)`` when the pure-Python path applies, else None.
+def __getattr__(name: str) -> Any:
+    # The two soft backups moved to boltzmann_rl.gym.backups; imported on first use
+    # only, so that this module (below the gym layer) does not import it.
+    if name in _MOVED:
+        from boltzmann_rl.gym import backups
 
-    It applies to one transition: a float reward, a short row of finite floats (a list
-    or a 1-D float64 array), a positive finite float parameter, a bool ``terminated``
-    and no mask. Everything else (batches, limits, NaN, infinities) takes the general
-    path, which validates and raises.
-    """
-    if mask is not None or type(param) is not float or type(terminated) is not bool:
-        return None
-    if type(reward) not in (float, int) or not 0.0 < param < math.inf:
-        return None
-    if type(q_next) is np.ndarray:
-        if q_next.ndim != 1 or q_next.dtype != np.float64 or not 0 < q_next.size <= 32:
-            return None
-        row = q_next.tolist()
-    elif type(q_next) is list and 0 < len(q_next) <= 32:
-        row = q_next
-        if any(type(v) is not float for v in row):
-            return None
-    else:
-        return None
-    m = max(row)
-    lo = min(row)
-    if not (math.isfinite(m) and math.isfinite(lo) and m - lo < 1e308):  # NaN fails too
-        return None
-    if any(v != v for v in row):
-        return None
-    return row, param, m
-
-
-def soft_backup(
-    reward: Any,
-    q_next: Any,
-    gamma: float,
-    temperature: Any,
-    terminated: Any = False,
-    *,
-    mask: Any = None,
-) -> Any:
-    r"""The soft (log-sum-exp) Bellman target :math:`r + \gamma\, T \log \sum_a e^{Q(s', a)/T}`.
-
-    With the Boltzmann policy at the same temperature this is soft Q-learning: the
-    value of the next state is the smooth maximum of its action values. It tends to
-    the Q-learning target ``r + γ max Q(s')`` as ``T -> 0`` (exact at 0) and to
-    ``r + γ (mean Q(s') + T log K)`` as ``T -> inf``: the soft value carries an
-    entropy bonus of at most ``T log K``. Subtracting that bonus gives
-    :func:`mellowmax_backup` with ``ω = 1/T``.
-
-    Parameters
-    ----------
-    reward : float or array_like
-        Rewards, shape ``(...)``.
-    q_next : array_like, shape (..., K)
-        Action values of the next states.
-    gamma : float
-        Discount in ``[0, 1]``.
-    temperature : float or array_like
-        ``0 <= T < inf``, a scalar or one per row. (At ``T = inf`` the target is
-        infinite, so it raises.)
-    terminated : bool or array_like of bool, default False
-        Where True the next state is terminal and nothing is bootstrapped (pass
-        ``terminated``, not ``truncated``, from gymnasium).
-    mask : array_like of bool, optional
-        Actions allowed in the next states (``False`` entries are excluded).
-
-    Returns
-    -------
-    float or ndarray
-        The targets, shape ``(...)``.
-
-    Raises
-    ------
-    ValueError
-        An infinite, negative or NaN temperature, ``gamma`` outside ``[0, 1]``, NaN
-        values.
-
-    References
-    ----------
-    .. [1] T. Haarnoja, H. Tang, P. Abbeel and S. Levine, "Reinforcement Learning
-       with Deep Energy-Based Policies", ICML 2017.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from boltzmann_rl.alternatives import soft_backup
-    >>> q_next = np.array([[1.0, 2.0], [1.0, 2.0]])
-    >>> soft_backup([0.0, 0.0], q_next, 0.9, temperature=0)   # Q-learning
-    array([1.8, 1.8])
-    >>> soft_backup(1.0, [1.0, 2.0], 0.9, temperature=0.5, terminated=True)
-    1.0
-    >>> round(soft_backup(0.0, [1.0, 2.0], 1.0, temperature=1.0), 6)  # log(e + e^2)
-    2.313262
-    """
-    g = _check_gamma(gamma)
-    fast = _one_transition(reward, q_next, temperature, terminated, mask)
-    if fast is not None:  # one transition of a tabular agent: no numpy overhead
-        row, t, m = fast
-        if terminated:
-            return float(reward)
-        top = row.index(m)
-        rest = math.fsum([math.exp((v - m) / t) for i, v in enumerate(row) if i != top])
-        return reward + g * (m + t * math.log1p(rest))
-    t = np.asarray(temperature, dtype=np.float64)
-    if (t == np.inf).any():
-        raise ValueError(
-            "soft_backup: temperature must be finite, got inf (the soft value "
-            "T log sum exp(q/T) grows like T log K); use mellowmax_backup with omega=0 "
-            "for the mean"
-        )
-    value = logsumexp(q_next, temperature, mask=mask)
-    return _target(reward, g, value, terminated)
-
-
-def mellowmax_backup(
-    reward: Any,
-    q_next: Any,
-    gamma: float,
-    omega: Any,
-    terminated: Any = False,
-    *,
-    mask: Any = None,
-) -> Any:
-    r"""The mellowmax Bellman target :math:`r + \gamma\, mm_\omega(Q(s', \cdot))`.
-
-    A non-expansion for every ``ω`` (Asadi & Littman 2017), so value iteration and
-    SARSA-style learning with it have a unique fixed point; ``ω = inf`` is the
-    Q-learning target, ``ω = 0`` the target of expected SARSA under the uniform
-    policy. With the :class:`Mellowmax` policy at the same ``ω`` the target is the
-    expected value of the next action, as in expected SARSA.
-
-    Parameters
-    ----------
-    reward, q_next, gamma, terminated, mask
-        As in :func:`soft_backup`.
-    omega : float or array_like
-        ``ω >= 0``, a scalar or one per row.
-
-    Returns
-    -------
-    float or ndarray
-
-    Examples
-    --------
-    >>> from boltzmann_rl.alternatives import mellowmax_backup
-    >>> mellowmax_backup(0.0, [1.0, 3.0], 0.5, omega=float("inf"))
-    1.5
-    >>> mellowmax_backup(0.0, [1.0, 3.0], 0.5, omega=0)
-    1.0
-    """
-    g = _check_gamma(gamma)
-    fast = _one_transition(reward, q_next, omega, terminated, mask)
-    if fast is not None:  # one transition of a tabular agent: no numpy overhead
-        row, w, m = fast
-        if terminated:
-            return float(reward)
-        t = 1.0 / w
-        s = math.fsum([math.expm1((v - m) / t) for v in row]) / len(row)
-        return reward + g * (m + math.log1p(s) / w)
-    value = mellowmax(q_next, omega, mask=mask)
-    return _target(reward, g, value, terminated)
-
-
-ALTERNATIVE_NAMES: Mapping[str, type] = MappingProxyType(
-    {k: c for k, c in POLICY_NAMES.items() if c.__module__ == __name__}
-)
-"""A read-only view of the policies defined here, by text name; the registry itself
-is :data:`boltzmann_rl.policies.POLICY_NAMES` (see :mod:`boltzmann_rl.spec`)."""
+        return getattr(backups, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

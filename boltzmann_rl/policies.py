@@ -768,10 +768,16 @@ class UCB(_Base):
         return softmax_sample(self.scores(q, counts), rng, 0.0)
 
 
-# Gauss-Legendre nodes on (0, 1) for BoltzmannGumbel.probs.
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(96)
-_GL_X = (_GL_X + 1.0) / 2.0
-_GL_W = _GL_W / 2.0
+# BoltzmannGumbel.probs: 16-point Gauss-Legendre panels, the uniform panels over the
+# integration range, the exponents at which each factor's panels are cut, the log-drop
+# from the peak where the range ends, at most this many factors cut, and the most
+# elements one block of rows may hold.
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(16)
+_BG_PANELS = 16
+_BG_MARKS = np.array([-3.0, 0.0, 3.0, 10.0])
+_BG_DROP = 40.0
+_BG_CUT = 8
+_BG_BLOCK = 1 << 22
 
 
 @register_policy
@@ -793,13 +799,19 @@ class BoltzmannGumbel(_Base):
     Notes
     -----
     ``sample`` draws the perturbations. ``probs`` has no closed form for unequal
-    counts; it is computed by numerical integration,
-    :math:`P_i = \int_0^1 \prod_{j \ne i} G\big((q_i - q_j + \beta_i u(w)) / \beta_j\big)\,dw`
-    with :math:`G(x) = \exp(-e^{-x})` and :math:`u(w) = -\ln(-\ln w)`, by 96-point
-    Gauss-Legendre quadrature, then normalised. It is accurate to about 1e-6 for
-    moderate ratios of the counts and degrades gracefully (it stays a probability
-    vector) when the perturbation scales differ by orders of magnitude; ``log_prob``
-    and ``entropy`` inherit that approximation.
+    counts; it is computed by numerical integration over the perturbation
+    :math:`z` of action :math:`i`,
+    :math:`P_i = \int e^{h_i(z)}\,dz` with
+    :math:`h_i(z) = -z - e^{-z} - \sum_{j \ne i} \exp(-(q_i - q_j + \beta_i z)/\beta_j)`
+    (the Gumbel density of :math:`Z_i` times the probability that every other action
+    scores less), in log space: :math:`h_i` is concave, so its peak is found by
+    bisection on :math:`h_i'`, the range is where :math:`h_i` is within 40 of the peak,
+    and 16-point Gauss-Legendre panels cover it, uniformly and cut where each of the
+    (at most 8) sharpest factors changes, with the sum taken by log-sum-exp. Small
+    probabilities therefore have *relative* accuracy: against a reference at
+    ``rtol=1e-13`` (``scipy.integrate.quad``) the relative error is below 1e-10 for
+    count ratios up to 1e3, and about 1e-7 at a ratio of 1e6; ``log_prob`` is right
+    to that relative error, and ``entropy`` inherits it.
 
     References
     ----------
@@ -866,24 +878,111 @@ class BoltzmannGumbel(_Base):
             if excluded.all(axis=-1).any():
                 raise ValueError("bgumbel: every action value of a row is -inf")
             q = np.where(excluded | winners, 0.0, q)
-        u = -np.log(-np.log(_GL_X))  # Gumbel quantiles at the nodes, shape (m,)
-        # x[..., i, m] = q_i + beta_i * u_m; argument of G for each j: (x - q_j) / beta_j
-        x = q[..., :, None] + beta[..., :, None] * u  # (..., K, m)
-        # A tiny beta sends arg to +-inf (G = 1 or 0, exactly the limit): no warning
-        with np.errstate(over="ignore", under="ignore"):
-            arg = (x[..., :, None, :] - q[..., None, :, None]) / beta[..., None, :, None]
-            log_g = -np.exp(-arg)  # (..., K_i, K_j, m)
         k = q.shape[-1]
-        ignore = np.eye(k, dtype=bool)[..., None]
+        # rows in blocks, so that the (rows, K, K, nodes) arrays stay small
+        nodes = (_BG_PANELS + len(_BG_MARKS) * min(k - 1, _BG_CUT) + 1) * len(_GL_X)
+        flat_q = q.reshape(-1, k)
+        flat_b = beta.reshape(-1, k)
+        flat_x = np.broadcast_to(excluded, q.shape).reshape(-1, k)
+        block = max(1, _BG_BLOCK // (k * k * nodes))
+        log_p = np.empty(flat_q.shape)
+        for r0 in range(0, flat_q.shape[0], block):
+            rows = slice(r0, r0 + block)
+            log_p[rows] = _gumbel_log_probs(flat_q[rows], flat_b[rows], flat_x[rows])
+        log_p = log_p.reshape(q.shape)
         if special:
-            ignore = ignore | excluded[..., None, :, None]
-        log_prod = np.where(ignore, 0.0, log_g).sum(axis=-2)  # (..., K_i, m)
-        with np.errstate(under="ignore"):
-            p = (np.exp(log_prod) * _GL_W).sum(axis=-1)
-        if special:
-            p = np.where(excluded, 0.0, p)
+            log_p = np.where(excluded, -np.inf, log_p)
+        top = log_p.max(axis=-1, keepdims=True)
+        lost = ~np.isfinite(top)  # no mass found at all: only at absurd scales
+        if lost.any():
+            log_p = np.where(lost, np.where(excluded, -np.inf, 0.0), log_p)
+            top = np.where(lost, 0.0, top)
+        p = np.exp(log_p - top)
         out = p / p.sum(axis=-1, keepdims=True)
         if special and winners.any():
             share = winners / np.maximum(winners.sum(axis=-1, keepdims=True), 1)
             out = np.where(winners.any(axis=-1, keepdims=True), share, out)
         return out
+
+
+def _gumbel_log_probs(q: np.ndarray, beta: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+    """``log P_i`` of :class:`BoltzmannGumbel` for rows ``(n, K)`` (see its Notes).
+
+    Extreme scales (a beta of 1e-300) send the range of z to +-inf: every intermediate
+    is then an exact limit (0, 1 or +-inf) or NaN, which is read as "no mass".
+    """
+    with np.errstate(all="ignore"):
+        out = _gumbel_log_probs_raw(q, beta, excluded)
+    return np.where(np.isnan(out), -np.inf, out)
+
+
+def _gumbel_log_probs_raw(q: np.ndarray, beta: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+    n, k = q.shape
+    d = q[:, :, None] - q[:, None, :]  # d[r, i, j] = q_i - q_j
+    ratio = beta[:, :, None] / beta[:, None, :]  # beta_i / beta_j
+    mask = ~np.eye(k, dtype=bool)[None] & ~excluded[:, None, :]  # the factors j of P_i
+    b_i, b_j = beta[:, :, None, None], beta[:, None, :, None]
+    d4, r4, m4 = d[..., None], ratio[..., None], mask[..., None]
+
+    def h(z: np.ndarray, derivatives: bool = False) -> Any:
+        # z: (n, K_i, m). A tiny beta sends exponents to +-inf: exp gives exactly the
+        # limit (a factor of 1 or 0), never a warning.
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            e = np.where(m4, np.exp(-(d4 + b_i * z[:, :, None, :]) / b_j), 0.0)
+            ez = np.exp(-z)
+            value = -z - ez - e.sum(axis=2)
+            if not derivatives:
+                return value
+            return value, -1.0 + ez + (r4 * e).sum(axis=2), -ez - (r4 * r4 * e).sum(axis=2)
+
+    # The peak: h' decreases, is > 0 for z < 0 (e^-z > 1) and < 0 beyond hi.
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        hi = (beta[:, None, :] * np.log(2 * k * ratio) - d) / beta[:, :, None]
+        hi = np.maximum(np.where(mask, hi, -np.inf).max(axis=-1, initial=-np.inf), np.log(2.0))
+    lo, hi = np.zeros((n, k)), hi + 1.0
+    for _ in range(64):
+        mid = 0.5 * (lo + hi)
+        up = h(mid[..., None], True)[1][..., 0] > 0
+        lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
+    peak_z = 0.5 * (lo + hi)
+    peak, _, curve = (v[..., 0] for v in h(peak_z[..., None], True))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = 1.0 / np.sqrt(-curve)
+    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+    # The range: double the step from the peak until h drops by _BG_DROP (h is
+    # concave, so the drop only grows), then bisect between the last two steps.
+    steps = 2.0 ** np.arange(60)
+    target = peak - _BG_DROP
+    ends = []
+    for sign in (-1.0, 1.0):
+        far = h(peak_z[..., None] + sign * scale[..., None] * steps) < target[..., None]
+        kk = np.argmax(far, axis=-1)
+        inner = peak_z + sign * scale * np.where(kk > 0, steps[kk - 1], 0.0)
+        outer = peak_z + sign * scale * steps[kk]
+        for _ in range(20):
+            mid = 0.5 * (inner + outer)
+            below = h(mid[..., None])[..., 0] < target
+            outer, inner = np.where(below, mid, outer), np.where(below, inner, mid)
+        ends.append(outer)
+    za, zb = ends
+    # Panels: uniform over [za, zb], cut where the sharpest factors change.
+    uniform = za[..., None] + (zb - za)[..., None] * np.linspace(0.0, 1.0, _BG_PANELS + 1)
+    sharp = np.argsort(np.where(mask, -ratio, np.inf), axis=-1)[..., : min(k - 1, _BG_CUT)]
+    b_sharp = np.take_along_axis(np.broadcast_to(beta[:, None, :], d.shape), sharp, axis=-1)
+    d_sharp = np.take_along_axis(d, sharp, axis=-1)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        cuts = (b_sharp[..., None] * _BG_MARKS - d_sharp[..., None]) / beta[:, :, None, None]
+    cuts = np.where(np.isfinite(cuts), cuts, za[..., None, None]).reshape(n, k, -1)
+    edges = np.sort(
+        np.clip(np.concatenate([uniform, cuts], axis=-1), za[..., None], zb[..., None]), axis=-1
+    )
+    mid = (edges[..., 1:] + edges[..., :-1]) / 2
+    half = (edges[..., 1:] - edges[..., :-1]) / 2
+    z = (mid[..., None] + half[..., None] * _GL_X).reshape(n, k, -1)
+    with np.errstate(divide="ignore"):
+        terms = h(z) + np.log((half[..., None] * _GL_W).reshape(n, k, -1))
+    top = terms.max(axis=-1)
+    with np.errstate(invalid="ignore", under="ignore"):
+        total = np.exp(terms - top[..., None]).sum(axis=-1)
+        out = top + np.log(total)
+    return np.where(np.isfinite(top), out, -np.inf)

@@ -55,6 +55,8 @@ from typing import Any, ClassVar, Protocol, overload, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from boltzmann_rl._checks import nonnegative, positive, positive_int, real
+
 __all__ = [
     "Constant",
     "Exponential",
@@ -104,45 +106,11 @@ class Schedule(Protocol):
 # --------------------------------------------------------------------------- checks
 
 
-def _real(value: Any, name: str, owner: str) -> float:
-    """Return ``value`` as a float; reject bools, strings and other non-numbers."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{owner}{name} must be an int or a float, got {type(value).__name__}: {value!r}"
-        )
-    return float(value)
-
-
-def _nonnegative(value: Any, name: str, owner: str, *, allow_inf: bool = False) -> float:
-    v = _real(value, name, owner)
-    if math.isnan(v):
-        raise ValueError(f"{owner}{name} must not be NaN, actual value: {value!r}")
-    if math.isinf(v) and not (allow_inf and v > 0):
-        kind = "finite or +inf" if allow_inf else "finite"
-        raise ValueError(f"{owner}{name} must be {kind}, actual value: {value!r}")
-    if v < 0:
-        raise ValueError(f"{owner}{name} must be >= 0, actual value: {value!r}")
-    return v + 0.0  # -0.0 -> 0.0, so equal schedules have equal reprs
-
-
-def _positive(value: Any, name: str, owner: str) -> float:
-    v = _nonnegative(value, name, owner)
-    if v == 0:
-        raise ValueError(f"{owner}{name} must be > 0, actual value: {value!r}")
-    return v
-
-
 def _positive_int(value: Any, name: str, owner: str) -> int:
-    v = _real(value, name, owner)
-    if isinstance(value, numbers.Integral):
-        n = int(value)
-    elif math.isfinite(v) and v.is_integer():
-        n = int(v)  # 1e3 in the text form is a float; accept it as 1000
-    else:
-        raise ValueError(f"{owner}{name} must be a positive integer, actual value: {value!r}")
-    if n <= 0:
-        raise ValueError(f"{owner}{name} must be a positive integer, actual value: {value!r}")
-    return n
+    v = real(value, name, owner)
+    if not isinstance(value, numbers.Integral) and math.isfinite(v) and v.is_integer() and v >= 1:
+        return int(v)  # 1e3 in the text form is a float; accept it as 1000
+    return positive_int(value, name, owner)
 
 
 def _steps(step: Any) -> tuple[FloatArray, bool]:
@@ -301,7 +269,7 @@ class Constant(_Base):
 
     def __post_init__(self) -> None:
         object.__setattr__(
-            self, "value", _nonnegative(self.value, "value", "constant: ", allow_inf=True)
+            self, "value", nonnegative(self.value, "value", "constant", allow_inf=True)
         )
 
     def _evaluate(self, t: FloatArray) -> FloatArray:
@@ -352,9 +320,9 @@ class Linear(_Base):
     text_name: ClassVar[str] = "linear"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", _nonnegative(self.start, "start", "linear: "))
-        object.__setattr__(self, "end", _nonnegative(self.end, "end", "linear: "))
-        object.__setattr__(self, "steps", _positive_int(self.steps, "steps", "linear: "))
+        object.__setattr__(self, "start", nonnegative(self.start, "start", "linear"))
+        object.__setattr__(self, "end", nonnegative(self.end, "end", "linear"))
+        object.__setattr__(self, "steps", _positive_int(self.steps, "steps", "linear"))
 
     def _evaluate(self, t: FloatArray) -> FloatArray:
         frac = np.minimum(t / self.steps, 1.0)
@@ -418,9 +386,9 @@ class Exponential(_Base):
     text_name: ClassVar[str] = "exp"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", _positive(self.start, "start", "exp: "))
-        object.__setattr__(self, "end", _positive(self.end, "end", "exp: "))
-        object.__setattr__(self, "steps", _positive_int(self.steps, "steps", "exp: "))
+        object.__setattr__(self, "start", positive(self.start, "start", "exp"))
+        object.__setattr__(self, "end", positive(self.end, "end", "exp"))
+        object.__setattr__(self, "steps", _positive_int(self.steps, "steps", "exp"))
         # log start and log(end / start), computed once (not fields: equality and the
         # text form see start, end and steps only)
         log_start = math.log(self.start)
@@ -482,8 +450,8 @@ class InverseTime(_Base):
     text_name: ClassVar[str] = "inverse"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "c", _nonnegative(self.c, "c", "inverse: "))
-        object.__setattr__(self, "t0", _positive(self.t0, "t0", "inverse: "))
+        object.__setattr__(self, "c", nonnegative(self.c, "c", "inverse"))
+        object.__setattr__(self, "t0", positive(self.t0, "t0", "inverse"))
 
     def _evaluate(self, t: FloatArray) -> FloatArray:
         with np.errstate(over="ignore"):  # t / t0 -> inf only gives the limit 0
@@ -536,7 +504,7 @@ class Logarithmic(_Base):
     text_name: ClassVar[str] = "log"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "c", _nonnegative(self.c, "c", "log: "))
+        object.__setattr__(self, "c", nonnegative(self.c, "c", "log"))
 
     def _evaluate(self, t: FloatArray) -> FloatArray:
         return self.c / np.log(t + math.e)
@@ -588,7 +556,7 @@ def as_schedule(value: Any, name: str = "value") -> Schedule:
             f"{name} must be a number or a schedule, got {type(value).__name__}: {value!r}"
         )
     if isinstance(value, numbers.Real):
-        return Constant(_nonnegative(value, name, "", allow_inf=True))
+        return Constant(nonnegative(value, name, "", allow_inf=True))
     if isinstance(value, Schedule):
         return value
     raise TypeError(

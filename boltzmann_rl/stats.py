@@ -1,4 +1,4 @@
-r"""Confidence intervals for means across independent runs.
+r"""Confidence intervals for means across independent runs, and the trailing mean of a curve.
 
 Every interval in the toolkit is the two-sided **Student t** interval for a mean,
 
@@ -34,24 +34,16 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
-__all__ = ["ci_halfwidth", "mean_ci", "normal_quantile", "t_quantile"]
+from boltzmann_rl._checks import open_unit, positive_int, real
+
+__all__ = ["ci_halfwidth", "mean_ci", "moving_average", "normal_quantile", "t_quantile"]
 
 _NORMAL = NormalDist()
-
-
-def _check_probability(p: Any, name: str = "p") -> float:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {p!r}")
-    v = float(p)
-    if not 0.0 < v < 1.0:
-        raise ValueError(f"{name} must be strictly between 0 and 1, got {p!r}")
-    return v
 
 
 def normal_quantile(p: float) -> float:
@@ -72,7 +64,7 @@ def normal_quantile(p: float) -> float:
     >>> normal_quantile(0.975)
     1.959963984540054
     """
-    return _NORMAL.inv_cdf(_check_probability(p))
+    return _NORMAL.inv_cdf(open_unit(p, "p"))
 
 
 # ------------------------------------------------------------------ t distribution
@@ -208,12 +200,10 @@ def t_quantile(p: float, df: float) -> float:
     >>> t_quantile(0.975, float("inf"))
     1.959963984540054
     """
-    v = _check_probability(p)
-    if isinstance(df, bool) or not isinstance(df, numbers.Real):
-        raise TypeError(f"df must be a number, got {df!r}")
-    d = float(df)
-    if not d > 0.0:
-        raise ValueError(f"df (degrees of freedom) must be > 0, got {df!r}")
+    v = open_unit(p, "p")
+    d = real(df, "df")
+    if not d > 0.0:  # +inf is allowed: the normal limit
+        raise ValueError(f"df (degrees of freedom) must be > 0, actual value: {df!r}")
     if math.isinf(d):
         return _NORMAL.inv_cdf(v)
     if v == 0.5:
@@ -246,9 +236,8 @@ def ci_halfwidth(sd: Any, n: int, confidence: float = 0.95) -> Any:
     >>> round(ci_halfwidth(1.0, 2000), 6)
     0.043853
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    c = _check_probability(confidence, "confidence")
+    n = positive_int(n, "n")
+    c = open_unit(confidence, "confidence")
     if n == 1:
         return np.full(np.shape(sd), np.nan)[()] + 0.0
     factor = t_quantile((1.0 + c) / 2.0, n - 1) / math.sqrt(n)
@@ -304,7 +293,7 @@ def mean_ci(x: Any, axis: int = 0, confidence: float = 0.95) -> tuple[Any, Any]:
     n = arr.shape[axis]
     if n == 0:
         raise ValueError(f"x has no observations along axis {axis} (shape {arr.shape})")
-    _check_probability(confidence, "confidence")
+    open_unit(confidence, "confidence")
     mean = arr.mean(axis=axis)
     if n == 1:
         half = np.full(np.shape(mean), np.nan)
@@ -313,3 +302,31 @@ def mean_ci(x: Any, axis: int = 0, confidence: float = 0.95) -> tuple[Any, Any]:
     if np.ndim(mean) == 0:
         return float(mean), float(half)
     return mean, np.asarray(half)
+
+
+def moving_average(x: Any, window: int) -> np.ndarray:
+    """Trailing mean over ``window`` values (over the values so far for the first ones).
+
+    Parameters
+    ----------
+    x : array_like
+        The values in order (one per episode, say); flattened.
+    window : int
+        ``>= 1``.
+
+    Returns
+    -------
+    ndarray of float64, the length of ``x``
+
+    Examples
+    --------
+    >>> from boltzmann_rl.stats import moving_average
+    >>> moving_average([1.0, 3.0, 5.0, 7.0], 2).tolist()
+    [1.0, 2.0, 4.0, 6.0]
+    """
+    window = positive_int(window, "window")
+    a = np.asarray(x, dtype=np.float64).reshape(-1)
+    c = np.concatenate([[0.0], np.cumsum(a)])
+    i = np.arange(1, a.size + 1)
+    lo = np.maximum(i - window, 0)
+    return (c[i] - c[lo]) / (i - lo)

@@ -38,8 +38,6 @@ from boltzmann_rl.alternatives import (
     Sparsemax,
     boltzmann_weighted_average,
     mellowmax,
-    mellowmax_backup,
-    soft_backup,
 )
 from boltzmann_rl.policies import POLICY_NAMES, Boltzmann, Greedy, Policy
 from boltzmann_rl.schedules import Linear
@@ -200,11 +198,6 @@ def test_abs_and_square_normalization_are_not_monotone():
         (lambda: mellowmax([1.0, 2.0], -1.0), ValueError, "omega must be >= 0"),
         (lambda: mellowmax([1.0, np.nan], 1.0), ValueError, "NaN"),
         (lambda: mellowmax([[1.0, 2.0]], [1.0, 2.0]), ValueError, "does not match the rows"),
-        (lambda: soft_backup(0.0, [1.0], 1.5, 1.0), ValueError, "gamma must be in"),
-        (lambda: soft_backup(0.0, [1.0], 0.9, math.inf), ValueError, "must be finite"),
-        (lambda: soft_backup(0.0, [1.0], 0.9, -1.0), ValueError, "temperature must be >= 0"),
-        (lambda: soft_backup(0.0, [1.0], 0.9, 1.0, 0.5), TypeError, "terminated"),
-        (lambda: mellowmax_backup(0.0, [1.0], True, 1.0), TypeError, "gamma"),
     ],
 )  # fmt: skip
 def test_invalid_parameters_raise_naming_the_value(make, exc, match):
@@ -570,70 +563,6 @@ def test_softmax_base_limits():
     np.testing.assert_array_equal(SoftmaxBase(math.inf).probs(q), [0.0, 0.5, 0.5])
     assert SoftmaxBase() == SoftmaxBase(math.e) and SoftmaxBase().temperature == 1.0
     assert parse_policy("softmax_base(base=inf)").temperature == 0.0
-
-
-# --------------------------------------------------------------------- soft backups
-
-
-def test_soft_backup_tends_to_the_q_learning_backup_as_t_goes_to_zero():
-    rng = np.random.default_rng(14)
-    r, q_next = rng.normal(size=20), rng.normal(size=(20, 4))
-    q_learning = r + 0.9 * q_next.max(-1)
-    np.testing.assert_array_equal(soft_backup(r, q_next, 0.9, 0.0), q_learning)
-    for t, tol in ((1e-2, 1e-2 * np.log(4)), (1e-6, 1e-6 * np.log(4))):
-        got = soft_backup(r, q_next, 0.9, t)
-        assert np.all(got >= q_learning - 1e-15)
-        assert np.all(got - q_learning <= 0.9 * tol + 1e-15)
-
-
-def test_soft_backup_tends_to_mean_plus_t_log_k_as_t_grows():
-    rng = np.random.default_rng(15)
-    r, q_next = rng.normal(size=20), rng.normal(size=(20, 4))
-    for t in (1e3, 1e6):
-        got = soft_backup(r, q_next, 0.9, t)
-        limit = r + 0.9 * (q_next.mean(-1) + t * np.log(4))
-        # the gap is 0.9 * Var(q') / (2T) + O(1/T^2)
-        np.testing.assert_allclose(got, limit, rtol=0, atol=2.0 / t + 1e-9 * t)
-
-
-def test_soft_backup_is_mellowmax_backup_plus_the_entropy_bonus():
-    rng = np.random.default_rng(16)
-    r, q_next = rng.normal(size=10), rng.normal(size=(10, 5))
-    for t in (0.1, 1.0, 10.0):
-        soft = soft_backup(r, q_next, 0.95, t)
-        mellow = mellowmax_backup(r, q_next, 0.95, 1.0 / t)
-        np.testing.assert_allclose(soft - mellow, 0.95 * t * np.log(5), rtol=1e-10)
-
-
-def test_backups_terminal_states_masks_and_shapes():
-    q_next = np.array([[1.0, 2.0], [5.0, -1.0]])
-    done = np.array([False, True])
-    got = soft_backup([1.0, 1.0], q_next, 0.5, 0.0, done)
-    np.testing.assert_array_equal(got, [2.0, 1.0])
-    got = mellowmax_backup([1.0, 1.0], q_next, 0.5, math.inf, done)
-    np.testing.assert_array_equal(got, [2.0, 1.0])
-    assert mellowmax_backup(0.0, [1.0, 3.0], 1.0, 0.0) == 2.0
-    masked = soft_backup(0.0, [1.0, 9.0], 1.0, 0.0, mask=np.array([True, False]))
-    assert masked == 1.0 and isinstance(masked, float)
-    assert soft_backup(0.0, [1.0, 2.0], 1.0, 0.5, 1) == 0.0  # 0/1 flags are accepted
-    per_row = soft_backup([0.0, 0.0], q_next, 1.0, np.array([0.0, 1.0]))
-    assert per_row[0] == 2.0 and per_row[1] == pytest.approx(logsumexp([5.0, -1.0]))
-
-
-def test_single_transition_fast_path_agrees_with_the_batched_path():
-    # one (reward, row) at a time takes a pure-Python path; a batch of one takes numpy
-    rng = np.random.default_rng(20)
-    for _ in range(300):
-        q = rng.normal(size=int(rng.integers(1, 9))) * 10 ** rng.uniform(-3, 3)
-        t, r = float(10 ** rng.uniform(-3, 3)), float(rng.normal())
-        for backup in (soft_backup, mellowmax_backup):
-            one = backup(r, q, 0.9, t, False)
-            batch = backup(np.array([r]), q[None], 0.9, np.array([t]), np.array([False]))
-            assert isinstance(one, float)
-            assert one == pytest.approx(float(batch[0]), rel=1e-13, abs=1e-13)
-            assert backup(r, q.tolist(), 0.9, t, True) == r
-    with pytest.raises(ValueError, match="NaN"):
-        soft_backup(0.0, [1.0, np.nan], 0.9, 1.0, False)
 
 
 # ------------------------------------------------------------ registry, text form

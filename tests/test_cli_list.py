@@ -32,6 +32,8 @@ def test_every_registry_entry_appears_with_its_parameters(capsys):
         assert name in out, name
     for kind in TASKS:
         assert f"problem.type = {kind!r}" in out
+    for env_id in ("FrozenLake-v1", "CartPole-v1", "Acrobot-v1"):
+        assert env_id in out
     for entry in BANDIT_AGENTS.values():
         for p in entry.params:
             assert f"{p.name}: {p.type} = " in out, (entry.name, p.name)

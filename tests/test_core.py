@@ -1,4 +1,4 @@
-"""The softmax core's contract, one named test per clause (issue 2)."""
+"""The softmax core's contract, one named test per clause."""
 
 from __future__ import annotations
 
@@ -643,7 +643,8 @@ class _ExtremeUniforms(np.random.Generator):
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("u", [0.0, 1.0 - 2.0**-53])
 def test_sampling_never_draws_a_zero_weight_entry_at_the_ends_of_the_uniform(dtype, u):
-    """Regression: a float32 cast could round u up to 1 and draw the last (excluded) entry."""
+    """Uniforms at both ends of [0, 1) land on allowed entries: one just below 1 is not
+    rounded up to 1 in float32, so the excluded last entry is never drawn."""
     gen = _ExtremeUniforms(u)
     x = np.array([-np.inf, 0.3, 0.3, -np.inf], dtype=dtype)
     expected = 1 if u == 0.0 else 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import gymnasium
@@ -12,6 +13,7 @@ from gymnasium.wrappers import TimeLimit
 
 from boltzmann_rl import softmax
 from boltzmann_rl.gym import (
+    Anneal,
     ExpectedSarsaAgent,
     LinearAgent,
     QLearningAgent,
@@ -424,11 +426,11 @@ def test_agents_and_results_pickle():
 @pytest.mark.parametrize("alpha", [0.3, "inverse(1.0, 1.0)"])
 def test_fused_update_and_act_gives_what_update_then_act_gives(algorithm, policy, anneal, alpha):
     # Training uses update_and_act at every ordinary step; for Q-learning and SARSA
-    # with a sample_row policy it is one fused call. A subclass that overrides act
-    # (so nothing fused is bound) must train to exactly the same table and returns.
+    # with a sample_row policy it is one fused call. A subclass that overrides
+    # act_index (so the fused path is off) must train to exactly the same table and returns.
     class Unfused(TabularAgent):
-        def act(self, state):
-            return super().act(state)
+        def act_index(self, state):
+            return super().act_index(state)
 
     env_kwargs = {"is_slippery": True}
     results = []
@@ -444,7 +446,7 @@ def test_fused_update_and_act_gives_what_update_then_act_gives(algorithm, policy
             alpha_by="visits",
             rng=3,
         )
-        assert ("update_and_act" in vars(agent)) == (cls is TabularAgent)
+        assert agent._fused == (cls is TabularAgent)
         result = train(agent, env, episodes=60, seed=4)
         results.append(
             (agent.q.copy(), agent.counts, result.episode_returns, result.episode_lengths)
@@ -460,7 +462,7 @@ def test_fused_update_and_act_when_the_next_state_is_the_current_one():
     for algorithm in ("qlearning", "sarsa", "expected-sarsa"):
         fused = TabularAgent(2, 2, "greedy", algorithm=algorithm, alpha=1.0, gamma=0.0, rng=0)
         fused.q[0] = [1.0, 0.5]
-        assert "update_and_act" in vars(fused)
+        assert fused._fused
         a2 = fused.update_and_act(0, 0, -5.0, 0)  # Q(0, 0): 1.0 -> -5.0
         assert fused.q[0].tolist() == [-5.0, 0.5]
         # Q-learning and Expected SARSA decide after the update (action 1); SARSA
@@ -494,3 +496,53 @@ def test_decisions_from_blocks_of_uniforms_follow_the_policy(policy):
     counts = np.bincount([agent.act(0) for _ in range(n)], minlength=4)
     p = agent.probs(0)
     assert sps.chisquare(counts, p * n).pvalue > 1e-3, (counts, p * n)
+
+
+# --------------------------------------------------------------------------- a user's own loop
+
+
+def test_in_a_users_loop_agents_take_the_environments_observations_and_actions():
+    obs_space = spaces.Tuple((spaces.Discrete(3, start=1), spaces.Discrete(2)))
+    act_space = spaces.Discrete(2, start=5)
+    by_obs, by_index = (
+        TabularAgent.for_spaces(
+            obs_space, act_space, "egreedy(epsilon=0.3)", algorithm=alg, alpha=0.5, rng=1
+        )
+        for alg in ("sarsa", "sarsa")
+    )
+    rng = np.random.default_rng(2)
+    observations = [(int(rng.integers(1, 4)), int(rng.integers(2))) for _ in range(200)]
+    index = by_index.observe
+    for obs, next_obs in itertools.pairwise(observations):
+        action = by_obs.act(obs)
+        a = by_index.act_index(index(obs))
+        assert action == a + 5  # the environment's action
+        reward, terminated = float(rng.normal()), bool(rng.random() < 0.1)
+        delta = by_obs.update(obs, action, reward, next_obs, terminated, next_action=6)
+        assert delta == by_index.update_index(index(obs), a, reward, index(next_obs), terminated, 1)
+    np.testing.assert_array_equal(by_obs.q, by_index.q)
+    assert by_obs.greedy((2, 1), rng=0) == by_index.greedy_index(index((2, 1)), rng=0) + 5
+    np.testing.assert_array_equal(by_obs.probs((3, 0)), by_index.probs_index(index((3, 0))))
+    with pytest.raises(ValueError, match=r"observation \(0, 1\)"):
+        by_obs.act((0, 1))  # outside Discrete(3, start=1)
+
+
+def test_the_tile_coded_agent_takes_box_observations_in_a_users_loop():
+    agent = LinearAgent.for_spaces(
+        spaces.Box(-1.0, 1.0, (2,)), spaces.Discrete(3), "greedy", initial_value=1.0, rng=0
+    )
+    obs = np.array([0.2, -0.4])
+    assert agent.update(obs, 2, 0.0, obs, terminated=True) == -1.0
+    features = agent.observe(obs)
+    assert agent.values(features)[2] < 1.0
+    assert {agent.act(obs), agent.greedy(obs), agent.greedy_index(features)} <= {0, 1}
+
+
+def test_anneal_modes_are_an_enum_and_bad_names_are_refused():
+    agent = TabularAgent(2, 2, "greedy", anneal=Anneal.VISITS, alpha_by="step")
+    assert agent.anneal is Anneal.VISITS and agent.alpha_by is Anneal.STEP
+    assert agent.describe()["anneal"] == "visits"
+    with pytest.raises(
+        ValueError, match=r"anneal must be one of step, episode, visits, actual value: 2"
+    ):
+        TabularAgent(2, 2, "greedy", anneal=2)

@@ -319,13 +319,9 @@ def test_an_unimportable_module_is_one_line(capsys):
 
 @pytest.mark.parametrize("env_id", ["CartPole-v1", "Acrobot-v1"])
 def test_box_envs_train_from_the_command_line_with_the_defaults(capsys, env_id):
-    argv = ["gym", env_id, "--policy", "egreedy(epsilon=0.05)", "--episodes", "5"]
-    assert main([*argv, "--eval-episodes", "2"]) == 0
-    out = capsys.readouterr().out
-    assert "LinearAgent on tiles: 8 tilings x 8x8x" in out
-    assert "vector env              none (one environment)" in out
-    code, s = _json(capsys, [*argv, "--eval-episodes", "2", "--json"])
-    assert code == 0
+    argv = ["gym", env_id, "--policy", "egreedy(epsilon=0.05)", "--episodes", "2"]
+    code, s = _json(capsys, [*argv, "--eval-episodes", "1", "--json"])
+    assert code == 0 and s["learner"] == "LinearAgent" and s["num_envs"] is None
     coder = s["tile_coder"]
     assert coder["tilings"] == 8 and set(coder["tiles"]) == {8}
     space = gymnasium.make(env_id).observation_space
@@ -333,6 +329,16 @@ def test_box_envs_train_from_the_command_line_with_the_defaults(capsys, env_id):
         # the space's bounds where finite, +-3 where unbounded (CartPole's velocities)
         assert lo == (slo if slo > -float("inf") else -3.0)
         assert hi == (shi if shi < float("inf") else 3.0)
+
+
+def test_the_summary_names_the_learner_and_tile_coder(capsys):
+    assert main(["gym", "CartPole-v1", "--policy", "greedy", "--episodes", "2"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "learner                 LinearAgent on tiles: 8 tilings x 8x8x8x8 tiles over "
+        "low=[-4.8, -3, -0.4189, -3], high=[4.8, 3, 0.4189, 3] (52488 features)"
+    ) in out
+    assert "vector env              none (one environment)" in out
 
 
 def test_tile_coder_options_reach_the_coder_and_the_vector_env_is_said(capsys):

@@ -1,4 +1,4 @@
-"""Soft (log-sum-exp) and mellowmax backups in the gym agents (issue 7)."""
+"""Soft (log-sum-exp) and mellowmax backups in the gym agents."""
 
 from __future__ import annotations
 

@@ -225,3 +225,44 @@ def test_tile_coder_generalises_locally_and_clips_outside_the_box():
 def test_tile_coder_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         TileCoder(**kwargs)
+
+
+def test_indices_refuse_non_integers_and_out_of_range_values():
+    from gymnasium.spaces import Discrete, MultiDiscrete
+
+    from boltzmann_rl.gym.spaces import observation_index
+
+    index = observation_index(Discrete(3))
+    for bad in (1.5, float("nan"), float("inf"), -1, 3, None):
+        with pytest.raises(ValueError, match=r"is outside Discrete\(3\)"):
+            index(bad)
+    assert index(2.0) == 2 and index(np.int64(1)) == 1
+    with pytest.raises(ValueError, match=r"\[1.0, 1.5\] are outside Discrete\(3\) \(not integers"):
+        index.batch(np.array([1.0, 1.5]))
+    with pytest.raises(ValueError, match="not integers"):
+        index.batch(np.array([1.0, np.nan]))  # was a RuntimeWarning on the cast
+    with pytest.raises(ValueError, match=r"\[-1, 0\] are outside Discrete\(3\)"):
+        index.batch([-1, 0])
+    multi = observation_index(MultiDiscrete([2, 3]))
+    with pytest.raises(ValueError, match="not integers"):
+        multi(np.array([1.0, 1.5]))
+    assert multi(np.array([1, 2])) == 5
+
+
+def test_box_check_refuses_nan_and_out_of_bounds_in_batches_too():
+    from gymnasium.spaces import Box
+
+    from boltzmann_rl.gym.spaces import checked_observe
+    from boltzmann_rl.gym.tiles import TileCoder
+
+    space = Box(np.array([-1.0, -np.inf]), np.array([1.0, np.inf]), dtype=np.float64)
+    coder = TileCoder([-1.0, -5.0], [1.0, 5.0], tilings=2, tiles=4)
+    observe = checked_observe(space, coder)
+    assert observe([0.5, 1e300]).tolist() == coder([0.5, 1e300]).tolist()  # unbounded side
+    with pytest.raises(ValueError, match=r"NaN in dimension 1"):
+        observe([0.5, np.nan])
+    with pytest.raises(ValueError, match=r"\[1.5, 0.0\] is outside Box.*\(dimension 0\)"):
+        observe.batch(np.array([[0.0, 0.0], [1.5, 0.0]]))
+    with pytest.raises(ValueError, match="has 3 values"):
+        observe([0.0, 0.0, 0.0])
+    assert observe.batch(np.zeros((2, 2))).shape == (2, 2)

@@ -64,15 +64,15 @@ gymnasium.register("boltzmann_rl_test/Chain-v0", entry_point=Chain, max_episode_
 
 
 def _record(agent):
-    """Wrap agent.update to record every transition it learns from."""
+    """Wrap agent.update_index to record every transition it learns from."""
     seen = []
-    update = agent.update
+    update = agent.update_index
 
     def recording(s, a, r, s2, terminated, next_action=None):
         seen.append((int(s), int(a), float(r), int(s2), bool(terminated)))
         return update(s, a, r, s2, terminated, next_action)
 
-    agent.update = recording
+    agent.update_index = recording
     return seen
 
 
@@ -400,3 +400,136 @@ def test_gym_result_handles_empty_runs():
     s = r.summary()
     assert s["eval_return"] is None and s["train_return_last100"] is None
     assert s["episodes"] == 0
+
+
+def test_train_runs_any_agent_with_the_methods_gym_agent_declares():
+    from boltzmann_rl.gym import ActionMap, DiscreteIndex, GymAgent
+
+    class Random:
+        """A minimal agent of a user's own: uniform actions, learns nothing."""
+
+        observe = DiscreteIndex(16)
+        actions = ActionMap(4)
+        on_policy = False
+
+        def __init__(self):
+            self.rng = np.random.default_rng(0)
+            self.updates = 0
+            self.episodes = 0
+
+        def act_index(self, state):
+            return int(self.rng.integers(4))
+
+        def act_batch(self, states):
+            return self.rng.integers(4, size=len(states))
+
+        def update_index(self, state, action, reward, next_state, terminated, next_action=None):
+            self.updates += 1
+            return 0.0
+
+        def update_and_act(self, state, action, reward, next_state):
+            self.update_index(state, action, reward, next_state, False)
+            return self.act_index(next_state)
+
+        def end_episode(self):
+            self.episodes += 1
+
+        def greedy_index(self, state, rng=None):
+            return 0
+
+        def describe(self):
+            return {"agent": "random", "policy": "uniform", "note": "mine"}
+
+    agent = Random()
+    assert isinstance(agent, GymAgent)
+    env = gymnasium.make("FrozenLake-v1")
+    result = train(agent, env, episodes=12, seed=0, eval_env=env, eval_episodes=2)
+    assert agent.updates == result.steps and agent.episodes == 12
+    s = result.summary()
+    assert (s["agent"], s["policy"], s["note"], s["episodes"]) == ("random", "uniform", "mine", 12)
+
+
+# ------------------------------------------------------------------ observations outside the space
+
+
+class Scripted(gymnasium.Env):
+    """Returns the observations and rewards it is given, in order, then terminates."""
+
+    metadata: ClassVar[dict] = {"render_modes": []}
+
+    def __init__(self, space, observations, rewards=None):
+        self.observation_space = space
+        self.action_space = spaces.Discrete(2)
+        self.observations = list(observations)
+        self.rewards = rewards
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return self.observations[0], {}
+
+    def step(self, action):
+        self.t += 1
+        reward = 0.0 if self.rewards is None else self.rewards[self.t - 1]
+        done = self.t == len(self.observations) - 1
+        return self.observations[self.t], reward, done, False, {}
+
+
+BOX = spaces.Box(-1.0, 1.0, (2,), dtype=np.float64)
+
+
+@pytest.mark.parametrize(
+    ("space", "bad", "message"),
+    [
+        (spaces.Discrete(3), 7, r"observation 7 is outside Discrete\(3\)"),  # IndexError
+        (spaces.Discrete(3), -1, r"observation -1 is outside Discrete\(3\)"),  # the last row
+        (spaces.Discrete(3), 1.5, r"observation 1.5 is outside Discrete\(3\) \(not an integer"),
+        (spaces.Discrete(3), np.int64(3), r"observation .*3.* is outside Discrete\(3\)"),
+        (BOX, np.array([0.0, np.nan]), r"\[0.0, nan\] is outside Box.*NaN in dimension 1"),
+        (BOX, np.array([0.0, 1.5]), r"\[0.0, 1.5\] is outside Box\(-1.0, 1.0.*dimension 1"),
+    ],
+)
+def test_observations_outside_the_space_are_refused_naming_value_and_space(space, bad, message):
+    good = 1 if isinstance(space, spaces.Discrete) else np.zeros(2)
+    env = Scripted(space, [good, good, bad, good])
+    agent = make_agent("qlearning", space, env.action_space, "greedy", rng=0)
+    before = agent.q.copy() if hasattr(agent, "q") else None
+    with pytest.raises(ValueError, match=message):
+        train(agent, env, episodes=1, seed=0)
+    if before is not None:
+        assert agent.q[-1].tolist() == before[-1].tolist()  # -1 never read as the last row
+    for i in range(2):  # greedy evaluation never looks at the final observation
+        env = Scripted(space, [good if j != i else bad for j in range(3)])
+        with pytest.raises(ValueError, match=message):
+            evaluate(agent, env, 1, rng=0)
+
+
+def test_vector_env_observations_outside_the_space_are_refused():
+    env = gymnasium.vector.SyncVectorEnv([lambda: Scripted(spaces.Discrete(3), [1, -1, 1])] * 2)
+    agent = make_agent(
+        "qlearning", env.single_observation_space, env.single_action_space, "greedy", rng=0
+    )
+    with pytest.raises(ValueError, match=r"observations \[-1.*\] are outside Discrete\(3\)"):
+        train(agent, env, episodes=2, seed=0)
+
+
+def test_overflowing_returns_are_refused_without_inf_or_warnings():
+    rewards = [1e308, 1e308, 0.0]
+    env = Scripted(spaces.Discrete(3), [0, 1, 2, 0], rewards)
+    agent = make_agent("qlearning", env.observation_space, env.action_space, "greedy", rng=0)
+    with pytest.raises(ValueError, match=r"return of episode 1 .*overflowed the float range"):
+        train(agent, env, episodes=1, seed=0)  # was a return of inf
+    with pytest.raises(ValueError, match="overflowed the float range"):
+        evaluate(agent, Scripted(spaces.Discrete(3), [0, 1, 2, 0], rewards), 1, rng=0)
+    vec = gymnasium.vector.SyncVectorEnv(
+        [lambda: Scripted(spaces.Discrete(3), [0, 1, 2, 0], rewards)] * 2
+    )
+    agent = make_agent(
+        "qlearning", vec.single_observation_space, vec.single_action_space, "greedy", rng=0
+    )
+    with pytest.raises(ValueError, match="overflowed the float range"):
+        train(agent, vec, episodes=2, seed=0)  # numpy's overflow warning is an error here
+    # a large but representable return is kept as it is
+    env = Scripted(spaces.Discrete(3), [0, 1, 0], [1e308, -1e308])
+    agent = make_agent("qlearning", env.observation_space, env.action_space, "greedy", rng=0)
+    assert train(agent, env, episodes=1, seed=0).episode_returns.tolist() == [0.0]

@@ -1,4 +1,4 @@
-"""The policy contract, one shared suite every policy must pass (issue 3).
+"""The policy contract, one shared suite every policy must pass.
 
 A new policy gets these tests by adding an instance to ``CASES``.
 """
@@ -441,3 +441,70 @@ def test_sample_row_refuses_a_uniform_outside_the_unit_interval(policy, u):
     # a bad u would otherwise give a wrong action silently (ε-greedy: a negative index)
     with pytest.raises(ValueError, match="u must be a uniform draw"):
         policy.sample_row([0.0, 1.0, 0.5], u, step=STEP)
+
+
+def _bgumbel_reference(q, counts, c=1.0):
+    """P_i by scipy.integrate.quad at rtol 1e-13, outwards from the integrand's peak."""
+    import itertools
+
+    from scipy import integrate, optimize
+
+    q = np.asarray(q, float)
+    beta = c / np.sqrt(np.asarray(counts, float))
+    out = []
+    for i in range(len(q)):
+
+        def h(z, i=i):
+            value = -z - math.exp(-z) if z > -700 else -math.inf
+            for j in range(len(q)):
+                if j != i:
+                    a = -(q[i] - q[j] + beta[i] * z) / beta[j]
+                    if a > 700:
+                        return -math.inf
+                    value -= math.exp(a)
+            return value
+
+        peak = optimize.minimize_scalar(
+            lambda z: -h(z) if math.isfinite(h(z)) else 1e300,
+            bounds=(-50, 1e4),
+            method="bounded",
+            options={"xatol": 1e-10},
+        ).x
+        top = h(peak)
+        total = 0.0
+        for sign in (-1, 1):
+            step = 1e-3
+            while h(peak + sign * step) > top - 60:
+                step *= 2
+            edges = np.linspace(*sorted((peak, peak + sign * step)), 50)
+            for a, b in itertools.pairwise(edges):
+                total += integrate.quad(
+                    lambda z, top=top: math.exp(h(z) - top),
+                    a,
+                    b,
+                    epsabs=0,
+                    epsrel=1e-13,
+                    limit=200,
+                )[0]
+        out.append(total * math.exp(top))
+    return np.array(out)
+
+
+@pytest.mark.parametrize(
+    ("q", "counts"),
+    [
+        ([1, 2, 2, 0.5, -1, 1.9], [1, 10, 3, 50, 2, 7]),  # the rare action: 4.57e-6, was 1.15e-6
+        ([5.0, -5.0, 0.0, 1.0], [1000, 1, 2, 1000]),  # probabilities down to ~1e-20
+        ([0.0, 0.3, -0.2], [1, 1000, 30]),
+    ],
+)
+def test_bgumbel_small_probabilities_have_relative_accuracy(q, counts):
+    pi = BoltzmannGumbel(1.0)
+    q, counts = np.asarray(q, float), np.asarray(counts)
+    exact = _bgumbel_reference(q, counts)
+    np.testing.assert_allclose(exact.sum(), 1.0, rtol=1e-10)
+    np.testing.assert_allclose(pi.probs(q, counts=counts), exact, rtol=1e-9, atol=0)
+    actions = np.arange(len(q))
+    np.testing.assert_allclose(
+        [pi.log_prob(q, a, counts=counts) for a in actions], np.log(exact), rtol=0, atol=1e-9
+    )

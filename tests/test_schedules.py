@@ -283,7 +283,7 @@ def test_invalid_parameters_raise_value_error(cls, args, match):
     ],
 )
 def test_non_numbers_raise_type_error(cls, args):
-    with pytest.raises(TypeError, match="must be an int or a float"):
+    with pytest.raises(TypeError, match="must be a number, got"):
         cls(*args)
 
 

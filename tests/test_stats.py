@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from boltzmann_rl.stats import ci_halfwidth, mean_ci, normal_quantile, t_quantile
+from boltzmann_rl.stats import ci_halfwidth, mean_ci, moving_average, normal_quantile, t_quantile
 
 
 @pytest.mark.parametrize("df", [1, 2, 3, 4, 5, 7, 10, 29, 30, 100, 249, 999, 1999, 1e4, 5e4])
@@ -114,3 +114,18 @@ def test_mean_ci_coverage_is_close_to_nominal():
     mean, half = mean_ci(x, axis=0)
     coverage = np.mean(np.abs(mean - 1.0) <= half)
     assert abs(coverage - 0.95) < 0.012
+
+
+@pytest.mark.parametrize("window", [1, 3, 100, 1000])
+def test_moving_average_is_the_mean_of_the_last_window_values(window):
+    x = np.random.default_rng(7).normal(size=250)
+    expected = [x[max(0, i + 1 - window) : i + 1].mean() for i in range(x.size)]
+    np.testing.assert_allclose(moving_average(x, window), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("window", [0, 2.0, True, None])
+def test_moving_average_refuses_a_window_that_is_not_a_positive_integer(window):
+    with pytest.raises(
+        ValueError, match=f"window must be a positive integer, actual value: {window!r}"
+    ):
+        moving_average([1.0, 2.0], window)

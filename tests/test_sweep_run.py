@@ -874,3 +874,35 @@ def test_real_ray_json_after_a_worker_dies(tmp_path):
     data = json.loads(stdout)  # nothing but the JSON
     assert data["ran"] == 6 and data["failed"] == 0 and data["backend"] == "ray"
     assert b"Traceback" not in stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["serial", "process"])
+def test_killed_at_random_moments_then_resumed_equals_an_uninterrupted_run(tmp_path, backend):
+    import random
+
+    rng = random.Random(13 if backend == "serial" else 14)
+    study = gym_study(tmp_path, "{ geomspace = [0.01, 10.0, 12] }", episodes=200)
+    cmd = [sys.executable, "-m", "boltzmann_rl", "run", str(study), "--backend", backend]
+    cmd += ["--workers", "2", "--quiet", "--no-figures", "--out", str(tmp_path / "split")]
+    stops = 0
+    for _ in range(12):
+        sig = rng.choice([signal.SIGKILL, signal.SIGTERM])
+        with subprocess.Popen(cmd, stderr=subprocess.PIPE) as proc:
+            try:
+                proc.wait(timeout=rng.uniform(0.5, 3.0))  # a random moment
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, sig)
+                stops += 1
+            _, err = proc.communicate(timeout=60)
+        assert b"Traceback" not in err, err.decode()
+        assert proc.returncode in (0, 143, -signal.SIGKILL), proc.returncode
+        if proc.returncode == 0:
+            break
+    assert stops >= 2, "the study finished before it was stopped twice"
+    subprocess.run(cmd, check=True)  # finish whatever is left
+    with Store(tmp_path / "split", readonly=True) as store:
+        statuses = [r["status"] for r in store.runs()]
+    assert statuses[-1] == "finished"
+    run_study(load_study(study), tmp_path / "whole", backend="serial", report=False)
+    assert_same_results(tmp_path / "whole", tmp_path / "split")

@@ -234,3 +234,32 @@ def test_study_env_and_tile_mistakes_name_the_key(user_module):
         loads_study(_gym_study(f"{user_module}:UserLine-v0", ", tiles = [3, 3]"))
     with pytest.raises(ValueError, match=re.escape("agent.args.tile: unknown agent argument")):
         loads_study(_gym_study(f"{user_module}:UserLine-v0", ", tile = 3"))
+
+
+def test_a_step_size_schedule_in_a_study_reaches_the_agent_as_a_schedule(tmp_path):
+    study = loads_study(
+        """
+[study]
+name = "steps"
+[problem]
+type = "bandit"
+env = "gaussian"
+[budget]
+runs = 50
+steps = 20
+[[family]]
+name = "sample average, two ways"
+policy = "egreedy(epsilon=0.1)"
+agent = { name = "action_value", args = { step_size = "{alpha}" } }
+grid = { alpha = ["inverse(1, 1)", 0.5] }
+"""
+    )
+    from boltzmann_rl.bandits.registry import make_bandit_agent
+    from boltzmann_rl.schedules import InverseTime
+
+    cell = study.members[0].cell
+    assert cell.agent_args == {"step_size": "inverse(1.0, 1.0)"}
+    agent = make_bandit_agent(cell.agent, cell.policy, **cell.agent_args)
+    assert agent.step_size == InverseTime(1.0, 1.0)
+    run = run_study(study, tmp_path / "out", backend="serial", figures=False)
+    assert (run.ran, run.failed) == (2, 0)

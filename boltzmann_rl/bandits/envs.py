@@ -49,6 +49,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.random import Generator
 
+from boltzmann_rl._checks import finite, nonnegative
 from boltzmann_rl.bandits.rng import BatchRNG
 
 __all__ = [
@@ -60,24 +61,6 @@ __all__ = [
     "NonstationaryBandit",
     "make_env",
 ]
-
-
-def _number(value: Any, name: str, owner: str) -> float:
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__}: {value!r}")
-    v = float(value)
-    if math.isnan(v):
-        raise ValueError(f"{owner}: {name} must not be NaN, got {value!r}")
-    if math.isinf(v):
-        raise ValueError(f"{owner}: {name} must be finite, got {value!r}")
-    return v
-
-
-def _nonnegative(value: Any, name: str, owner: str) -> float:
-    v = _number(value, name, owner)
-    if v < 0:
-        raise ValueError(f"{owner}: {name} must be >= 0, got {value!r}")
-    return v
 
 
 def _arms(value: Any, owner: str) -> int:
@@ -135,10 +118,12 @@ class BanditEnv:
     def __post_init__(self) -> None:
         owner = self.name
         object.__setattr__(self, "arms", _arms(self.arms, owner))
-        object.__setattr__(self, "offset", _number(self.offset, "offset", owner))
-        scale = _number(self.scale, "scale", owner)
+        object.__setattr__(self, "offset", finite(self.offset, "offset", owner))
+        scale = finite(self.scale, "scale", owner)
         if scale <= 0:
-            raise ValueError(f"{owner}: scale must be > 0 (a reward multiplier), got {scale!r}")
+            raise ValueError(
+                f"{owner}: scale must be > 0 (a reward multiplier), actual value: {scale!r}"
+            )
         object.__setattr__(self, "scale", scale)
 
     def __repr__(self) -> str:
@@ -378,7 +363,7 @@ class GaussianBandit(BanditEnv):
     >>> GaussianBandit(noise=-1.0)
     Traceback (most recent call last):
     ...
-    ValueError: gaussian: noise must be >= 0, got -1.0
+    ValueError: gaussian: noise must be >= 0, actual value: -1.0
     """
 
     mean: float = 0.0
@@ -389,9 +374,9 @@ class GaussianBandit(BanditEnv):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        object.__setattr__(self, "mean", _number(self.mean, "mean", self.name))
-        object.__setattr__(self, "spread", _nonnegative(self.spread, "spread", self.name))
-        object.__setattr__(self, "noise", _nonnegative(self.noise, "noise", self.name))
+        object.__setattr__(self, "mean", finite(self.mean, "mean", self.name))
+        object.__setattr__(self, "spread", nonnegative(self.spread, "spread", self.name))
+        object.__setattr__(self, "noise", nonnegative(self.noise, "noise", self.name))
 
     def initial_values(self, rng: Generator, n: int) -> np.ndarray:
         """``N(mean, spread²)`` values, shape ``(n, K)`` (run-major draws)."""
@@ -472,8 +457,8 @@ class BernoulliBandit(BanditEnv):
             object.__setattr__(self, "probs", tuple(float(v) for v in p))
             object.__setattr__(self, "arms", len(p))
         super().__post_init__()
-        low = _number(self.low, "low", self.name)
-        high = _number(self.high, "high", self.name)
+        low = finite(self.low, "low", self.name)
+        high = finite(self.high, "high", self.name)
         if not 0.0 <= low <= high <= 1.0:
             raise ValueError(f"bernoulli: need 0 <= low <= high <= 1, got low={low}, high={high}")
         object.__setattr__(self, "low", low)
@@ -534,9 +519,9 @@ class NonstationaryBandit(BanditEnv):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        object.__setattr__(self, "start", _number(self.start, "start", self.name))
-        object.__setattr__(self, "walk", _nonnegative(self.walk, "walk", self.name))
-        object.__setattr__(self, "noise", _nonnegative(self.noise, "noise", self.name))
+        object.__setattr__(self, "start", finite(self.start, "start", self.name))
+        object.__setattr__(self, "walk", nonnegative(self.walk, "walk", self.name))
+        object.__setattr__(self, "noise", nonnegative(self.noise, "noise", self.name))
 
     def initial_values(self, rng: Generator, n: int) -> np.ndarray:
         """All arms at ``start``, shape ``(n, K)``."""

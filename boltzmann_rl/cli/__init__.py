@@ -22,6 +22,7 @@ import os
 import signal
 import sqlite3
 import sys
+import textwrap
 import threading
 from collections.abc import Iterator, Sequence
 
@@ -164,7 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="boltzmann-rl",
         description="Boltzmann (softmax) action selection for reinforcement learning.",
         epilog="exit codes:\n"
-        + "\n".join(f"  {code:>3}  {text}" for code, text in EXIT_CODES.items()),
+        + "\n".join(
+            textwrap.fill(text, 88, initial_indent=f"  {code:>3}  ", subsequent_indent=" " * 7)
+            for code, text in EXIT_CODES.items()
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -88,14 +89,16 @@ def _environments() -> list[dict[str, Any]]:
         }
         for name, cls in ENVIRONMENTS.items()
     ]
+    import gymnasium
+
     out.append(
         {
             "name": "<gymnasium id>",
             "kind": "gym",
             "params": [],
-            "doc": "any registered gymnasium id (FrozenLake-v1, CartPole-v1, ...), or "
-            "module:EnvName-v0 to import your own package first; arguments are the "
-            "environment's keyword arguments",
+            "doc": "any registered gymnasium id, or module:EnvName-v0 to import your own "
+            "package first; arguments are the environment's keyword arguments",
+            "ids": sorted(gymnasium.registry),
         }
     )
     return out
@@ -246,6 +249,13 @@ def _print(data: dict[str, list[dict[str, Any]]]) -> None:
                 args = ", ".join(_param_text(p) for p in e["params"])
                 head = f"{e['name']}({args})" if args else e["name"]
                 print(f"  {kind}{head}  {e['doc']}")
+            if e.get("ids"):
+                text = "registered here (the agents need Discrete actions): " + ", ".join(e["ids"])
+                print(
+                    textwrap.fill(
+                        text, width=100, initial_indent="      ", subsequent_indent="        "
+                    )
+                )
 
 
 def _section(text: str) -> str:

@@ -10,6 +10,8 @@ name                                   purpose
 =====================================  ===================================================
 :func:`run_gym`                        env id + agent name + policy text -> :class:`GymResult`
 :func:`train`, :func:`evaluate`        the loop for an agent and env you built
+:class:`GymAgent`                      what the loop calls: the contract of an agent
+:class:`Algorithm`, :class:`Anneal`    the learning rules, what a schedule's step counts
 :func:`make_agent`                     the agent for an environment's spaces
 :class:`TabularAgent`                  Q-learning / SARSA / Expected SARSA on a table
 :class:`QLearningAgent` ...            the same with the algorithm fixed
@@ -33,7 +35,10 @@ from boltzmann_rl.gym.agents import (
     AGENTS,
     ALGORITHMS,
     ANNEAL,
+    Algorithm,
+    Anneal,
     ExpectedSarsaAgent,
+    GymAgent,
     LinearAgent,
     QLearningAgent,
     SarsaAgent,
@@ -66,8 +71,11 @@ __all__ = [
     "ANNEAL",
     "DEFAULT_MAX_EPISODE_STEPS",
     "ActionMap",
+    "Algorithm",
+    "Anneal",
     "DiscreteIndex",
     "ExpectedSarsaAgent",
+    "GymAgent",
     "GymResult",
     "LinearAgent",
     "NoModelError",

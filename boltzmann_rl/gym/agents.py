@@ -1,10 +1,13 @@
 """Tabular and tile-coded agents driven by any policy of the Policy protocol.
 
-Three temporal-difference control algorithms (Sutton and Barto, 2018, ch. 6), each
-learning action values ``Q`` from one transition ``(s, a, r, s', terminated)``:
+Five temporal-difference control algorithms (Sutton and Barto, 2018, ch. 6), each
+learning action values ``Q`` from one transition ``(s, a, r, s', terminated)`` with
+``Q(s, a) += alpha (G - Q(s, a))``; the target ``G`` is the backup of the
+:class:`~boltzmann_rl.gym.backups.Algorithm`, from the one table of backups in
+:mod:`boltzmann_rl.gym.backups`:
 
 =====================  ======================================================
-``algorithm``          target ``G`` for ``Q(s, a) += alpha (G - Q(s, a))``
+``algorithm``          target ``G``
 =====================  ======================================================
 ``"qlearning"``        ``r + gamma max_b Q(s', b)``
 ``"sarsa"``            ``r + gamma Q(s', a')``, ``a'`` the action taken next
@@ -19,18 +22,29 @@ learning action values ``Q`` from one transition ``(s, a, r, s', terminated)``:
 
 The two soft backups take their parameter from ``backup_temperature`` and ``omega``;
 by default from the policy itself (a Boltzmann policy's fixed temperature, a
-mellowmax policy's ω). See :mod:`boltzmann_rl.alternatives`.
+mellowmax policy's ω).
 
 ``G = r`` when ``s'`` is terminal (``terminated``); a time limit (``truncated``) is
 not a terminal state, so the target bootstraps there as usual.
 
+In your own loop an agent takes what the environment gives and returns what it
+takes: ``agent.act(obs)`` is an action for ``env.step``, ``agent.update(obs, action,
+reward, next_obs, terminated)`` learns from the transition, ``agent.greedy(obs)`` is
+the greedy action. The agent maps observations to its table rows (or tiles) with its
+``observe`` (see :func:`~boltzmann_rl.gym.spaces.observation_index`) and its actions
+with ``actions``; the same methods on table indices and the agent's own actions
+``0 .. n - 1`` are ``act_index``, ``update_index``, ``greedy_index``, ``probs_index``
+and ``act_batch``: what :func:`~boltzmann_rl.gym.train` calls (its contract is
+:class:`GymAgent`).
+
 The policy is any object with the methods of :class:`boltzmann_rl.policies.Policy`
 (or its text form, such as ``"boltzmann(temperature=0.1)"``). The agent calls
 ``policy.sample(Q[s], rng, step=..., counts=...)`` for each decision, or, when the
-policy has the optional fast path ``sample_row`` (the built-in Boltzmann, ε-greedy and
-greedy policies do), ``policy.sample_row(Q[s].tolist(), u, step=...)`` with a uniform
-``u`` from a block drawn from the agent's ``rng``. The ``step`` that drives a schedule
-(a temperature, an ε) is chosen by ``anneal``:
+policy implements the optional :class:`~boltzmann_rl.policies.RowPolicy` (the
+built-in Boltzmann, ε-greedy and greedy policies do),
+``policy.sample_row(Q[s].tolist(), u, step=...)`` with a uniform ``u`` from a block
+drawn from the agent's ``rng``. The ``step`` that drives a schedule (a temperature,
+an ε) is chosen by ``anneal`` (an :class:`Anneal` or its name):
 
 * ``"step"``: the global step, the number of transitions learned from so far;
 * ``"episode"``: the number of finished episodes;
@@ -65,18 +79,25 @@ Examples
 
 from __future__ import annotations
 
+import enum
 import math
 import numbers
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.random import Generator
 
 from boltzmann_rl._floor import argmax_row
 from boltzmann_rl._resources import table_memory as _table_memory
-from boltzmann_rl.alternatives import Mellowmax, mellowmax_backup, soft_backup
+from boltzmann_rl.alternatives import Mellowmax
 from boltzmann_rl.core import as_generator
+from boltzmann_rl.gym.backups import (
+    Algorithm,
+    expected_value_row,
+    next_value,
+    state_value_function,
+)
 from boltzmann_rl.gym.spaces import (
     ActionMap,
     DiscreteIndex,
@@ -92,7 +113,10 @@ __all__ = [
     "AGENTS",
     "ALGORITHMS",
     "ANNEAL",
+    "Algorithm",
+    "Anneal",
     "ExpectedSarsaAgent",
+    "GymAgent",
     "LinearAgent",
     "QLearningAgent",
     "SarsaAgent",
@@ -100,50 +124,122 @@ __all__ = [
     "make_agent",
 ]
 
-ALGORITHMS: tuple[str, ...] = (
-    "qlearning",
-    "sarsa",
-    "expected-sarsa",
-    "soft-qlearning",
-    "mellowmax",
-)
+
+class Anneal(enum.Enum):
+    """What the ``step`` given to the policy (or to an ``alpha`` schedule) counts.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.gym.agents import Anneal
+    >>> Anneal.parse("visits"), Anneal.parse(Anneal.STEP).value
+    (<Anneal.VISITS: 'visits'>, 'step')
+    >>> Anneal.parse(2)
+    Traceback (most recent call last):
+    ...
+    ValueError: anneal must be one of step, episode, visits, actual value: 2
+    """
+
+    STEP = "step"
+    """The global step: transitions learned from so far."""
+    EPISODE = "episode"
+    """Finished episodes."""
+    VISITS = "visits"
+    """Visits of the state (for ``alpha_by``: of the pair ``(s, a)``)."""
+
+    @classmethod
+    def parse(cls, value: Any, name: str = "anneal") -> Anneal:
+        """The mode named ``value`` (or an :class:`Anneal` itself); ``name`` is the
+        argument named in the error."""
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            for mode in cls:
+                if mode.value == value:
+                    return mode
+        choices = ", ".join(m.value for m in cls)
+        raise ValueError(f"{name} must be one of {choices}, actual value: {value!r}")
+
+
+ALGORITHMS: tuple[str, ...] = tuple(a.value for a in Algorithm)
 """The learning rules, by the names the command line and :func:`make_agent` use."""
 
-ANNEAL: tuple[str, ...] = ("step", "episode", "visits")
+ANNEAL: tuple[str, ...] = tuple(m.value for m in Anneal)
 """What the ``step`` passed to the policy (and to an ``alpha`` schedule) counts."""
-
-_ALIASES = {
-    "qlearning": "qlearning",
-    "q-learning": "qlearning",
-    "q_learning": "qlearning",
-    "sarsa": "sarsa",
-    "expected-sarsa": "expected-sarsa",
-    "expected_sarsa": "expected-sarsa",
-    "expectedsarsa": "expected-sarsa",
-    "soft-qlearning": "soft-qlearning",
-    "soft_qlearning": "soft-qlearning",
-    "soft-q-learning": "soft-qlearning",
-    "mellowmax": "mellowmax",
-}
 
 
 _UNIFORM_BLOCK = 256
 """Uniforms drawn from an agent's generator at once for single decisions."""
 
+
+@runtime_checkable
+class GymAgent(Protocol):
+    """What :func:`boltzmann_rl.gym.train` and :func:`~boltzmann_rl.gym.evaluate` call.
+
+    States are what ``observe`` makes of an observation (a table index, active
+    tiles, ...); actions are the agent's ``0 .. n - 1`` (``actions.to_env`` gives the
+    environment's). A vector environment also needs ``observe.batch`` and
+    ``act_batch``.
+
+    Attributes
+    ----------
+    observe : callable
+        Observation -> state; ``observe.batch`` maps a batch (vector environments).
+    actions : ActionMap
+        The agent's actions as the environment's.
+    on_policy : bool
+        The update needs the next action (SARSA): the vector loop draws it first.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.gym.agents import GymAgent, TabularAgent
+    >>> isinstance(TabularAgent(2, 2, "greedy"), GymAgent)
+    True
+    """
+
+    observe: Any
+    actions: ActionMap
+    on_policy: bool
+
+    def act_index(self, state: Any) -> int:
+        """Draw the behaviour policy's action in ``state``."""
+        ...
+
+    def act_batch(self, states: Any) -> np.ndarray:
+        """One action per state of a batch."""
+        ...
+
+    def update_index(
+        self,
+        state: Any,
+        action: int,
+        reward: float,
+        next_state: Any,
+        terminated: bool,
+        next_action: int | None = None,
+    ) -> float:
+        """Learn from one transition; SARSA's ``next_action`` when known."""
+        ...
+
+    def update_and_act(self, state: Any, action: int, reward: float, next_state: Any) -> int:
+        """``update_index`` of a step that did not end the episode, then the next
+        action (for an on-policy rule, the action drawn first and learned from)."""
+        ...
+
+    def end_episode(self) -> None:
+        """An episode finished."""
+        ...
+
+    def greedy_index(self, state: Any, rng: Any = None) -> int:
+        """A greedy action in ``state`` (ties broken with ``rng``)."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """``agent`` (the algorithm's name), ``policy`` (its text) and the
+        hyperparameters to record with the result."""
+        ...
+
+
 # --------------------------------------------------------------------------- checks
-
-
-def _algorithm(name: Any) -> str:
-    key = _ALIASES.get(str(name).lower()) if isinstance(name, str) else None
-    if key is None:
-        raise ValueError(f"unknown agent {name!r}; known agents: {', '.join(ALGORITHMS)}")
-    return key
-
-
-def _anneal(value: Any, name: str) -> int:
-    if value not in ANNEAL:
-        raise ValueError(f"{name} must be one of {', '.join(ANNEAL)}, actual value: {value!r}")
-    return ANNEAL.index(value)
 
 
 def _gamma(gamma: Any) -> float:
@@ -257,10 +353,13 @@ class _Rate:
 
 
 class _AgentBase:
-    """What the tabular and the tile-coded agents share: hyperparameters and counters."""
+    """What the tabular and the tile-coded agents share: hyperparameters, counters,
+    the target of one transition, and the observation-level methods."""
 
-    algorithm: str
+    algorithm: Algorithm
     on_policy: bool
+    observe: Any
+    actions: ActionMap
 
     def _setup(
         self,
@@ -275,16 +374,16 @@ class _AgentBase:
         rng: Any,
     ) -> None:
         self.n_actions = _positive_int(n_actions, "n_actions")
-        self.algorithm = _algorithm(algorithm)
-        self.on_policy = self.algorithm == "sarsa"
+        self.algorithm = Algorithm.parse(algorithm)
+        self.on_policy = self.algorithm.on_policy
         self._policy = _policy(policy)
         self._rate = _Rate(alpha)
         self.gamma = _gamma(gamma)
         self.initial_value = _finite(initial_value, "initial_value")
-        self.anneal = ANNEAL[_anneal(anneal, "anneal")]
-        self.alpha_by = ANNEAL[_anneal(alpha_by, "alpha_by")]
-        self._anneal_mode = _anneal(anneal, "anneal")
-        self._alpha_mode = _anneal(alpha_by, "alpha_by")
+        self.anneal = Anneal.parse(anneal, "anneal")
+        self.alpha_by = Anneal.parse(alpha_by, "alpha_by")
+        # the hot paths test a bool, not the enum
+        self._anneal_by_step = self.anneal is Anneal.STEP
         self.rng = rng
         self.steps = 0
         self.episodes = 0
@@ -309,16 +408,17 @@ class _AgentBase:
         return next(block)
 
     def _uniform(self) -> float:
-        """The next uniform of the block (the fused hot paths inline this)."""
+        """The next uniform of the block (the fused hot path inlines this)."""
         u = next(self._uniforms, None)
         return self._refill() if u is None else u
 
     def _setup_backup(self, backup_temperature: Any, omega: Any) -> None:
-        """Resolve the parameter of a soft backup: given, or the policy's own."""
+        """Resolve the parameter of a soft backup (given, or the policy's own) and pick
+        the backup's single-row value function."""
         self.backup_temperature: float | None = None
         self.omega: float | None = None
         policy = self._policy
-        if self.algorithm == "soft-qlearning":
+        if self.algorithm is Algorithm.SOFT_QLEARNING:
             if backup_temperature is None:
                 t = getattr(policy, "temperature", None)
                 if not isinstance(t, Constant):
@@ -332,7 +432,7 @@ class _AgentBase:
                 raise ValueError(
                     f"backup_temperature must be >= 0, actual value: {backup_temperature!r}"
                 )
-        elif self.algorithm == "mellowmax":
+        elif self.algorithm is Algorithm.MELLOWMAX:
             if omega is None:
                 w = getattr(policy, "omega", None)
                 if not isinstance(policy, Mellowmax) or not isinstance(w, Constant):
@@ -347,13 +447,31 @@ class _AgentBase:
         elif backup_temperature is not None or omega is not None:
             raise ValueError(
                 f"backup_temperature and omega apply to the soft-qlearning and mellowmax "
-                f"backups only, not to {self.algorithm!r}"
+                f"backups only, not to {self.algorithm.value!r}"
             )
+        # v(s') from the row of s' alone (Q-learning, soft Q, mellowmax), else None
+        self._state_value = state_value_function(
+            self.algorithm, temperature=self.backup_temperature, omega=self.omega
+        )
 
-    def _soft_target(self, reward: float, row: Any, terminated: bool) -> float:
-        if self.algorithm == "soft-qlearning":
-            return float(soft_backup(reward, row, self.gamma, self.backup_temperature, terminated))
-        return float(mellowmax_backup(reward, row, self.gamma, self.omega, terminated))
+    def _next_value(self, row: list[float], next_state: Any, next_action: int | None) -> float:
+        """The backup's ``v(s')`` from the row of ``s'`` (a list of floats)."""
+        value = self._state_value
+        if value is not None:
+            return value(row)
+        if self.on_policy:
+            if next_action is None:  # truncated: bootstrap from an action the policy would take
+                next_action = self.act_index(next_state)
+            return row[next_action]
+        return self._expected_value(row, next_state)
+
+    def _expected_value(self, row: list[float], next_state: Any) -> float:
+        """Expected SARSA's ``v(s')``: the single-row backup on the policy's probabilities."""
+        if self._probs_row is not None:
+            p = self._probs_row(row, step=self._policy_step(next_state))
+        else:
+            p = self.probs_index(next_state).tolist()
+        return expected_value_row(p, row)
 
     @property
     def policy(self) -> Any:
@@ -363,7 +481,7 @@ class _AgentBase:
     @policy.setter
     def policy(self, value: Any) -> None:
         self._policy = _policy(value)
-        self._bind()
+        self._use_policy()
 
     @property
     def alpha(self) -> _Rate:
@@ -373,13 +491,13 @@ class _AgentBase:
     @alpha.setter
     def alpha(self, value: Any) -> None:
         self._rate = _Rate(value)
-        self._bind()
+        self._alpha_const = self._rate.const
 
-    def _bind(self) -> None:
-        """Cache what the hot path reads: called whenever the policy or alpha change."""
+    def _use_policy(self) -> None:
+        """Read what the hot path needs of the policy, once: called when it is set."""
         self._needs_counts = bool(getattr(self._policy, "needs_counts", False))
         self._sample = self._policy.sample
-        # The optional single-row fast paths (a list of floats, and one uniform)
+        # The optional single-row fast path (a list of floats, and one uniform)
         fast = not self._needs_counts and isinstance(self._policy, RowPolicy)
         self._sample_row = self._policy.sample_row if fast else None
         self._probs_row = self._policy.probs_row if fast else None
@@ -389,18 +507,143 @@ class _AgentBase:
         """Count one finished episode (drives ``anneal="episode"``)."""
         self.episodes += 1
 
+    def describe(self) -> dict[str, Any]:
+        """The algorithm, the policy's text and the hyperparameters, for a result.
+
+        Examples
+        --------
+        >>> from boltzmann_rl.gym.agents import TabularAgent
+        >>> TabularAgent(2, 2, "greedy", algorithm="sarsa").describe()
+        {'agent': 'sarsa', 'policy': 'greedy', 'alpha': '0.1', 'gamma': 0.99, \
+'initial_value': 0.0, 'anneal': 'step'}
+        """
+        return {
+            "agent": self.algorithm.value,
+            "policy": repr(self.policy),
+            "alpha": repr(self.alpha),
+            "gamma": self.gamma,
+            "initial_value": self.initial_value,
+            "anneal": self.anneal.value,
+        }
+
+    # -- the environment's observations and actions
+
+    def act(self, obs: Any) -> Any:
+        """Draw the behaviour policy's action for an observation of the environment.
+
+        Parameters
+        ----------
+        obs
+            An observation of the environment (mapped by ``observe``).
+
+        Returns
+        -------
+        int
+            An action of the environment's action space (``actions.to_env``).
+        """
+        return self.actions.to_env(self.act_index(self.observe(obs)))
+
+    def greedy(self, obs: Any, rng: Any = None) -> Any:
+        """A greedy action for an observation, ties broken uniformly at random.
+
+        Parameters
+        ----------
+        obs
+            An observation of the environment.
+        rng : Generator, optional
+            For the tie-break; default the agent's own generator.
+
+        Returns
+        -------
+        int
+            An action of the environment's action space.
+        """
+        return self.actions.to_env(self.greedy_index(self.observe(obs), rng))
+
+    def probs(self, obs: Any) -> np.ndarray:
+        """The policy's action probabilities for an observation, at the current counters."""
+        return self.probs_index(self.observe(obs))
+
+    def update(
+        self,
+        obs: Any,
+        action: Any,
+        reward: float,
+        next_obs: Any,
+        terminated: bool,
+        next_action: Any = None,
+    ) -> float:
+        """Learn from one transition of the environment; return the TD error.
+
+        Parameters
+        ----------
+        obs, next_obs
+            The observations before and after the step (``next_obs`` the final one
+            if the episode ended).
+        action : int
+            The environment's action taken.
+        reward : float
+        terminated : bool
+            ``next_obs`` is terminal: no bootstrapping. Pass False for a time-limit
+            truncation, which bootstraps.
+        next_action : int, optional
+            SARSA's ``a'`` (an environment action), the action taken next; when
+            omitted (a truncated episode) SARSA draws one from the policy. Ignored
+            by the other algorithms.
+
+        Returns
+        -------
+        float
+            ``G - Q(s, a)`` before the update.
+        """
+        actions = self.actions
+        return self.update_index(
+            self.observe(obs),
+            actions.from_env(action),
+            reward,
+            self.observe(next_obs),
+            terminated,
+            None if next_action is None else actions.from_env(next_action),
+        )
+
+    # the per-representation parts, defined by the agents
+
+    def act_index(self, state: Any) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def greedy_index(self, state: Any, rng: Any = None) -> int:  # pragma: no cover
+        raise NotImplementedError
+
+    def probs_index(self, state: Any) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def update_index(
+        self,
+        state: Any,
+        action: int,
+        reward: float,
+        next_state: Any,
+        terminated: bool,
+        next_action: int | None = None,
+    ) -> float:  # pragma: no cover
+        raise NotImplementedError
+
+    def _policy_step(self, state: Any) -> int:  # pragma: no cover
+        raise NotImplementedError
+
 
 class TabularAgent(_AgentBase):
-    """Q-learning, SARSA or Expected SARSA with a table of action values.
+    """Q-learning, SARSA, Expected SARSA or a soft backup with a table of action values.
 
     Parameters
     ----------
     n_states, n_actions : int
-        Table shape. Observations are table indices ``0 <= s < n_states``; see
-        :meth:`for_spaces` to build one for gymnasium spaces.
+        Table shape. Built this way, observations are table indices
+        ``0 <= s < n_states``; see :meth:`for_spaces` to build one that maps the
+        observations of gymnasium spaces.
     policy : Policy or str
         The behaviour policy: any object of the Policy protocol, or its text form.
-    algorithm : {"qlearning", "sarsa", "expected-sarsa"}, default "qlearning"
+    algorithm : Algorithm or str, default "qlearning"
         The learning rule (see the module docstring).
     alpha : float, Schedule or str, default 0.1
         Step size in ``(0, 1]``, or a schedule (or its text form) evaluated at the
@@ -410,14 +653,16 @@ class TabularAgent(_AgentBase):
     initial_value : float, default 0.0
         Every ``Q(s, a)`` at the start; above the achievable returns it is optimistic
         and drives exploration by itself.
-    anneal : {"step", "episode", "visits"}, default "step"
+    anneal : Anneal or str, default "step"
         What the ``step`` given to the policy counts.
-    alpha_by : {"visits", "step", "episode"}, default "visits"
+    alpha_by : Anneal or str, default "visits"
         What an ``alpha`` schedule is evaluated at; ``"visits"`` counts the visits
         of the pair ``(s, a)``.
     rng : Generator, int or None
         The agent's randomness (decisions and tie-breaks), see
         :func:`boltzmann_rl.as_generator`.
+    backup_temperature, omega : float, optional
+        The soft backups' parameter (default the policy's own).
 
     Attributes
     ----------
@@ -445,9 +690,10 @@ class TabularAgent(_AgentBase):
     -----
     One decision is one call ``policy.sample_row(q[s].tolist(), u, step=...)``, pure
     Python with a uniform ``u`` taken from blocks of uniforms drawn from ``rng``, for
-    policies that offer it, and ``policy.sample(q[s], rng, step=...)`` for the others;
-    the counters are Python lists and the update touches two table entries, so the
-    agent adds little to the policy's own cost (see ``benchmarks/bench_gym.py``).
+    policies that offer it (a :class:`~boltzmann_rl.policies.RowPolicy`), and
+    ``policy.sample(q[s], rng, step=...)`` for the others; the counters are Python
+    lists and the update touches two table entries, so the agent adds little to the
+    policy's own cost (see ``benchmarks/bench_gym.py``).
 
     Examples
     --------
@@ -469,12 +715,12 @@ class TabularAgent(_AgentBase):
         n_actions: int,
         policy: Any,
         *,
-        algorithm: str = "qlearning",
+        algorithm: Algorithm | str = "qlearning",
         alpha: Any = 0.1,
         gamma: float = 0.99,
         initial_value: float = 0.0,
-        anneal: str = "step",
-        alpha_by: str = "visits",
+        anneal: Anneal | str = "step",
+        alpha_by: Anneal | str = "visits",
         rng: Any = None,
         backup_temperature: float | None = None,
         omega: float | None = None,
@@ -487,45 +733,20 @@ class TabularAgent(_AgentBase):
         _table_memory(self.n_states, self.n_actions, "Q table")
         self.q = np.full((self.n_states, self.n_actions), self.initial_value)
         self._counts = [[0] * self.n_actions for _ in range(self.n_states)]
-        self.observe: Any = DiscreteIndex(self.n_states)
+        self.observe = DiscreteIndex(self.n_states)
         self.actions = ActionMap(self.n_actions)
-        self._bind()
+        self._use_policy()
 
-    def _bind(self) -> None:
-        super()._bind()
-        # The hot path calls the specialised methods directly, bound once per instance
-        # (unless a subclass overrides act or update, which then stay in charge).
+    def _use_policy(self) -> None:
+        super()._use_policy()
+        # update_and_act fuses the update with the next decision (one row read) for a
+        # RowPolicy, unless a subclass overrides a step it would skip.
         cls = type(self)
-        if cls.update is TabularAgent.update:
-            self.__dict__["update"] = {
-                "qlearning": self._update_qlearning,
-                "sarsa": self._update_sarsa,
-                "expected-sarsa": self._update_expected_sarsa,
-                "soft-qlearning": self._update_soft,
-                "mellowmax": self._update_soft,
-            }[self.algorithm]
-        fused = {
-            "qlearning": self._qlearning_row,
-            "sarsa": self._sarsa_row,
-            "expected-sarsa": self._expected_sarsa_row if self._probs_row else None,
-        }.get(self.algorithm)
-        if (
-            cls.update_and_act is TabularAgent.update_and_act
-            and cls.act is TabularAgent.act
-            and cls.update is TabularAgent.update
-        ):
-            if fused is not None and self._sample_row is not None:
-                self.__dict__["update_and_act"] = fused
-            else:
-                self.__dict__.pop("update_and_act", None)
-        if cls.act is TabularAgent.act:
-            if self._needs_counts:
-                self.__dict__["act"] = self._act_counts
-            elif self._sample_row is not None:
-                self.__dict__.pop("act", None)  # act itself takes the sample_row path
-            else:
-                modes = (self._act_step, self._act_episode, self._act_visits)
-                self.__dict__["act"] = modes[self._anneal_mode]
+        self._fused = (
+            self._sample_row is not None
+            and cls.act_index is TabularAgent.act_index
+            and cls.update_index is TabularAgent.update_index
+        )
 
     @property
     def visits(self) -> np.ndarray:
@@ -556,7 +777,8 @@ class TabularAgent(_AgentBase):
         Returns
         -------
         TabularAgent
-            With ``observe`` and ``actions`` set from the spaces.
+            With ``observe`` and ``actions`` set from the spaces: ``act`` and
+            ``update`` take the environment's observations and actions.
 
         Raises
         ------
@@ -571,6 +793,9 @@ class TabularAgent(_AgentBase):
         ...                                 Discrete(3, start=1), "greedy", rng=0)
         >>> agent.q.shape, agent.observe((3, 1)), agent.actions.to_env(0)
         ((8, 3), 7, 1)
+        >>> agent.q[7] = [0.0, 5.0, 0.0]
+        >>> agent.greedy((3, 1)), agent.greedy_index(7)  # the env's action, the agent's
+        (2, 1)
         """
         actions = action_map(action_space)
         index = observation_index(observation_space)
@@ -581,21 +806,16 @@ class TabularAgent(_AgentBase):
 
     # -- decisions
 
-    def _act_step(self, state: int) -> int:
-        return self._sample(self.q[state], self.rng, step=self.steps)
+    def _policy_step(self, state: int) -> int:
+        """The ``step`` given to the policy in ``state`` (see ``anneal``)."""
+        if self._anneal_by_step:
+            return self.steps
+        if self.anneal is Anneal.EPISODE:
+            return self.episodes
+        return sum(self._counts[state])
 
-    def _act_episode(self, state: int) -> int:
-        return self._sample(self.q[state], self.rng, step=self.episodes)
-
-    def _act_visits(self, state: int) -> int:
-        return self._sample(self.q[state], self.rng, step=sum(self._counts[state]))
-
-    def _act_counts(self, state: int) -> int:
-        counts = np.array(self._counts[state], dtype=np.int64)
-        return self._sample(self.q[state], self.rng, step=self._policy_step(state), counts=counts)
-
-    def act(self, state: int) -> int:
-        """Draw an action in ``state`` from the policy (the behaviour policy).
+    def act_index(self, state: int) -> int:
+        """Draw an action in table row ``state`` from the policy (the behaviour policy).
 
         Parameters
         ----------
@@ -607,13 +827,14 @@ class TabularAgent(_AgentBase):
         int
             The agent's action ``0 <= a < n_actions`` (see ``actions.to_env``).
         """
-        if self._needs_counts:
-            return self._act_counts(state)
         if self._sample_row is not None:  # the row as a list, a uniform from the block
             return self._sample_row(
                 self.q[state].tolist(), self._uniform(), step=self._policy_step(state)
             )
-        return self._sample(self.q[state], self.rng, step=self._policy_step(state))
+        counts = None
+        if self._needs_counts:
+            counts = np.array(self._counts[state], dtype=np.int64)
+        return self._sample(self.q[state], self.rng, step=self._policy_step(state), counts=counts)
 
     def act_batch(self, states: np.ndarray) -> np.ndarray:
         """Draw one action per state with one batched policy call (vector environments).
@@ -621,52 +842,54 @@ class TabularAgent(_AgentBase):
         Parameters
         ----------
         states : ndarray of int, shape (n,)
+            Table indices.
 
         Returns
         -------
         ndarray of int64, shape (n,)
+            The agent's actions.
         """
         states = np.asarray(states, dtype=np.int64).reshape(-1)
-        mode = self._anneal_mode
-        if mode == 2:
-            rows = self._counts
+        rows = self._counts
+        if self.anneal is Anneal.VISITS:
             step: Any = np.array([sum(rows[s]) for s in states.tolist()], dtype=np.int64)
         else:
-            step = self.steps if mode == 0 else self.episodes
+            step = self.steps if self._anneal_by_step else self.episodes
         counts = None
         if self._needs_counts:
-            rows = self._counts
             counts = np.array([rows[s] for s in states.tolist()], dtype=np.int64)
             counts = counts.reshape(len(states), self.n_actions)
         out = self._sample(self.q[states], self.rng, step=step, counts=counts)
         return np.asarray(out, dtype=np.int64).reshape(len(states))
 
-    def greedy(self, state: int, rng: Any = None) -> int:
+    def greedy_index(self, state: int, rng: Any = None) -> int:
         """An argmax of ``Q[state]``, ties broken uniformly at random.
 
         Parameters
         ----------
         state : int
+            A table index.
         rng : Generator, optional
             For the tie-break; default the agent's own generator.
 
         Returns
         -------
         int
+            The agent's action.
 
         Examples
         --------
         >>> from boltzmann_rl.gym.agents import TabularAgent
         >>> agent = TabularAgent(1, 3, "greedy", rng=0)
         >>> agent.q[0] = [1.0, 5.0, 2.0]
-        >>> agent.greedy(0)
+        >>> agent.greedy_index(0)
         1
         """
         gen = self.rng if rng is None else as_generator(rng)
         return argmax_row(self.q[state].tolist(), gen.random)
 
-    def probs(self, state: int) -> np.ndarray:
-        """The policy's action probabilities in ``state`` at the current counters."""
+    def probs_index(self, state: int) -> np.ndarray:
+        """The policy's action probabilities in table row ``state`` at the current counters."""
         if self._needs_counts:
             counts = np.array(self._counts[state], dtype=np.int64)
             return self.policy.probs(self.q[state], step=self._policy_step(state), counts=counts)
@@ -674,18 +897,15 @@ class TabularAgent(_AgentBase):
 
     # -- learning
 
-    def _alpha_at(self, state: int, action: int) -> float:
-        """The step size of this update (a table lookup for a schedule)."""
-        mode = self._alpha_mode
-        if mode == 2:
-            return self.alpha.at(self._counts[state][action])
-        return self.alpha.at(self.steps if mode == 0 else self.episodes)
-
     def _learn(self, state: int, action: int, target: float) -> float:
         """``Q(s, a) += alpha (target - Q(s, a))`` and the counters; the TD error."""
         alpha = self._alpha_const
         if alpha is None:
-            alpha = self._alpha_at(state, action)
+            rate = self._rate
+            if self.alpha_by is Anneal.VISITS:
+                alpha = rate.at(self._counts[state][action])
+            else:
+                alpha = rate.at(self.steps if self.alpha_by is Anneal.STEP else self.episodes)
         q = self.q
         old = q.item(state, action)
         delta = target - old
@@ -694,7 +914,7 @@ class TabularAgent(_AgentBase):
         self.steps += 1
         return delta
 
-    def _update_qlearning(
+    def update_index(
         self,
         state: int,
         action: int,
@@ -703,127 +923,45 @@ class TabularAgent(_AgentBase):
         terminated: bool,
         next_action: int | None = None,
     ) -> float:
-        # _learn inlined: this is the hot path of the most common agent
-        q = self.q
+        """Learn from one transition between table rows; return the TD error.
+
+        As :meth:`update`, with table indices and the agent's actions.
+
+        Examples
+        --------
+        >>> from boltzmann_rl.gym.agents import TabularAgent
+        >>> agent = TabularAgent(2, 2, "greedy", alpha=1.0, gamma=0.5, rng=0)
+        >>> agent.q[1] = [4.0, 2.0]
+        >>> agent.update_index(0, 0, 1.0, 1, terminated=False)  # 1 + 0.5 * max(4, 2)
+        3.0
+        """
         if terminated:
             target = float(reward)
         else:
-            target = reward + self.gamma * max(q[next_state].tolist())
-        alpha = self._alpha_const
-        if alpha is None:
-            alpha = self._alpha_at(state, action)
-        old = q.item(state, action)
-        delta = target - old
-        q[state, action] = old + alpha * delta
-        self._counts[state][action] += 1
-        self.steps += 1
-        return delta
-
-    def _update_sarsa(
-        self,
-        state: int,
-        action: int,
-        reward: float,
-        next_state: int,
-        terminated: bool,
-        next_action: int | None = None,
-    ) -> float:
-        if terminated:
-            return self._learn(state, action, float(reward))
-        if next_action is None:  # truncated: bootstrap from an action the policy would take
-            next_action = self.act(next_state)
-        target = reward + self.gamma * self.q.item(next_state, next_action)
+            row = self.q[next_state].tolist()
+            target = reward + self.gamma * self._next_value(row, next_state, next_action)
         return self._learn(state, action, target)
-
-    def _update_expected_sarsa(
-        self,
-        state: int,
-        action: int,
-        reward: float,
-        next_state: int,
-        terminated: bool,
-        next_action: int | None = None,
-    ) -> float:
-        if terminated:
-            return self._learn(state, action, float(reward))
-        row = self.q[next_state].tolist()
-        if self._probs_row is not None:
-            p = self._probs_row(row, step=self._policy_step(next_state))
-        else:
-            p = self.probs(next_state).tolist()
-        expected = math.fsum([pi * v for pi, v in zip(p, row) if pi > 0.0])
-        return self._learn(state, action, reward + self.gamma * expected)
-
-    def _update_soft(
-        self,
-        state: int,
-        action: int,
-        reward: float,
-        next_state: int,
-        terminated: bool,
-        next_action: int | None = None,
-    ) -> float:
-        target = self._soft_target(reward, self.q[next_state].tolist(), terminated)
-        return self._learn(state, action, target)
-
-    def update(
-        self,
-        state: int,
-        action: int,
-        reward: float,
-        next_state: int,
-        terminated: bool,
-        next_action: int | None = None,
-    ) -> float:
-        """Learn from one transition; return the TD error ``G - Q(s, a)`` before the update.
-
-        Parameters
-        ----------
-        state, action : int
-            Where the agent was and what it did.
-        reward : float
-        next_state : int
-            Where it landed (the final observation if the episode ended).
-        terminated : bool
-            ``next_state`` is terminal: no bootstrapping. Pass False for a time-limit
-            truncation, which bootstraps.
-        next_action : int, optional
-            SARSA's ``a'``, the action the agent will take in ``next_state``; when
-            omitted (a truncated episode) SARSA draws one from the policy. Ignored
-            by the other algorithms.
-
-        Returns
-        -------
-        float
-        """
-        if self.algorithm == "qlearning":
-            return self._update_qlearning(state, action, reward, next_state, terminated)
-        if self.algorithm == "sarsa":
-            return self._update_sarsa(state, action, reward, next_state, terminated, next_action)
-        if self.algorithm == "expected-sarsa":
-            return self._update_expected_sarsa(state, action, reward, next_state, terminated)
-        return self._update_soft(state, action, reward, next_state, terminated)
 
     def update_and_act(self, state: int, action: int, reward: float, next_state: int) -> int:
         """Learn from a transition that did not end the episode; return the next action.
 
         What the training loop calls at every step that neither terminates nor
-        truncates: the same as ``update`` then ``act(next_state)`` (SARSA: ``act``
-        first, its action being ``a'``), with the same random draws and the same
-        result. For Q-learning, SARSA and Expected SARSA with a policy that has
-        ``sample_row`` (and ``probs_row``) the two run as one call that reads the row
-        of ``next_state`` once.
+        truncates: the same as ``update_index`` then ``act_index(next_state)``
+        (SARSA: ``act_index`` first, its action being ``a'``), with the same random
+        draws and the same result. With a :class:`~boltzmann_rl.policies.RowPolicy`
+        the two run as one call that reads the row of ``next_state`` once.
 
         Parameters
         ----------
         state, action : int
+            A table index and the agent's action.
         reward : float
         next_state : int
 
         Returns
         -------
         int
-            The action to take in ``next_state``.
+            The agent's action to take in ``next_state``.
 
         Examples
         --------
@@ -832,101 +970,56 @@ class TabularAgent(_AgentBase):
         >>> agent.update_and_act(0, 1, 1.0, 2) in (0, 1), agent.q[0].tolist()
         (True, [0.0, 0.5])
         """
-        if self.on_policy:
-            next_action = self.act(next_state)
-            self.update(state, action, reward, next_state, False, next_action)
-            return next_action
-        self.update(state, action, reward, next_state, False)
-        return self.act(next_state)
-
-    def _policy_step(self, state: int) -> int:
-        """The ``step`` given to the policy in ``state`` (see ``anneal``)."""
-        mode = self._anneal_mode
-        if mode == 0:
-            return self.steps
-        if mode == 1:
-            return self.episodes
-        return sum(self._counts[state])
-
-    def _qlearning_row(self, state: int, action: int, reward: float, next_state: int) -> int:
-        # update_and_act for Q-learning with sample_row: _update_qlearning (not
-        # terminated) then act, the row of next_state read once.
-        row = self.q[next_state].tolist()
-        return self._learn_and_decide(
-            state, action, reward + self.gamma * max(row), row, next_state
-        )
-
-    def _expected_sarsa_row(self, state: int, action: int, reward: float, next_state: int) -> int:
-        # update_and_act for Expected SARSA with probs_row and sample_row:
-        # _update_expected_sarsa (not terminated) then act, one row read.
-        row = self.q[next_state].tolist()
-        if self._anneal_mode == 0:
-            p = self._probs_row(row, step=self.steps)
-        else:
-            p = self._probs_row(row, step=self._policy_step(next_state))
-        expected = math.fsum([pi * v for pi, v in zip(p, row) if pi > 0.0])
-        return self._learn_and_decide(
-            state, action, reward + self.gamma * expected, row, next_state
-        )
-
-    def _learn_and_decide(
-        self, state: int, action: int, target: float, row: list[float], next_state: int
-    ) -> int:
-        """``Q(s, a) += alpha (target - Q(s, a))``, the counters, then the decision in
-        ``next_state`` from ``row`` (its values, updated here if ``s' = s``)."""
-        q = self.q
-        alpha = self._alpha_const
-        if alpha is None:
-            alpha = self._alpha_at(state, action)
-        old = q.item(state, action)
-        new = old + alpha * (target - old)
-        q[state, action] = new
-        if state == next_state:
-            row[action] = new
-        self._counts[state][action] += 1
-        self.steps += 1
-        u = next(self._uniforms, None)
-        if u is None:
-            u = self._refill()
-        if self._anneal_mode == 0:
-            return self._sample_row(row, u, step=self.steps)
-        return self._sample_row(row, u, step=self._policy_step(next_state))
-
-    def _sarsa_row(self, state: int, action: int, reward: float, next_state: int) -> int:
-        # update_and_act for SARSA with sample_row: act then _update_sarsa.
+        if not self._fused:
+            if self.on_policy:
+                next_action = self.act_index(next_state)
+                self.update_index(state, action, reward, next_state, False, next_action)
+                return next_action
+            self.update_index(state, action, reward, next_state, False)
+            return self.act_index(next_state)
         q = self.q
         row = q[next_state].tolist()
+        sample_row = self._sample_row
+        value = self._state_value
+        if value is not None:
+            v = value(row)
+        else:
+            step = self.steps if self._anneal_by_step else self._policy_step(next_state)
+            if self.on_policy:  # SARSA: decide first, then learn from that action
+                u = next(self._uniforms, None)
+                if u is None:
+                    u = self._refill()
+                next_action = sample_row(row, u, step=step)
+                self._learn(state, action, reward + self.gamma * row[next_action])
+                return next_action
+            v = expected_value_row(self._probs_row(row, step=step), row)
+        self._learn(state, action, reward + self.gamma * v)
+        if state == next_state:  # the decision sees the value just learned
+            row[action] = q.item(state, action)
         u = next(self._uniforms, None)
         if u is None:
             u = self._refill()
-        if self._anneal_mode == 0:
-            next_action = self._sample_row(row, u, step=self.steps)
-        else:
-            next_action = self._sample_row(row, u, step=self._policy_step(next_state))
-        alpha = self._alpha_const
-        if alpha is None:
-            alpha = self._alpha_at(state, action)
-        old = q.item(state, action)
-        q[state, action] = old + alpha * (reward + self.gamma * row[next_action] - old)
-        self._counts[state][action] += 1
-        self.steps += 1
-        return next_action
+        if self._anneal_by_step:
+            return sample_row(row, u, step=self.steps)
+        return sample_row(row, u, step=self._policy_step(next_state))
 
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(n_states={self.n_states}, n_actions={self.n_actions}, "
-            f"policy={self.policy!r}, algorithm={self.algorithm!r}, alpha={self.alpha!r}, "
-            f"gamma={self.gamma!r}, initial_value={self.initial_value!r}, "
-            f"anneal={self.anneal!r})"
+            f"policy={self.policy!r}, algorithm={self.algorithm.value!r}, "
+            f"alpha={self.alpha!r}, gamma={self.gamma!r}, "
+            f"initial_value={self.initial_value!r}, anneal={self.anneal.value!r})"
         )
 
 
 class _Fixed(TabularAgent):
-    fixed: ClassVar[str]
+    fixed: ClassVar[Algorithm]
 
     def __init__(self, n_states: int, n_actions: int, policy: Any, **kwargs: Any) -> None:
         if "algorithm" in kwargs:
-            raise TypeError(f"{type(self).__name__} is always {self.fixed!r}; use TabularAgent")
+            raise TypeError(
+                f"{type(self).__name__} is always {self.fixed.value!r}; use TabularAgent"
+            )
         super().__init__(n_states, n_actions, policy, algorithm=self.fixed, **kwargs)
 
 
@@ -942,7 +1035,7 @@ class QLearningAgent(_Fixed):
     3.0
     """
 
-    fixed = "qlearning"
+    fixed = Algorithm.QLEARNING
 
 
 class SarsaAgent(_Fixed):
@@ -957,7 +1050,7 @@ class SarsaAgent(_Fixed):
     2.0
     """
 
-    fixed = "sarsa"
+    fixed = Algorithm.SARSA
 
 
 class ExpectedSarsaAgent(_Fixed):
@@ -972,7 +1065,7 @@ class ExpectedSarsaAgent(_Fixed):
     2.75
     """
 
-    fixed = "expected-sarsa"
+    fixed = Algorithm.EXPECTED_SARSA
 
 
 UNBOUNDED_TILE_RANGE = 3.0
@@ -980,7 +1073,7 @@ UNBOUNDED_TILE_RANGE = 3.0
 
 
 class LinearAgent(_AgentBase):
-    """Q-learning, SARSA or Expected SARSA with a linear action-value function on tiles.
+    """Any of the :class:`Algorithm` backups with a linear action-value function on tiles.
 
     ``q(s, a) = sum(w[i, a] for i in features(s))``, the features the active tiles of
     a :class:`~boltzmann_rl.gym.tiles.TileCoder`; the semi-gradient update moves
@@ -1009,13 +1102,13 @@ class LinearAgent(_AgentBase):
     >>> from boltzmann_rl.gym.tiles import TileCoder
     >>> agent = LinearAgent(TileCoder([0.0], [1.0], tilings=4, tiles=4), 2,
     ...                     "greedy", initial_value=1.0, rng=0)
-    >>> s = agent.observe([0.3])
-    >>> agent.values(s).tolist()
-    [1.0, 1.0]
-    >>> agent.update(s, 0, 0.0, s, terminated=True)  # G = 0, q = 1: TD error -1
+    >>> agent.update([0.3], 0, 0.0, [0.3], terminated=True)  # G = 0, q = 1: TD error -1
     -1.0
+    >>> s = agent.observe([0.3])  # the active tiles, what the *_index methods take
     >>> agent.values(s).round(3).tolist()
     [0.5, 1.0]
+    >>> agent.greedy([0.3]) == agent.greedy_index(s) == 1
+    True
     """
 
     def __init__(
@@ -1024,12 +1117,12 @@ class LinearAgent(_AgentBase):
         n_actions: int,
         policy: Any,
         *,
-        algorithm: str = "qlearning",
+        algorithm: Algorithm | str = "qlearning",
         alpha: Any = 0.5,
         gamma: float = 1.0,
         initial_value: float = 0.0,
-        anneal: str = "step",
-        alpha_by: str = "visits",
+        anneal: Anneal | str = "step",
+        alpha_by: Anneal | str = "visits",
         rng: Any = None,
         backup_temperature: float | None = None,
         omega: float | None = None,
@@ -1041,14 +1134,14 @@ class LinearAgent(_AgentBase):
         if not isinstance(coder, TileCoder):
             raise TypeError(f"coder must be a TileCoder, got {type(coder).__name__}")
         self.coder = coder
-        self.observe: Any = coder
+        self.observe = coder
         self.actions = ActionMap(self.n_actions)
         n = coder.n_features
         _table_memory(n, self.n_actions, "weight table")
         self.w = np.full((n, self.n_actions), self.initial_value / coder.tilings)
         self.visits = np.zeros(n, dtype=np.int64)
         self.counts = np.zeros((n, self.n_actions), dtype=np.int64)
-        self._bind()
+        self._use_policy()
 
     @classmethod
     def for_spaces(
@@ -1121,60 +1214,74 @@ class LinearAgent(_AgentBase):
     def _mean_visits(self, features: np.ndarray) -> int:
         return int(self.visits[features].sum()) // len(features)
 
-    def _step_for(self, features: np.ndarray) -> int:
-        mode = self._anneal_mode
-        if mode == 0:
+    def _policy_step(self, features: np.ndarray) -> int:
+        """The ``step`` given to the policy at these features (see ``anneal``)."""
+        if self._anneal_by_step:
             return self.steps
-        if mode == 1:
+        if self.anneal is Anneal.EPISODE:
             return self.episodes
         return self._mean_visits(features)
+
+    def _expected_value(self, row: list[float], next_state: np.ndarray) -> float:
+        # The tiles' values are an array already: the vectorized backup, as the
+        # policy's probs give them.
+        return float(
+            next_value(
+                Algorithm.EXPECTED_SARSA,
+                self.values(next_state),
+                policy=self.policy,
+                step=self._policy_step(next_state),
+                counts=self._counts_for(next_state),
+            )
+        )
 
     def _counts_for(self, features: np.ndarray) -> np.ndarray | None:
         if not self._needs_counts:
             return None
         return self.counts[features].sum(axis=0) // len(features)
 
-    def act(self, features: np.ndarray) -> int:
+    def act_index(self, features: np.ndarray) -> int:
         """Draw an action from the policy at the state with these active features."""
         if self._sample_row is not None:
             return self._sample_row(
-                self.values(features).tolist(), self._uniform(), step=self._step_for(features)
+                self.values(features).tolist(),
+                self._uniform(),
+                step=self._policy_step(features),
             )
         return self.policy.sample(
             self.values(features),
             self.rng,
-            step=self._step_for(features),
+            step=self._policy_step(features),
             counts=self._counts_for(features),
         )
 
     def act_batch(self, features: np.ndarray) -> np.ndarray:
         """One action per row of features, shape ``(n, tilings)`` -> ``(n,)``."""
         q = self.w[features].sum(axis=1)
-        mode = self._anneal_mode
-        if mode == 2:
+        if self.anneal is Anneal.VISITS:
             step: Any = self.visits[features].sum(axis=1) // features.shape[1]
         else:
-            step = self.steps if mode == 0 else self.episodes
+            step = self.steps if self._anneal_by_step else self.episodes
         counts = (
             self.counts[features].sum(axis=1) // features.shape[1] if self._needs_counts else None
         )
         out = self.policy.sample(q, self.rng, step=step, counts=counts)
         return np.asarray(out, dtype=np.int64).reshape(len(features))
 
-    def greedy(self, features: np.ndarray, rng: Any = None) -> int:
+    def greedy_index(self, features: np.ndarray, rng: Any = None) -> int:
         """An argmax of the action values, ties broken uniformly at random."""
         gen = self.rng if rng is None else as_generator(rng)
         return argmax_row(self.values(features).tolist(), gen.random)
 
-    def probs(self, features: np.ndarray) -> np.ndarray:
-        """The policy's action probabilities at this state."""
+    def probs_index(self, features: np.ndarray) -> np.ndarray:
+        """The policy's action probabilities at the state with these active features."""
         return self.policy.probs(
             self.values(features),
-            step=self._step_for(features),
+            step=self._policy_step(features),
             counts=self._counts_for(features),
         )
 
-    def update(
+    def update_index(
         self,
         state: np.ndarray,
         action: int,
@@ -1183,32 +1290,19 @@ class LinearAgent(_AgentBase):
         terminated: bool,
         next_action: int | None = None,
     ) -> float:
-        """Learn from one transition (see :meth:`TabularAgent.update`); return the TD error."""
+        """Learn from one transition given by active features (see :meth:`update`)."""
         if terminated:
-            target = reward
+            target = float(reward)
         else:
-            row = self.values(next_state)
-            if self.algorithm == "qlearning":
-                boot = float(row.max())
-            elif self.algorithm == "sarsa":
-                if next_action is None:
-                    next_action = self.act(next_state)
-                boot = float(row[next_action])
-            elif self.algorithm == "expected-sarsa":
-                boot = float(np.dot(self.probs(next_state), row))
-            else:  # soft-qlearning, mellowmax
-                boot = None
-            if boot is None:
-                target = self._soft_target(reward, row, False)
-            else:
-                target = reward + self.gamma * boot
+            row = self.values(next_state).tolist()
+            target = reward + self.gamma * self._next_value(row, next_state, next_action)
         rate = self.alpha
         if rate.const is not None:
             alpha = rate.const
-        elif self._alpha_mode == 2:
+        elif self.alpha_by is Anneal.VISITS:
             alpha = rate.at(int(self.counts[state, action].sum()) // len(state))
         else:
-            alpha = rate.at(self.steps if self._alpha_mode == 0 else self.episodes)
+            alpha = rate.at(self.steps if self.alpha_by is Anneal.STEP else self.episodes)
         delta = target - float(self.w[state, action].sum())
         self.w[state, action] += alpha / len(state) * delta
         self.visits[state] += 1
@@ -1216,23 +1310,33 @@ class LinearAgent(_AgentBase):
         self.steps += 1
         return delta
 
+    def update_and_act(
+        self, state: np.ndarray, action: int, reward: float, next_state: np.ndarray
+    ) -> int:
+        """``update_index`` then ``act_index(next_state)`` (SARSA: act first)."""
+        if self.on_policy:
+            next_action = self.act_index(next_state)
+            self.update_index(state, action, reward, next_state, False, next_action)
+            return next_action
+        self.update_index(state, action, reward, next_state, False)
+        return self.act_index(next_state)
+
     def __repr__(self) -> str:
         return (
             f"LinearAgent({self.coder!r}, n_actions={self.n_actions}, policy={self.policy!r}, "
-            f"algorithm={self.algorithm!r}, alpha={self.alpha!r}, gamma={self.gamma!r})"
+            f"algorithm={self.algorithm.value!r}, alpha={self.alpha!r}, gamma={self.gamma!r})"
         )
 
 
 AGENTS: dict[str, type] = {
-    "qlearning": QLearningAgent,
-    "sarsa": SarsaAgent,
-    "expected-sarsa": ExpectedSarsaAgent,
+    cls.fixed.value: cls for cls in (QLearningAgent, SarsaAgent, ExpectedSarsaAgent)
 }
-"""The tabular agent classes by algorithm name."""
+"""The tabular agent classes with a fixed algorithm, by its name (the others are
+:class:`TabularAgent` with ``algorithm=``)."""
 
 
 def make_agent(
-    algorithm: str,
+    algorithm: Algorithm | str,
     observation_space: Any,
     action_space: Any,
     policy: Any,
@@ -1242,7 +1346,8 @@ def make_agent(
 
     Parameters
     ----------
-    algorithm : {"qlearning", "sarsa", "expected-sarsa"}
+    algorithm : Algorithm or str
+        One of :data:`ALGORITHMS` (or an alias, see :meth:`Algorithm.parse`).
     observation_space, action_space : gymnasium.spaces.Space
         Discrete-like observations get a :class:`TabularAgent`, a ``Box`` a
         :class:`LinearAgent` on a tile coder (``tilings``, ``tiles``, ``low``,
@@ -1277,19 +1382,20 @@ def make_agent(
     """
     from gymnasium import spaces
 
-    algorithm = _algorithm(algorithm)
+    alg = Algorithm.parse(algorithm)
     action_map(action_space)  # the action space error first: it applies to both kinds
     if isinstance(observation_space, spaces.Box):
         return LinearAgent.for_spaces(
-            observation_space, action_space, policy, algorithm=algorithm, **kwargs
+            observation_space, action_space, policy, algorithm=alg, **kwargs
         )
     tile_options = {"tilings", "tiles", "low", "high"} & set(kwargs)
     if tile_options:
         raise TypeError(
             f"{', '.join(sorted(tile_options))} only apply to Box observations (tile coding)"
         )
-    if algorithm not in AGENTS:  # the soft backups: the general tabular agent
+    fixed = AGENTS.get(alg.value)
+    if fixed is None:  # the soft backups: the general tabular agent
         return TabularAgent.for_spaces(
-            observation_space, action_space, policy, algorithm=algorithm, **kwargs
+            observation_space, action_space, policy, algorithm=alg, **kwargs
         )
-    return AGENTS[algorithm].for_spaces(observation_space, action_space, policy, **kwargs)
+    return fixed.for_spaces(observation_space, action_space, policy, **kwargs)

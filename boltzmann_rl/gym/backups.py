@@ -1,55 +1,79 @@
-"""The value backups of the temporal-difference agents, written once.
+r"""The value backups of temporal-difference control, written once.
 
-The tabular agents, the tile-coded agents and the batched tabular engine
-(:mod:`boltzmann_rl.gym.tabular`) compute their targets here:
+A backup turns one transition ``(s, a, r, s', terminated)`` into the target ``G`` of
+``Q(s, a) += alpha (G - Q(s, a))``. It has two parts: the value of the next state,
+:func:`next_value`, which is what distinguishes the algorithms, and the target
+:func:`td_target`, ``G = r + gamma v(s')``, or ``G = r`` at a terminal state. A
+time limit (``truncated``) is not a terminal state: the target bootstraps there.
 
-=====================  ======================================================
-:class:`Algorithm`     value of the next state ``v(s')`` (:func:`next_value`)
-=====================  ======================================================
-``QLEARNING``          ``max_b Q(s', b)``
-``SARSA``              ``Q(s', a')``, ``a'`` the action taken next
-``EXPECTED_SARSA``     ``sum_b pi(b | s') Q(s', b)``, ``pi`` the policy's ``probs``
-``SOFT_QLEARNING``     ``T log sum_b exp(Q(s', b) / T)`` (the core's ``logsumexp``)
-``MELLOWMAX``          ``mm_omega(Q(s', .))`` (Asadi & Littman 2017)
-=====================  ======================================================
+=====================  =================================  ============================
+:class:`Algorithm`     ``v(s')`` from ``q' = Q(s', .)``    reference
+=====================  =================================  ============================
+``"qlearning"``        ``max_b q'_b``                      Sutton & Barto, sec. 6.5
+``"sarsa"``            ``q'_{a'}``, ``a'`` taken next      Sutton & Barto, sec. 6.4
+``"expected-sarsa"``   ``sum_b pi(b | s') q'_b``           Sutton & Barto, sec. 6.6
+``"soft-qlearning"``   ``T log sum_b exp(q'_b / T)``       Haarnoja et al. 2017
+``"mellowmax"``        ``log(mean_b exp(omega q'_b)) / omega``  Asadi & Littman 2017
+=====================  =================================  ============================
 
-and the target is :func:`td_target`: ``r + gamma v(s')``, or ``r`` where ``s'`` is
-terminal. A time limit (truncation) is not a terminal state: it bootstraps.
+:func:`next_value` and :func:`td_target` are vectorized over any leading dimensions
+(a batch of environments, a batch of runs). The per-environment agents of
+:mod:`boltzmann_rl.gym.agents` learn from one transition at a time, on a row that is
+a list of floats; :func:`row_value` is that single-row path of the same backups, in
+pure Python. :func:`soft_backup` and :func:`mellowmax_backup` are the two soft
+targets in one call (``r + gamma v(s')``), as they were first published here.
 
 Examples
 --------
 >>> import numpy as np
 >>> from boltzmann_rl.gym.backups import Algorithm, next_value, td_target
->>> q_next = np.array([[1.0, 3.0], [2.0, 0.0]])
->>> v = next_value(Algorithm.parse("q-learning"), q_next)
+>>> q_next = np.array([[1.0, 3.0], [2.0, 2.0]])
+>>> v = next_value(Algorithm.QLEARNING, q_next)
 >>> v.tolist()
 [3.0, 2.0]
->>> td_target(np.array([1.0, 1.0]), 0.5, v, np.array([False, True])).tolist()
+>>> td_target([1.0, 1.0], 0.5, v, [False, True]).tolist()  # the second is terminal
 [2.5, 1.0]
 """
 
 from __future__ import annotations
 
 import enum
+import math
+import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from boltzmann_rl._floor import row_max
 from boltzmann_rl.alternatives import mellowmax
 from boltzmann_rl.core import logsumexp
 
-__all__ = ["Algorithm", "next_value", "td_target"]
+__all__ = [
+    "Algorithm",
+    "expected_value_row",
+    "mellowmax_backup",
+    "next_value",
+    "row_value",
+    "soft_backup",
+    "state_value_function",
+    "td_target",
+]
 
 
 class Algorithm(enum.Enum):
-    """The learning rules, by the names the command line and the agents use.
+    """The temporal-difference control algorithms, by the names users type.
 
     Examples
     --------
     >>> from boltzmann_rl.gym.backups import Algorithm
-    >>> Algorithm.parse("expected_sarsa"), Algorithm.parse("Q-Learning").value
-    (<Algorithm.EXPECTED_SARSA: 'expected-sarsa'>, 'qlearning')
+    >>> Algorithm.parse("Q_Learning"), Algorithm.parse("expected_sarsa").value
+    (<Algorithm.QLEARNING: 'qlearning'>, 'expected-sarsa')
+    >>> Algorithm.SARSA.on_policy, Algorithm.QLEARNING.on_policy
+    (True, False)
+    >>> Algorithm.parse("dqn")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown agent 'dqn'; known agents: qlearning, sarsa, expected-sarsa, ...
     """
 
     QLEARNING = "qlearning"
@@ -60,96 +84,483 @@ class Algorithm(enum.Enum):
 
     @classmethod
     def parse(cls, name: Any) -> Algorithm:
-        """The algorithm of a name or alias (``q-learning``, ``expected_sarsa``, ...)."""
+        """The algorithm named ``name``: its value or an alias (``q-learning``,
+        ``q_learning``, ``expected_sarsa``, ``soft-q-learning``, any case), or an
+        :class:`Algorithm` itself.
+
+        Raises
+        ------
+        ValueError
+            For anything else, naming the value and the choices.
+        """
         if isinstance(name, cls):
             return name
         if isinstance(name, str):
-            key = name.strip().lower().replace("_", "-")
-            key = {"q-learning": "qlearning", "expectedsarsa": "expected-sarsa"}.get(key, key)
-            key = {"soft-q-learning": "soft-qlearning"}.get(key, key)
-            for member in cls:
-                if member.value == key:
-                    return member
-        choices = ", ".join(m.value for m in cls)
-        raise ValueError(f"unknown algorithm {name!r}; choose one of {choices}")
+            key = name.lower().replace("_", "-")
+            found = _ALIASES.get(key)
+            if found is not None:
+                return found
+        choices = ", ".join(a.value for a in cls)
+        raise ValueError(f"unknown agent {name!r}; known agents: {choices}")
+
+    @property
+    def on_policy(self) -> bool:
+        """True for SARSA: the target needs the next action, drawn before the update."""
+        return self is Algorithm.SARSA
+
+    @property
+    def needs_policy(self) -> bool:
+        """True for Expected SARSA: the target needs the policy's probabilities at ``s'``."""
+        return self is Algorithm.EXPECTED_SARSA
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_ALIASES: dict[str, Algorithm] = {
+    **{a.value: a for a in Algorithm},
+    "q-learning": Algorithm.QLEARNING,
+    "expectedsarsa": Algorithm.EXPECTED_SARSA,
+    "soft-q-learning": Algorithm.SOFT_QLEARNING,
+}
+
+
+# ------------------------------------------------------------------- vectorized
 
 
 def next_value(
-    algorithm: Algorithm,
+    algorithm: Algorithm | str,
     q_next: Any,
     *,
     policy: Any = None,
     step: Any = 0,
+    counts: Any = None,
     next_action: Any = None,
     temperature: Any = None,
     omega: Any = None,
 ) -> np.ndarray:
-    """The value ``v(s')`` of the next states that enters the target.
+    """The value ``v(s')`` of the next states that the target bootstraps from.
 
     Parameters
     ----------
-    algorithm : Algorithm
+    algorithm : Algorithm or str
     q_next : array_like, shape (..., A)
-        Action values of the next states.
+        The action values of the next states.
     policy : Policy, optional
-        Expected SARSA's policy (its ``probs`` at ``step``).
+        Expected SARSA's policy: ``pi = policy.probs(q_next, step=step, counts=counts)``.
     step : int or array_like, default 0
-        The policy's step, a scalar or one per row.
-    next_action : array_like of int, shape (...), optional
+        The policy's step, a scalar or one per row (shape ``(...)``).
+    counts : array_like, optional
+        Per-action visit counts for a count-based policy (shape of ``q_next``).
+    next_action : array_like of int, shape (...)
         SARSA's ``a'``.
-    temperature : float or array_like, optional
-        Soft Q-learning's temperature, a scalar or one per row.
-    omega : float or array_like, optional
-        Mellowmax's ``omega``, a scalar or one per row.
+    temperature : float or array_like
+        Soft Q-learning's ``T``, ``0 <= T < inf`` (``T = 0`` is the max), one per row
+        or a scalar.
+    omega : float or array_like
+        Mellowmax's ``omega >= 0`` (``0`` is the mean, ``inf`` the max).
 
     Returns
     -------
-    ndarray, shape (...)
+    ndarray of float64, shape (...)
+
+    Raises
+    ------
+    ValueError
+        For an unknown algorithm, a missing parameter (policy, next action,
+        temperature, omega), an infinite temperature, NaN values.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from boltzmann_rl.gym.backups import Algorithm, next_value
-    >>> q = np.array([[0.0, 1.0]])
-    >>> next_value(Algorithm.SARSA, q, next_action=np.array([0])).tolist()
-    [0.0]
-    >>> next_value(Algorithm.SOFT_QLEARNING, q, temperature=1.0).round(4).tolist()
-    [1.3133]
+    >>> from boltzmann_rl.gym.backups import next_value
+    >>> from boltzmann_rl.policies import EpsilonGreedy
+    >>> q = np.array([[1.0, 3.0], [4.0, 0.0]])
+    >>> next_value("sarsa", q, next_action=[0, 0]).tolist()
+    [1.0, 4.0]
+    >>> next_value("expected-sarsa", q, policy=EpsilonGreedy(epsilon=0.5)).tolist()
+    [2.5, 3.0]
+    >>> next_value("soft-qlearning", q, temperature=0.0).tolist()
+    [3.0, 4.0]
+    >>> next_value("mellowmax", q, omega=0.0).tolist()
+    [2.0, 2.0]
     """
+    alg = Algorithm.parse(algorithm)
     q = np.asarray(q_next, dtype=np.float64)
-    if algorithm is Algorithm.QLEARNING:
-        return row_max(q, q.ndim - 1)[..., 0]  # the floor's fast path for short rows
-    if algorithm is Algorithm.SARSA:
+    if q.ndim == 0 or q.shape[-1] == 0:
+        raise ValueError(f"q_next must have shape (..., A) with A >= 1, actual shape: {q.shape}")
+    if np.isnan(q).any():
+        raise ValueError(f"q_next must not contain NaN, actual value: {q_next!r}")
+    if alg is Algorithm.QLEARNING:
+        out = q.max(axis=-1)
+    elif alg is Algorithm.SARSA:
         if next_action is None:
-            raise ValueError("SARSA's next value needs next_action, actual value: None")
-        a = np.asarray(next_action, dtype=np.int64)
-        return np.take_along_axis(q, a[..., None], axis=-1)[..., 0]
-    if algorithm is Algorithm.EXPECTED_SARSA:
+            raise ValueError("sarsa needs next_action, the action taken in the next state")
+        a = np.asarray(next_action)
+        if a.dtype.kind not in "iu":
+            raise ValueError(f"next_action must be integers, actual value: {next_action!r}")
+        a = np.broadcast_to(a, q.shape[:-1])
+        if ((a < 0) | (a >= q.shape[-1])).any():
+            raise ValueError(
+                f"next_action must be in [0, {q.shape[-1]}), actual value: {next_action!r}"
+            )
+        out = np.take_along_axis(q, a[..., None].astype(np.intp), axis=-1)[..., 0]
+    elif alg is Algorithm.EXPECTED_SARSA:
         if policy is None:
-            raise ValueError("Expected SARSA's next value needs the policy, actual value: None")
-        p = np.asarray(policy.probs(q, step=step))
-        return np.where(p > 0.0, p * q, 0.0).sum(axis=-1)
-    if algorithm is Algorithm.SOFT_QLEARNING:
+            raise ValueError("expected-sarsa needs the policy whose expectation it takes")
+        p = np.asarray(policy.probs(q, step=step, counts=counts), dtype=np.float64)
+        # pi = 0 entries do not count, even at q = -inf
+        out = np.where(p > 0.0, p * np.where(p > 0.0, q, 0.0), 0.0).sum(axis=-1)
+    elif alg is Algorithm.SOFT_QLEARNING:
         if temperature is None:
-            raise ValueError("soft Q-learning's next value needs a temperature, actual value: None")
-        return np.asarray(logsumexp(q, temperature), dtype=np.float64)
-    if algorithm is Algorithm.MELLOWMAX:
+            raise ValueError("soft-qlearning needs temperature=T")
+        if (np.asarray(temperature, dtype=np.float64) == np.inf).any():
+            raise ValueError(
+                "soft-qlearning: temperature must be finite, actual value: inf (the soft "
+                "value T log sum exp(q/T) grows like T log K); use mellowmax with omega=0 "
+                "for the mean"
+            )
+        out = np.asarray(logsumexp(q, temperature), dtype=np.float64)
+    else:
         if omega is None:
-            raise ValueError("the mellowmax next value needs omega, actual value: None")
-        return np.asarray(mellowmax(q, omega), dtype=np.float64)
-    raise ValueError(f"algorithm must be an Algorithm, actual value: {algorithm!r}")
+            raise ValueError("mellowmax needs omega=W")
+        out = np.asarray(mellowmax(q, omega), dtype=np.float64)
+    return out
 
 
 def td_target(reward: Any, gamma: float, v_next: Any, terminated: Any) -> Any:
-    """``reward + gamma * v_next`` where not ``terminated``, else ``reward``.
+    """The target ``r + gamma v(s')``, or ``r`` where ``s'`` is terminal.
 
-    Truncation (a time limit) is not termination: pass ``terminated`` only.
+    Pass gymnasium's ``terminated``, not ``truncated``: a time limit bootstraps.
+
+    Parameters
+    ----------
+    reward : float or array_like, shape (...)
+    gamma : float
+        The discount in ``[0, 1]``.
+    v_next : float or array_like, shape (...)
+        From :func:`next_value`; not read where ``terminated`` (it may be anything
+        there, even infinite).
+    terminated : bool or array_like of bool, shape (...)
+
+    Returns
+    -------
+    float or ndarray of float64
+        A float for scalar inputs.
 
     Examples
     --------
     >>> from boltzmann_rl.gym.backups import td_target
     >>> td_target(1.0, 0.9, 2.0, False), td_target(1.0, 0.9, 2.0, True)
     (2.8, 1.0)
+    >>> td_target([0.0, 0.0], 0.5, [4.0, float("inf")], [False, True]).tolist()
+    [2.0, 0.0]
     """
-    out = np.asarray(reward, dtype=np.float64) + gamma * np.where(terminated, 0.0, v_next)
+    g = _check_gamma(gamma)
+    r = np.asarray(reward, dtype=np.float64)
+    done = np.asarray(terminated)
+    if done.dtype.kind not in "biu":
+        raise TypeError(f"terminated must be a bool or an array of bools, got dtype {done.dtype}")
+    done = done.astype(bool)
+    out = r + g * np.where(done, 0.0, v_next)
     return float(out) if out.ndim == 0 else out
+
+
+def _check_gamma(gamma: Any) -> float:
+    if isinstance(gamma, bool | np.bool_) or not isinstance(gamma, numbers.Real):
+        raise TypeError(f"gamma must be a number in [0, 1], got {gamma!r}")
+    g = float(gamma)
+    if not 0.0 <= g <= 1.0:
+        raise ValueError(f"gamma must be in [0, 1], got {gamma}")
+    return g
+
+
+# ------------------------------------------------------------------- single row
+
+
+def _short_row(q_next: Any) -> list[float] | None:
+    """``q_next`` as a list when the pure-Python path applies: a short row of finite
+    floats (a list, or a 1-D float64 array). Else None: the general path validates."""
+    if type(q_next) is np.ndarray:
+        if q_next.ndim != 1 or q_next.dtype != np.float64 or not 0 < q_next.size <= 32:
+            return None
+        row = q_next.tolist()
+    elif type(q_next) is list and 0 < len(q_next) <= 32:
+        row = q_next
+        if any(type(v) is not float for v in row):
+            return None
+    else:
+        return None
+    m = max(row)
+    lo = min(row)
+    if not (math.isfinite(m) and math.isfinite(lo) and m - lo < 1e308):  # NaN fails too
+        return None
+    if any(v != v for v in row):
+        return None
+    return row
+
+
+def _soft_row(row: list[float], t: float) -> float:
+    """``T log sum exp(row / T)`` of a short finite row at a finite ``T > 0``."""
+    m = max(row)
+    top = row.index(m)
+    rest = math.fsum([math.exp((v - m) / t) for i, v in enumerate(row) if i != top])
+    return m + t * math.log1p(rest)
+
+
+def _mellowmax_row(row: list[float], w: float) -> float:
+    """``log(mean exp(w row)) / w`` of a short finite row at a finite ``w > 0``."""
+    m = max(row)
+    t = 1.0 / w
+    s = math.fsum([math.expm1((v - m) / t) for v in row]) / len(row)
+    return m + math.log1p(s) / w
+
+
+def _fast_parameter(param: Any) -> bool:
+    return type(param) is float and 0.0 < param < math.inf
+
+
+def row_value(
+    algorithm: Algorithm,
+    row: list[float],
+    *,
+    probs: list[float] | None = None,
+    next_action: int | None = None,
+    temperature: float | None = None,
+    omega: float | None = None,
+) -> float:
+    """:func:`next_value` of one row given as a list of floats, in pure Python.
+
+    The per-environment agents' path: the same backups as :func:`next_value`, at a
+    fraction of numpy's per-call cost. Expected SARSA takes the policy's
+    probabilities ``probs`` (a list) and sums ``pi q`` with :func:`math.fsum` over
+    the actions with ``pi > 0``.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.gym.backups import Algorithm, row_value
+    >>> row_value(Algorithm.QLEARNING, [1.0, 3.0])
+    3.0
+    >>> row_value(Algorithm.EXPECTED_SARSA, [1.0, 3.0], probs=[0.25, 0.75])
+    2.5
+    >>> round(row_value(Algorithm.SOFT_QLEARNING, [1.0, 2.0], temperature=1.0), 6)
+    2.313262
+    """
+    if algorithm is Algorithm.QLEARNING:
+        return max(row)
+    if algorithm is Algorithm.SARSA:
+        if next_action is None:
+            raise ValueError("sarsa needs next_action, the action taken in the next state")
+        return row[next_action]
+    if algorithm is Algorithm.EXPECTED_SARSA:
+        if probs is None:
+            raise ValueError("expected-sarsa needs probs, the policy's probabilities")
+        return expected_value_row(probs, row)
+    return state_value_function(algorithm, temperature=temperature, omega=omega)(row)  # type: ignore[misc]
+
+
+def expected_value_row(probs: list[float], row: list[float]) -> float:
+    """Expected SARSA's ``sum_b pi_b q_b`` of one row, over the actions with ``pi > 0``.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.gym.backups import expected_value_row
+    >>> expected_value_row([0.0, 1.0], [float("-inf"), 2.0])
+    2.0
+    """
+    return math.fsum([pi * v for pi, v in zip(probs, row) if pi > 0.0])
+
+
+def state_value_function(
+    algorithm: Algorithm, *, temperature: float | None = None, omega: float | None = None
+) -> Callable[[list[float]], float] | None:
+    """The single-row ``v(s')`` of a backup that needs the next row only, or None.
+
+    Q-learning, soft Q-learning and mellowmax read only the row of ``s'``; SARSA
+    (the next action) and Expected SARSA (the policy's probabilities) need more and
+    give None. The agents pick the function once, at construction.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.gym.backups import Algorithm, state_value_function
+    >>> state_value_function(Algorithm.QLEARNING)([1.0, 3.0])
+    3.0
+    >>> state_value_function(Algorithm.MELLOWMAX, omega=0.0)([1.0, 3.0])
+    2.0
+    >>> state_value_function(Algorithm.SARSA) is None
+    True
+    """
+    if algorithm is Algorithm.QLEARNING:
+        return max
+    if algorithm is Algorithm.SOFT_QLEARNING:
+        if temperature is None:
+            raise ValueError("soft-qlearning needs temperature=T")
+        t = float(temperature)
+        if _fast_parameter(t):
+
+            def soft(row: list[float]) -> float:
+                r = _short_row(row)
+                if r is None:
+                    return float(next_value(Algorithm.SOFT_QLEARNING, row, temperature=t))
+                return _soft_row(r, t)
+
+            return soft
+        return lambda row: float(next_value(Algorithm.SOFT_QLEARNING, row, temperature=t))
+    if algorithm is Algorithm.MELLOWMAX:
+        if omega is None:
+            raise ValueError("mellowmax needs omega=W")
+        w = float(omega)
+        if _fast_parameter(w):
+
+            def mellow(row: list[float]) -> float:
+                r = _short_row(row)
+                if r is None:
+                    return float(next_value(Algorithm.MELLOWMAX, row, omega=w))
+                return _mellowmax_row(r, w)
+
+            return mellow
+        return lambda row: float(next_value(Algorithm.MELLOWMAX, row, omega=w))
+    return None
+
+
+# ------------------------------------------------------------------- soft targets
+
+
+def _one_transition(reward: Any, q_next: Any, param: Any, terminated: Any, mask: Any) -> Any:
+    """The row as a list when the pure-Python path applies to this call, else None.
+
+    It applies to one transition: a float reward, a short row of finite floats, a
+    positive finite float parameter, a bool ``terminated`` and no mask. Everything
+    else (batches, limits, NaN, infinities) takes the general path, which validates.
+    """
+    if mask is not None or not _fast_parameter(param) or type(terminated) is not bool:
+        return None
+    if type(reward) not in (float, int):
+        return None
+    return _short_row(q_next)
+
+
+def soft_backup(
+    reward: Any,
+    q_next: Any,
+    gamma: float,
+    temperature: Any,
+    terminated: Any = False,
+    *,
+    mask: Any = None,
+) -> Any:
+    r"""The soft (log-sum-exp) Bellman target :math:`r + \gamma\, T \log \sum_a e^{Q(s', a)/T}`.
+
+    With the Boltzmann policy at the same temperature this is soft Q-learning: the
+    value of the next state is the smooth maximum of its action values. It tends to
+    the Q-learning target ``r + γ max Q(s')`` as ``T -> 0`` (exact at 0) and to
+    ``r + γ (mean Q(s') + T log K)`` as ``T -> inf``: the soft value carries an
+    entropy bonus of at most ``T log K``. Subtracting that bonus gives
+    :func:`mellowmax_backup` with ``ω = 1/T``.
+
+    Parameters
+    ----------
+    reward : float or array_like
+        Rewards, shape ``(...)``.
+    q_next : array_like, shape (..., K)
+        Action values of the next states.
+    gamma : float
+        Discount in ``[0, 1]``.
+    temperature : float or array_like
+        ``0 <= T < inf``, a scalar or one per row. (At ``T = inf`` the target is
+        infinite, so it raises.)
+    terminated : bool or array_like of bool, default False
+        Where True the next state is terminal and nothing is bootstrapped (pass
+        ``terminated``, not ``truncated``, from gymnasium).
+    mask : array_like of bool, optional
+        Actions allowed in the next states (``False`` entries are excluded).
+
+    Returns
+    -------
+    float or ndarray
+        The targets, shape ``(...)``.
+
+    Raises
+    ------
+    ValueError
+        An infinite, negative or NaN temperature, ``gamma`` outside ``[0, 1]``, NaN
+        values.
+
+    References
+    ----------
+    .. [1] T. Haarnoja, H. Tang, P. Abbeel and S. Levine, "Reinforcement Learning
+       with Deep Energy-Based Policies", ICML 2017.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from boltzmann_rl.gym.backups import soft_backup
+    >>> q_next = np.array([[1.0, 2.0], [1.0, 2.0]])
+    >>> soft_backup([0.0, 0.0], q_next, 0.9, temperature=0)   # Q-learning
+    array([1.8, 1.8])
+    >>> soft_backup(1.0, [1.0, 2.0], 0.9, temperature=0.5, terminated=True)
+    1.0
+    >>> round(soft_backup(0.0, [1.0, 2.0], 1.0, temperature=1.0), 6)  # log(e + e^2)
+    2.313262
+    """
+    g = _check_gamma(gamma)
+    row = _one_transition(reward, q_next, temperature, terminated, mask)
+    if row is not None:  # one transition of a tabular agent: no numpy overhead
+        if terminated:
+            return float(reward)
+        return reward + g * _soft_row(row, temperature)
+    t = np.asarray(temperature, dtype=np.float64)
+    if (t == np.inf).any():
+        raise ValueError(
+            "soft_backup: temperature must be finite, got inf (the soft value "
+            "T log sum exp(q/T) grows like T log K); use mellowmax_backup with omega=0 "
+            "for the mean"
+        )
+    value = logsumexp(q_next, temperature, mask=mask)
+    return td_target(reward, g, value, terminated)
+
+
+def mellowmax_backup(
+    reward: Any,
+    q_next: Any,
+    gamma: float,
+    omega: Any,
+    terminated: Any = False,
+    *,
+    mask: Any = None,
+) -> Any:
+    r"""The mellowmax Bellman target :math:`r + \gamma\, mm_\omega(Q(s', \cdot))`.
+
+    A non-expansion for every ``ω`` (Asadi & Littman 2017), so value iteration and
+    SARSA-style learning with it have a unique fixed point; ``ω = inf`` is the
+    Q-learning target, ``ω = 0`` the target of expected SARSA under the uniform
+    policy. With the :class:`~boltzmann_rl.alternatives.Mellowmax` policy at the same
+    ``ω`` the target is the expected value of the next action, as in expected SARSA.
+
+    Parameters
+    ----------
+    reward, q_next, gamma, terminated, mask
+        As in :func:`soft_backup`.
+    omega : float or array_like
+        ``ω >= 0``, a scalar or one per row.
+
+    Returns
+    -------
+    float or ndarray
+
+    Examples
+    --------
+    >>> from boltzmann_rl.gym.backups import mellowmax_backup
+    >>> mellowmax_backup(0.0, [1.0, 3.0], 0.5, omega=float("inf"))
+    1.5
+    >>> mellowmax_backup(0.0, [1.0, 3.0], 0.5, omega=0)
+    1.0
+    """
+    g = _check_gamma(gamma)
+    row = _one_transition(reward, q_next, omega, terminated, mask)
+    if row is not None:  # one transition of a tabular agent: no numpy overhead
+        if terminated:
+            return float(reward)
+        return reward + g * _mellowmax_row(row, omega)
+    value = mellowmax(q_next, omega, mask=mask)
+    return td_target(reward, g, value, terminated)

@@ -24,36 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from boltzmann_rl.stats import moving_average
+
 __all__ = ["moving_average", "plot_grid_paths", "plot_learning_curve", "plot_tabular"]
-
-
-def moving_average(x: Any, window: int) -> np.ndarray:
-    """Trailing mean over ``window`` values (over the values so far for the first ones).
-
-    Parameters
-    ----------
-    x : array_like
-        One value per episode.
-    window : int
-        ``>= 1``.
-
-    Returns
-    -------
-    ndarray of float64, the length of ``x``
-
-    Examples
-    --------
-    >>> from boltzmann_rl.gym.plots import moving_average
-    >>> moving_average([1.0, 3.0, 5.0, 7.0], 2).tolist()
-    [1.0, 2.0, 4.0, 6.0]
-    """
-    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-        raise ValueError(f"window must be a positive integer, actual value: {window!r}")
-    a = np.asarray(x, dtype=np.float64).reshape(-1)
-    c = np.concatenate([[0.0], np.cumsum(a)])
-    i = np.arange(1, a.size + 1)
-    lo = np.maximum(i - window, 0)
-    return (c[i] - c[lo]) / (i - lo)
 
 
 def _new_axes(ax: Any) -> Any:

@@ -19,6 +19,13 @@ space                                       table index
 Any other space raises :class:`UnsupportedSpaceError`, a ``ValueError`` whose message
 names the space and lists what is supported.
 
+Observations are checked against their space, never reinterpreted: an index refuses
+a value outside its range or not an integer (``7`` or ``1.5`` in ``Discrete(3)``, and
+``-1``, which numpy would read as the last table row), and :func:`checked_observe`
+puts the same check in front of any other observation map (a ``Box`` observation that
+is NaN or outside its bounds is refused before the tile coder clips it). Each refusal
+is a ``ValueError`` naming the value and the space.
+
 Examples
 --------
 >>> from gymnasium.spaces import Discrete, MultiDiscrete, Tuple
@@ -105,6 +112,10 @@ class DiscreteIndex:
     Traceback (most recent call last):
     ...
     ValueError: observation 2 is outside Discrete(4, start=-2)
+    >>> DiscreteIndex(3)(1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: observation 1.5 is outside Discrete(3) (not an integer)
     """
 
     __slots__ = ("n", "start")
@@ -113,21 +124,39 @@ class DiscreteIndex:
         self.n = int(n)
         self.start = int(start)
 
+    def _space(self) -> str:
+        return (
+            f"Discrete({self.n})" if self.start == 0 else f"Discrete({self.n}, start={self.start})"
+        )
+
     def __call__(self, obs: Any) -> int:
         """Return the table index of one observation."""
-        i = int(obs) - self.start
+        try:
+            v = int(obs)
+        except (TypeError, ValueError, OverflowError):  # NaN, inf, None, an array
+            raise ValueError(
+                f"observation {obs!r} is outside {self._space()} (not an integer)"
+            ) from None
+        if v != obs:
+            raise ValueError(f"observation {obs!r} is outside {self._space()} (not an integer)")
+        i = v - self.start
         if 0 <= i < self.n:
             return i
-        raise ValueError(f"observation {obs!r} is outside Discrete({self.n}, start={self.start})")
+        raise ValueError(f"observation {obs!r} is outside {self._space()}")
 
     def batch(self, obs: Any) -> np.ndarray:
         """Return the table indices of a batch of observations (shape ``(n_envs,)``)."""
-        i = np.asarray(obs, dtype=np.int64).reshape(-1) - self.start
+        raw = np.asarray(obs).reshape(-1)
+        if raw.dtype.kind not in "iub":
+            with np.errstate(invalid="ignore"):
+                whole = np.isfinite(raw) & (raw == np.trunc(raw)) if raw.dtype.kind == "f" else 0
+            if raw.size and not np.all(whole):
+                raise ValueError(
+                    f"observations {raw.tolist()} are outside {self._space()} (not integers)"
+                )
+        i = raw.astype(np.int64) - self.start
         if i.size and (i.min() < 0 or i.max() >= self.n):
-            raise ValueError(
-                f"observations {np.asarray(obs).tolist()} are outside "
-                f"Discrete({self.n}, start={self.start})"
-            )
+            raise ValueError(f"observations {raw.tolist()} are outside {self._space()}")
         return i
 
     def __repr__(self) -> str:
@@ -180,8 +209,16 @@ class TupleIndex:
 
     def _flat(self, obs: Any) -> list[int]:
         if self.nested is None:
-            return [int(v) for v in np.asarray(obs).reshape(-1).tolist()]
-        return _flatten(obs, self.nested)
+            values = np.asarray(obs).reshape(-1).tolist()
+        else:
+            values = _flatten(obs, self.nested)
+        try:
+            flat = [int(v) for v in values]
+        except (TypeError, ValueError, OverflowError):
+            flat = None
+        if flat is None or flat != values:  # 1.5 or NaN, which int() truncates or refuses
+            raise ValueError(f"observation {obs!r} is outside the space (not integers)")
+        return flat
 
     def __call__(self, obs: Any) -> int:
         """Return the table index of one observation."""
@@ -218,15 +255,15 @@ class TupleIndex:
         return f"TupleIndex(sizes={list(self.sizes)}, starts={list(self.starts)})"
 
 
-def _flatten(obs: Any, nested: tuple) -> list[int]:
+def _flatten(obs: Any, nested: tuple) -> list[Any]:
     out: list[int] = []
     for part, spec in zip(obs, nested):
         if spec == 1:
-            out.append(int(part))
+            out.append(part.item() if isinstance(part, np.generic) else part)
         elif isinstance(spec, tuple):
             out.extend(_flatten(part, spec))
         else:
-            out.extend(int(v) for v in np.asarray(part).reshape(-1).tolist())
+            out.extend(np.asarray(part).reshape(-1).tolist())
     return out
 
 
@@ -340,8 +377,8 @@ class ActionMap:
     --------
     >>> from boltzmann_rl.gym.spaces import ActionMap
     >>> actions = ActionMap(3, start=-1)
-    >>> actions.to_env(0), actions.to_env(2)
-    (-1, 1)
+    >>> actions.to_env(0), actions.to_env(2), actions.from_env(1)
+    (-1, 1, 2)
     """
 
     __slots__ = ("n", "start")
@@ -353,6 +390,10 @@ class ActionMap:
     def to_env(self, action: Any) -> Any:
         """Return the environment's action for the agent's ``action`` (int or array)."""
         return action + self.start
+
+    def from_env(self, action: Any) -> Any:
+        """Return the agent's action for the environment's ``action`` (int or array)."""
+        return action - self.start
 
     def __repr__(self) -> str:
         return f"ActionMap({self.n}, start={self.start})"
@@ -389,3 +430,137 @@ def action_map(space: Any) -> ActionMap:
     if isinstance(space, spaces.Discrete):
         return ActionMap(int(space.n), int(space.start))
     raise _unsupported("action", space, "discrete", _ACT_SUPPORTED)
+
+
+class BoxCheck:
+    """An observation map preceded by a check that the observation is in its ``Box``.
+
+    Refuses, with the value and the space in the message, an observation of the
+    wrong size, with a NaN, or outside ``[low, high]`` (infinite bounds admit any
+    finite or infinite value on their side). What passes goes to ``then`` unchanged.
+
+    Parameters
+    ----------
+    space : gymnasium.spaces.Box
+    then : callable
+        The observation map (a :class:`~boltzmann_rl.gym.tiles.TileCoder`), with
+        ``.batch`` if batches are checked.
+
+    Examples
+    --------
+    >>> from gymnasium.spaces import Box
+    >>> from boltzmann_rl.gym.spaces import BoxCheck
+    >>> check = BoxCheck(Box(-1.0, 1.0, (2,)), lambda x: x.tolist())
+    >>> check([0.5, -1.0])
+    [0.5, -1.0]
+    >>> check([0.5, 2.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: observation [0.5, 2.0] is outside Box(-1.0, 1.0, (2,), float32) (dimension 1)
+    """
+
+    __slots__ = ("high", "high_list", "low", "low_list", "n", "space", "then")
+
+    def __init__(self, space: Any, then: Any) -> None:
+        self.space = space
+        self.then = then
+        self.low = np.asarray(space.low, dtype=np.float64).reshape(-1)
+        self.high = np.asarray(space.high, dtype=np.float64).reshape(-1)
+        self.low_list = self.low.tolist()
+        self.high_list = self.high.tolist()
+        self.n = self.low.size
+
+    def _refuse(self, obs: Any, x: np.ndarray) -> ValueError:
+        shown = np.asarray(obs).tolist()
+        if x.size != self.n:
+            return ValueError(f"observation {shown!r} has {x.size} values, outside {self.space!r}")
+        with np.errstate(invalid="ignore"):
+            d = int(np.flatnonzero(~((x >= self.low) & (x <= self.high)))[0])
+        where = f"NaN in dimension {d}" if np.isnan(x[d]) else f"dimension {d}"
+        return ValueError(f"observation {shown!r} is outside {self.space!r} ({where})")
+
+    def __call__(self, obs: Any) -> Any:
+        """Check one observation, then map it."""
+        x = np.asarray(obs, dtype=np.float64).reshape(-1)
+        if x.size != self.n:
+            raise self._refuse(obs, x)
+        # a Python loop beats two numpy reductions for the few dimensions of a Box
+        for v, lo, hi in zip(x.tolist(), self.low_list, self.high_list):
+            if not lo <= v <= hi:  # NaN fails too
+                raise self._refuse(obs, x)
+        return self.then(x)
+
+    def batch(self, obs: Any) -> Any:
+        """Check a batch of observations (one row per sub-environment), then map it."""
+        x = np.asarray(obs, dtype=np.float64)
+        x = x.reshape(x.shape[0], -1) if x.ndim else x.reshape(1, -1)
+        if x.shape[1] != self.n:
+            raise self._refuse(obs, x[0])
+        with np.errstate(invalid="ignore"):
+            ok = (x >= self.low) & (x <= self.high)
+        if not ok.all():
+            row = int(np.flatnonzero(~ok.all(axis=1))[0])
+            raise self._refuse(x[row], x[row])
+        return self.then.batch(x)
+
+    def __repr__(self) -> str:
+        return f"BoxCheck({self.space!r}, {self.then!r})"
+
+
+class _ContainsCheck:
+    """Any other observation map, preceded by ``space.contains``."""
+
+    __slots__ = ("space", "then")
+
+    def __init__(self, space: Any, then: Any) -> None:
+        self.space = space
+        self.then = then
+
+    def __call__(self, obs: Any) -> Any:
+        if not self.space.contains(obs):
+            raise ValueError(f"observation {obs!r} is outside {self.space!r}")
+        return self.then(obs)
+
+    def batch(self, obs: Any) -> Any:
+        for row in obs:
+            self(row)
+        return self.then.batch(obs)
+
+
+def checked_observe(space: Any, observe: Any) -> Any:
+    """The observation map ``observe`` with a check that observations are in ``space``.
+
+    The table indices of this module check already and are returned as they are; a
+    ``Box`` gets a :class:`BoxCheck`; any other map is preceded by
+    ``space.contains``.
+
+    Parameters
+    ----------
+    space : gymnasium.spaces.Space
+        The environment's (single) observation space.
+    observe : callable
+        The agent's observation map.
+
+    Returns
+    -------
+    callable
+        Maps what is in the space like ``observe``; raises ``ValueError`` naming the
+        observation and the space for anything else.
+
+    Examples
+    --------
+    >>> from gymnasium.spaces import Box, Discrete
+    >>> from boltzmann_rl.gym.spaces import checked_observe, observation_index
+    >>> index = observation_index(Discrete(3))
+    >>> checked_observe(Discrete(3), index) is index
+    True
+    >>> checked_observe(Box(0.0, 1.0, (1,)), lambda x: x)([float("nan")])
+    Traceback (most recent call last):
+    ...
+    ValueError: observation [nan] is outside Box(0.0, 1.0, (1,), float32) (NaN in dimension 0)
+    """
+    if isinstance(observe, DiscreteIndex | TupleIndex | BoxCheck | _ContainsCheck):
+        return observe
+    if isinstance(space, spaces.Box):
+        return BoxCheck(space, observe)
+    return _ContainsCheck(space, observe)

@@ -54,11 +54,12 @@ from typing import Any
 
 import numpy as np
 
+from boltzmann_rl._checks import positive_int
 from boltzmann_rl._floor import cumsum, first_above
 from boltzmann_rl._resources import check_memory
 from boltzmann_rl._rng import CHUNK_RUNS, BatchRNG, as_seed_sequence, chunk_seed, n_chunks
 from boltzmann_rl.core import softmax
-from boltzmann_rl.gym.agents import TabularAgent
+from boltzmann_rl.gym.agents import Anneal, TabularAgent
 from boltzmann_rl.gym.backups import Algorithm, next_value, td_target
 from boltzmann_rl.stats import mean_ci
 
@@ -87,12 +88,6 @@ class NoModelError(ValueError):
 def _first_above(cdf: np.ndarray, v: np.ndarray) -> np.ndarray:
     """The floor's inverse CDF along the last axis, ``v`` one value per row."""
     return first_above(cdf, v[..., None], cdf.ndim - 1)
-
-
-def _count(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, actual value: {value!r}")
-    return int(value)
 
 
 # --------------------------------------------------------------------------- the model
@@ -207,7 +202,7 @@ class TabularModel:
             )
         limit = self.time_limit
         if limit is not None:
-            limit = _count(limit, "time_limit")
+            limit = positive_int(limit, "time_limit")
         for name, value in (
             ("next_states", np.where(p > 0, ns, 0).astype(np.int64)),
             ("probs", p),
@@ -440,7 +435,7 @@ class TabularModel:
         return er + (cont * v[:, self.next_states]).sum(axis=-1)
 
     def _horizon(self, horizon: int | None) -> tuple[int, bool]:
-        limit = self.time_limit if horizon is None else _count(horizon, "horizon")
+        limit = self.time_limit if horizon is None else positive_int(horizon, "horizon")
         return (limit, True) if limit is not None else (100_000, False)
 
     def policy_values(self, pi: Any, *, horizon: int | None = None) -> np.ndarray:
@@ -727,8 +722,6 @@ class TabularResult:
 
 # --------------------------------------------------------------------------- the engine
 
-_ANNEAL = ("step", "episode", "visits")
-
 
 class _Groups:
     """The policies of the stacked groups and their rows; one batched call per group."""
@@ -846,10 +839,10 @@ def train_tabular(
         model = TabularModel.from_env(model)
     if not isinstance(model, TabularModel):
         raise TypeError(f"model must be a TabularModel or an environment id, actual: {model!r}")
-    runs = _count(runs, "runs")
-    episodes = _count(episodes, "episodes")
+    runs = positive_int(runs, "runs")
+    episodes = positive_int(episodes, "episodes")
     if eval_every is not None:
-        eval_every = _count(eval_every, "eval_every")
+        eval_every = positive_int(eval_every, "eval_every")
     if isinstance(eval_episodes, bool) or not isinstance(eval_episodes, numbers.Integral):
         raise ValueError(f"eval_episodes must be an integer >= 0, actual value: {eval_episodes!r}")
     if eval_episodes < 0:
@@ -898,10 +891,11 @@ def train_tabular(
                     f"{pol!r}: {name} has {v.size} per-run values but a group has {n_group} runs"
                 )
     alg = Algorithm.parse(proto.algorithm)
-    mode = _ANNEAL.index(proto.anneal)
+    anneal_mode = Anneal.parse(proto.anneal)
+    mode = list(Anneal).index(anneal_mode)
     needs_counts = any(bool(getattr(p, "needs_counts", False)) for p in policies)
     rate = proto.alpha
-    alpha_mode = _ANNEAL.index(proto.alpha_by)
+    alpha_mode = list(Anneal).index(Anneal.parse(proto.alpha_by, "alpha_by"))
     track_counts = needs_counts or (rate.const is None and alpha_mode == 2)
     track_visits = mode == 2
     n_eval = episodes // eval_every if eval_every else 0
@@ -1085,7 +1079,7 @@ def train_tabular(
             "alpha": repr(rate),
             "gamma": gamma_v,
             "initial_value": proto.initial_value,
-            "anneal": proto.anneal,
+            "anneal": anneal_mode.value,
             "time_limit": horizon,
             "chunks": [c0, c1],
         },

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from boltzmann_rl._checks import positive_int
+
 __all__ = ["TileCoder"]
 
 
@@ -89,8 +91,7 @@ class TileCoder:
                 f"low must be below high in every dimension, got low={low_arr.tolist()}, "
                 f"high={high_arr.tolist()}"
             )
-        if isinstance(tilings, bool) or not isinstance(tilings, int | np.integer) or tilings < 1:
-            raise ValueError(f"tilings must be a positive integer, actual value: {tilings!r}")
+        n_tilings = positive_int(tilings, "tilings")
         dims = low_arr.size
         if np.ndim(tiles) > 1 or np.size(tiles) not in (1, dims):
             raise ValueError(
@@ -101,7 +102,7 @@ class TileCoder:
             raise ValueError(f"tiles must be positive integers, actual value: {tiles!r}")
         self.low = low_arr
         self.high = high_arr
-        self.tilings = int(tilings)
+        self.tilings = n_tilings
         self.tiles = tiles_arr.astype(np.int64)
         self._scale = self.tiles / (high_arr - low_arr)
         # offsets[k, d] = k * (2 d + 1) / tilings, in cells, reduced mod 1

@@ -20,7 +20,10 @@ observation of ``SAME_STEP`` is bootstrapped from, and ``DISABLED`` environments
 reset by the loop.
 
 Ctrl-C (``KeyboardInterrupt``) stops the loop and returns what was collected, with
-``interrupted=True``. A non-finite reward raises ``ValueError`` naming the step and
+``interrupted=True``. An observation outside the environment's observation space
+raises ``ValueError`` naming it and the space; finite rewards whose sum overflows the
+float range raise ``ValueError`` naming the episode (never an infinite return). A
+non-finite reward raises ``ValueError`` naming the step and
 the episode.
 
 Examples
@@ -46,7 +49,8 @@ from typing import Any
 import numpy as np
 
 from boltzmann_rl.core import as_generator
-from boltzmann_rl.gym.agents import make_agent
+from boltzmann_rl.gym.agents import GymAgent, make_agent
+from boltzmann_rl.gym.spaces import checked_observe
 
 __all__ = [
     "DEFAULT_MAX_EPISODE_STEPS",
@@ -393,8 +397,16 @@ def _nan_error(reward: Any, step: int, episode: int, total: int) -> ValueError:
     )
 
 
+def _overflow_error(episode: int, total: int) -> ValueError:
+    return ValueError(
+        f"the return of episode {episode} (global step {total}) overflowed the float range: "
+        "its finite rewards sum beyond about 1.8e308; rescale the rewards (for example "
+        "with gymnasium.wrappers.TransformReward)"
+    )
+
+
 def evaluate(
-    agent: Any,
+    agent: GymAgent,
     env: Any,
     episodes: int,
     *,
@@ -406,8 +418,8 @@ def evaluate(
 
     Parameters
     ----------
-    agent : TabularAgent or LinearAgent
-        Anything with ``observe``, ``actions`` and ``greedy(state, rng)``.
+    agent : GymAgent
+        Reads its ``observe``, ``actions`` and ``greedy_index(state, rng)``.
     env : gymnasium.Env
         A single (not vector) environment; it is not closed.
     episodes : int
@@ -433,9 +445,9 @@ def evaluate(
     (3,)
     """
     gen = as_generator(rng)
-    observe = agent.observe
+    observe = checked_observe(env.observation_space, agent.observe)
     to_env = agent.actions.to_env
-    greedy = agent.greedy
+    greedy = agent.greedy_index
     out = np.zeros(episodes)
     for e in range(episodes):
         obs, _ = env.reset(seed=seed if e == 0 else None)
@@ -447,6 +459,8 @@ def evaluate(
             total += r
             if terminated or truncated:
                 break
+        if not math.isfinite(total):
+            raise _overflow_error(e + 1, t + 1)
         out[e] = total
     return out
 
@@ -467,7 +481,7 @@ def _seed_int(ss: np.random.SeedSequence) -> int:
 
 
 def train(
-    agent: Any,
+    agent: GymAgent,
     env: Any,
     *,
     episodes: int | None = None,
@@ -482,9 +496,11 @@ def train(
 
     Parameters
     ----------
-    agent : TabularAgent or LinearAgent
-        For example from :func:`~boltzmann_rl.gym.make_agent`. Its own ``rng`` is
-        used for its decisions (seed it from the same root; :func:`run_gym` does).
+    agent : GymAgent
+        For example from :func:`~boltzmann_rl.gym.make_agent`; any object with the
+        methods of :class:`~boltzmann_rl.gym.GymAgent`, which is all the loop reads.
+        Its own ``rng`` is used for its decisions (seed it from the same root;
+        :func:`run_gym` does).
     env : gymnasium.Env or gymnasium.vector.VectorEnv
         Not closed here. A vector environment batches the policy over its
         sub-environments.
@@ -583,13 +599,14 @@ def train(
     except KeyboardInterrupt:
         interrupted = True
     seconds = time.perf_counter() - start
+    info = agent.describe()
     if env_id is None:
         spec = getattr(env, "spec", None)
         env_id = spec.id if spec is not None else type(env).__name__
     return GymResult(
         env_id=env_id,
-        agent=agent.algorithm,
-        policy=repr(agent.policy),
+        agent=info.pop("agent"),
+        policy=info.pop("policy"),
         seed=int(root.entropy) if isinstance(root.entropy, int) else root.entropy,
         episode_returns=np.asarray(rec.returns, dtype=np.float64),
         episode_lengths=np.asarray(rec.lengths, dtype=np.int64),
@@ -600,18 +617,13 @@ def train(
         steps=counter[0],
         seconds=seconds,
         interrupted=interrupted,
-        config={
-            "alpha": repr(agent.alpha),
-            "gamma": agent.gamma,
-            "initial_value": agent.initial_value,
-            "anneal": agent.anneal,
-        },
+        config=info,
         trained_agent=agent,
     )
 
 
 def _train_single(
-    agent: Any,
+    agent: GymAgent,
     env: Any,
     max_episodes: float,
     max_steps: float,
@@ -623,17 +635,17 @@ def _train_single(
     """The hot loop for one environment; every name it calls is bound locally."""
     from boltzmann_rl.gym.spaces import DiscreteIndex
 
-    observe = agent.observe
-    # A Discrete(n) observation is its own table index: skip the call (gymnasium's
-    # env checker already validates observations against the space).
+    observe = checked_observe(env.observation_space, agent.observe)
+    # A Discrete(n) observation that is a Python int in range is its own table index:
+    # skip the call; anything else (7, -1, 1.5 in Discrete(3)) goes to observe, which
+    # refuses it naming the value and the space.
     plain = type(observe) is DiscreteIndex and observe.start == 0
+    n_rows = observe.n if plain else 0
     start = agent.actions.start
-    act = agent.act
-    update = agent.update
-    # One call per ordinary step when the agent has it (our tabular agents do)
-    update_and_act = getattr(agent, "update_and_act", None)
+    act = agent.act_index
+    update = agent.update_index
+    update_and_act = agent.update_and_act  # one call per ordinary step
     end_episode = agent.end_episode
-    on_policy = agent.on_policy
     isfinite = math.isfinite
     step = env.step
     returns, lengths, ends = rec.returns, rec.lengths, rec.ends
@@ -643,7 +655,7 @@ def _train_single(
         while len(returns) < max_episodes and total < max_steps:
             obs, _ = env.reset(seed=seed)
             seed = None
-            s = obs if plain else observe(obs)
+            s = obs if plain and obs.__class__ is int and 0 <= obs < n_rows else observe(obs)
             a = act(s)
             ret = 0.0
             n = 0
@@ -653,26 +665,21 @@ def _train_single(
                 if not isfinite(r):
                     counter[0] = total
                     raise _nan_error(r, n, len(returns) + 1, total + 1)
-                s2 = obs if plain else observe(obs)
+                s2 = obs if plain and obs.__class__ is int and 0 <= obs < n_rows else observe(obs)
                 ret += r
                 total += 1
                 if terminated or truncated:
                     update(s, a, r, s2, terminated)
                     break
-                if update_and_act is not None:
-                    a2 = update_and_act(s, a, r, s2)
-                elif on_policy:
-                    a2 = act(s2)
-                    update(s, a, r, s2, False, a2)
-                else:
-                    update(s, a, r, s2, False)
-                    a2 = act(s2)
+                a2 = update_and_act(s, a, r, s2)
                 if total >= max_steps:
                     counter[0] = total
                     return
                 s = s2
                 a = a2
             counter[0] = total
+            if not isfinite(ret):
+                raise _overflow_error(len(returns) + 1, total)
             returns.append(ret)
             lengths.append(n)
             ends.append(total)
@@ -684,7 +691,7 @@ def _train_single(
 
 
 def _train_vector(
-    agent: Any,
+    agent: GymAgent,
     env: Any,
     max_episodes: float,
     max_steps: float,
@@ -700,11 +707,11 @@ def _train_vector(
     if isinstance(mode, str):
         mode = AutoresetMode(mode)
     n_envs = env.num_envs
-    observe = agent.observe
+    observe = checked_observe(env.single_observation_space, agent.observe)
     observe_batch = observe.batch
     to_env = agent.actions.to_env
     on_policy = agent.on_policy
-    update = agent.update
+    update = agent.update_index
     obs, _ = env.reset(seed=env_seed)
     s = observe_batch(obs)
     a = agent.act_batch(s)
@@ -734,8 +741,11 @@ def _train_vector(
             length[i] += 1
             if not math.isfinite(r):
                 raise _nan_error(r, int(length[i]), len(rec.returns) + 1, total + 1)
-            ret[i] += r
+            ret_i = float(ret[i]) + r  # a Python float: no overflow warning
             total += 1
+            if not math.isfinite(ret_i):
+                raise _overflow_error(len(rec.returns) + 1, total)
+            ret[i] = ret_i
             next_action = int(a_pre[i]) if on_policy and not done[i] else None
             update(s[i], int(a[i]), r, s_next[i], bool(terminated[i]), next_action)
             counter[0] = total

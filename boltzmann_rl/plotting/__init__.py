@@ -14,9 +14,16 @@ module                        figures
 
 Examples
 --------
->>> from boltzmann_rl.plotting import plot_metric, plot_result, save_figure
->>> callable(plot_metric) and callable(plot_result) and callable(save_figure)
-True
+>>> import tempfile
+>>> from boltzmann_rl.bandits import simulate
+>>> from boltzmann_rl.plotting import plot_result, save_figure
+>>> result = simulate("gaussian", ["greedy", "boltzmann(temperature=0.1)"], runs=20, steps=50)
+>>> fig = plot_result(result)  # reward and optimal action over steps, with 95 % CI bands
+>>> [ax.get_ylabel() for ax in fig.axes]
+['Average reward', '% Optimal action']
+>>> with tempfile.TemporaryDirectory() as d:
+...     [path.name for path in save_figure(fig, f"{d}/bandit")]
+['bandit.png', 'bandit.svg']
 """
 
 from boltzmann_rl.plotting.curves import METRIC_LABELS, plot_metric, plot_result, save_figure

@@ -35,6 +35,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from boltzmann_rl._checks import nonnegative_int, positive_int
+
 __all__ = ["CELL_FORMAT", "Cell", "canonical_json"]
 
 CELL_FORMAT = 1
@@ -161,11 +163,8 @@ class Cell:
                 raise ValueError(f"cell {name} must be a non-empty string, got {value!r}")
         if not isinstance(policy, str):
             raise ValueError(f"cell policy must be a string ('' for none), got {policy!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"cell seed must be a non-negative integer, got {seed!r}")
-        for key, value in budget.items():
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"cell budget {key} must be a positive integer, got {value!r}")
+        seed = nonnegative_int(seed, "cell seed")
+        budget = {key: positive_int(amount, f"cell budget {key}") for key, amount in budget.items()}
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "env", env)
         object.__setattr__(
@@ -178,8 +177,8 @@ class Cell:
             canonical_json(_check_json_value(dict(agent_args), "agent_args")),
         )
         object.__setattr__(self, "policy", policy)
-        object.__setattr__(self, "budget_json", canonical_json(dict(budget)))
-        object.__setattr__(self, "seed", int(seed))
+        object.__setattr__(self, "budget_json", canonical_json(budget))
+        object.__setattr__(self, "seed", seed)
 
     # ------------------------------------------------------------------ views
 

@@ -59,9 +59,22 @@ class SweepResults:
 
     Examples
     --------
+    >>> import tempfile
+    >>> from boltzmann_rl.sweep.config import loads_study
     >>> from boltzmann_rl.sweep.report import SweepResults
-    >>> SweepResults.__name__
-    'SweepResults'
+    >>> from boltzmann_rl.sweep.runner import run_study
+    >>> from boltzmann_rl.sweep.store import Store
+    >>> study = loads_study(
+    ...     'study = { name = "eps" }\\nproblem = { type = "bandit", env = "gaussian" }\\n'
+    ...     'budget = { runs = 10, steps = 20 }\\n'
+    ...     'family = [{ name = "eps", policy = "egreedy(epsilon={e})", grid = { e = [0, 0.1] } }]'
+    ... )
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     _ = run_study(study, out, backend="serial", report=False)
+    ...     with Store(out) as store:
+    ...         results = SweepResults(store, study.to_dict())
+    ...         print(results.metric, [m["label"] for m in results.members], sorted(results.curves))
+    mean_reward ['e=0', 'e=0.1'] ['entropy', 'optimal', 'regret', 'reward']
     """
 
     def __init__(self, store: Store, spec: dict[str, Any]) -> None:

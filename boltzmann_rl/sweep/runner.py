@@ -230,9 +230,25 @@ def run_study(
 
     Examples
     --------
+    >>> import tempfile
+    >>> from boltzmann_rl.sweep.config import loads_study
     >>> from boltzmann_rl.sweep.runner import run_study
-    >>> run_study.__name__
-    'run_study'
+    >>> study = loads_study('''
+    ... study = { name = "tiny" }
+    ... problem = { type = "bandit", env = "gaussian" }
+    ... budget = { runs = 10, steps = 20 }
+    ... [[family]]
+    ... name = "Boltzmann"
+    ... policy = "boltzmann(temperature={T})"
+    ... grid = { T = [0.1, 1] }
+    ... ''')
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     first = run_study(study, out, backend="serial", figures=False)
+    ...     again = run_study(study, out, backend="serial", figures=False)  # resumes: all done
+    >>> (first.ran, first.skipped), (again.ran, again.skipped)
+    ((2, 0), (0, 2))
+    >>> [(row["family"], row["setting"], row["metric"]) for row in first.summary]
+    [('Boltzmann', 'T=0.1', 'mean_reward')]
     """
     t_start = time.perf_counter()
     engine = make_backend(backend, workers, ray_address)

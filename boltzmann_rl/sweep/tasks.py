@@ -307,7 +307,9 @@ def _tabular_cell(cell: Cell) -> dict[str, Any]:
     """One cell on the batched tabular engine: ``runs`` runs in one simulation."""
     b = cell.budget
     r = _run_tabular(cell, runs=b["runs"], episodes=b["episodes"])
-    curve, curve_ci = _mean_ci_rows(np.array([_trailing_mean(x) for x in r.episode_returns]))
+    from boltzmann_rl.stats import moving_average
+
+    curve, curve_ci = _mean_ci_rows(np.array([moving_average(x, 100) for x in r.episode_returns]))
     value, value_ci = _mean_ci_rows(r.eval_values)
     summary = {"runs": float(r.runs)}
     for name, values in (
@@ -357,7 +359,7 @@ def _run_gym_seed(cell: Cell, index: int, *, episodes: int, eval_episodes: int) 
 
 
 def _gym_run(cells: list[Cell]) -> list[dict[str, Any]]:
-    from boltzmann_rl.stats import mean_ci
+    from boltzmann_rl.stats import mean_ci, moving_average
 
     out = []
     for cell in cells:
@@ -373,7 +375,7 @@ def _gym_run(cells: list[Cell]) -> list[dict[str, Any]]:
             returns.append(r.episode_returns)
             last100.append(float(np.mean(r.episode_returns[-100:])))
             evals.append(float(np.mean(r.eval_returns)))
-        curve, curve_ci = _mean_ci_rows(np.array([_trailing_mean(r) for r in returns]))
+        curve, curve_ci = _mean_ci_rows(np.array([moving_average(r, 100) for r in returns]))
         summary = {}
         for name, values in (("eval_return", evals), ("train_return_last100", last100)):
             m, h = mean_ci(np.array(values))
@@ -386,14 +388,6 @@ def _gym_run(cells: list[Cell]) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def _trailing_mean(x: np.ndarray, window: int = 100) -> np.ndarray:
-    """Mean of the last ``window`` values at each index (fewer at the start)."""
-    c = np.concatenate([[0.0], np.cumsum(x, dtype=np.float64)])
-    idx = np.arange(1, len(x) + 1)
-    lo = np.maximum(idx - window, 0)
-    return (c[idx] - c[lo]) / (idx - lo)
 
 
 def _mean_ci_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
