@@ -812,6 +812,8 @@ def loads_study(text: str, source: str = "<string>", *, max_cells: int | None = 
     for k, default in task.budget.items():
         if k not in budget_raw and default is None:
             raise reader.error(f"budget.{k}", f"missing required field (for type {kind!r})")
+        if k not in budget_raw and default == 0:  # optional, and absent from the cells
+            continue
         budget[k] = reader.integer(budget_raw.get(k, default), f"budget.{k}", minimum=1)
 
     schedules_raw = reader.table(data.get("schedules", {}), "schedules")
