@@ -82,7 +82,7 @@ from __future__ import annotations
 import enum
 import math
 import numbers
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
@@ -979,7 +979,8 @@ class TabularAgent(_AgentBase):
             return self.act_index(next_state)
         q = self.q
         row = q[next_state].tolist()
-        sample_row = self._sample_row
+        # this fused step is bound only with the single-row fast path (never None here)
+        sample_row: Callable[..., int] = self._sample_row  # type: ignore[assignment]
         value = self._state_value
         if value is not None:
             v = value(row)
@@ -992,7 +993,8 @@ class TabularAgent(_AgentBase):
                 next_action = sample_row(row, u, step=step)
                 self._learn(state, action, reward + self.gamma * row[next_action])
                 return next_action
-            v = expected_value_row(self._probs_row(row, step=step), row)
+            # _probs_row is set with _sample_row: see above
+            v = expected_value_row(self._probs_row(row, step=step), row)  # type: ignore[misc]
         self._learn(state, action, reward + self.gamma * v)
         if state == next_state:  # the decision sees the value just learned
             row[action] = q.item(state, action)
@@ -1328,7 +1330,7 @@ class LinearAgent(_AgentBase):
         )
 
 
-AGENTS: dict[str, type] = {
+AGENTS: dict[str, type[TabularAgent]] = {
     cls.fixed.value: cls for cls in (QLearningAgent, SarsaAgent, ExpectedSarsaAgent)
 }
 """The tabular agent classes with a fixed algorithm, by its name (the others are
