@@ -798,7 +798,7 @@ def _run_and_signal(cmd: list[str], out: Path, sig: int, after: int) -> int:
     return proc.returncode
 
 
-@pytest.mark.parametrize("backend", ["serial", "process"])
+@pytest.mark.parametrize("backend", ["serial", pytest.param("process", marks=pytest.mark.slow)])
 def test_sigterm_drops_cells_in_flight_and_marks_the_run_interrupted(tmp_path, backend):
     study = gym_study(tmp_path, "{ geomspace = [0.01, 10.0, 8] }", episodes=150)
     cmd = [sys.executable, "-m", "boltzmann_rl", "run", str(study), "--backend", backend]
