@@ -16,11 +16,14 @@ What is here, in three layouts of the same arithmetic:
 * **one short row of Python floats** (a single decision, where numpy's per-call
   cost exceeds the arithmetic): :func:`small_row`, :func:`small_weights`,
   :func:`small_probs`, :func:`small_choice` (inverse CDF from a caller's uniform),
-  :func:`small_argmax` and :func:`argmax_row` (ties split by a uniform).
+  :func:`small_argmax` and :func:`argmax_row` (ties split by a uniform), and for the
+  gym backups :func:`finite_small_row`, :func:`small_logsumexp` and
+  :func:`small_mellowmax`.
 * **arms-major batches** ``(K, n)`` with reused scratch arrays (:class:`Work`), the
   bandit kernels' layout: :func:`softmax_draw_columns`, :func:`draw_columns`,
   :func:`argmax_columns`, :func:`entropy_of_weights` and :func:`entropy_from_parts`,
-  with the kernels' one temperature clamp (:func:`temperature_bounds`).
+  UCB1's bounds :func:`ucb_scores` (the policy's too), with the kernels' one
+  temperature clamp (:func:`temperature_bounds`).
 
 Entropies: :func:`entropy_of_logits` from shifted logits (log-softmax form, full
 relative precision), :func:`entropy_from_parts` from unnormalised weights
@@ -636,6 +639,48 @@ def small_probs(row: list[float], t: float) -> list[float]:
     return general_probs(np.array(row, dtype=np.float64), t).tolist()
 
 
+def finite_small_row(x: ArrayLike) -> list[float] | None:
+    """``x`` as a list when it is one short row (:func:`small_row`) of finite floats.
+
+    None otherwise (NaN, infinities, a span beyond the float range, anything
+    :func:`small_row` refuses): the general path validates those.
+    """
+    row = small_row(x, -1, None)
+    if row is None:
+        return None
+    m = max(row)
+    lo = min(row)
+    if not (math.isfinite(m) and math.isfinite(lo) and m - lo < 1e308):  # NaN fails too
+        return None
+    if any(v != v for v in row):
+        return None
+    return row
+
+
+def small_logsumexp(row: list[float], t: float) -> float:
+    """``t log sum exp(row / t)`` of a row from :func:`finite_small_row`, ``0 < t < inf``.
+
+    The maximum plus ``t log1p`` of the other entries' weights (summed with
+    :func:`math.fsum`), as :func:`lse_shifted` does for arrays.
+    """
+    m = max(row)
+    top = row.index(m)
+    rest = math.fsum([math.exp((v - m) / t) for i, v in enumerate(row) if i != top])
+    return m + t * math.log1p(rest)
+
+
+def small_mellowmax(row: list[float], w: float) -> float:
+    """``log(mean exp(w row)) / w`` of a row from :func:`finite_small_row`, ``0 < w < inf``.
+
+    As ``max + log1p(mean(expm1(w (row - max)))) / w``: exact for small ``w``, where
+    the textbook ``logsumexp(w row) - log K`` cancels.
+    """
+    m = max(row)
+    t = 1.0 / w
+    s = math.fsum([math.expm1((v - m) / t) for v in row]) / len(row)
+    return m + math.log1p(s) / w
+
+
 # ----------------------------------------------- arms-major batches (bandit kernels)
 
 
@@ -760,6 +805,22 @@ def argmax_columns(s: np.ndarray, u: Any, work: Work) -> tuple[np.ndarray, np.nd
     a = count_true(b, dtype)
     np.minimum(a, k - 1, out=a)
     return a, n_ties.copy()
+
+
+def ucb_scores(q: np.ndarray, n: np.ndarray, log_t: Any, c: Any, out: np.ndarray) -> np.ndarray:
+    """UCB1's bounds ``q + c sqrt(log_t / n)`` into ``out``, ``+inf`` where ``n == 0``.
+
+    ``log_t`` is ``log(max(t, 1))`` (a float or an array broadcasting against ``n``),
+    ``c`` a float or one weight per column; ``out`` has the broadcast shape of the
+    operands (the bandit kernels pass their scratch array).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(log_t, n, out=out)
+        np.sqrt(out, out=out)
+        np.multiply(out, c, out=out)
+    np.add(out, q, out=out)
+    np.copyto(out, np.inf, where=n == 0)
+    return out
 
 
 def xlogx(p: np.ndarray) -> np.ndarray:

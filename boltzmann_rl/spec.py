@@ -98,6 +98,7 @@ from boltzmann_rl.schedules import (
     Logarithmic,
     Schedule,
     as_schedule,
+    format_value,
 )
 
 __all__ = [
@@ -191,11 +192,7 @@ class Call:
 def _unparse(node: Any) -> str:
     if isinstance(node, Call | str):
         return str(node)
-    if isinstance(node, numbers.Integral) and not isinstance(node, bool):
-        return str(int(node))
-    if isinstance(node, numbers.Real) and not isinstance(node, bool):
-        return repr(float(node))
-    return repr(node)
+    return format_value(node)
 
 
 # --------------------------------------------------------------------------- parser

@@ -81,6 +81,7 @@ from boltzmann_rl._floor import (
     log_table,
     softmax_draw_columns,
     temperature_bounds,
+    ucb_scores,
     xlogx,
 )
 from boltzmann_rl.bandits.rng import BatchRNG
@@ -644,13 +645,7 @@ class _UCBKernel(_Kernel):
         c = self.c.at(t)
         u = rng.uniform()
         work = self.work
-        s = work.z
-        with np.errstate(divide="ignore", invalid="ignore"):
-            np.divide(math.log(max(t, 1)), counts, out=s)
-            np.sqrt(s, out=s)
-            np.multiply(s, c, out=s)
-        np.add(s, q, out=s)
-        np.copyto(s, np.inf, where=counts == 0)
+        s = ucb_scores(q, counts, math.log(max(t, 1)), c, work.z)
         a, n_ties = argmax_columns(s, u, work)
         self.h = log_table(self.k)[n_ties]
         return a

@@ -48,6 +48,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from boltzmann_rl._checks import open_unit
 from boltzmann_rl._floor import entropy_from_parts
 from boltzmann_rl._progress import Progress
 from boltzmann_rl.bandits._memory import check_simulation
@@ -331,11 +332,7 @@ class _Plan:
         self.env = env
         self.runs = runs = _positive_int(runs, "runs")
         self.steps = _positive_int(steps, "steps")
-        if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real):
-            raise TypeError(f"confidence must be a number, got {confidence!r}")
-        if not 0.0 < float(confidence) < 1.0:
-            raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence!r}")
-        self.confidence = float(confidence)
+        self.confidence = open_unit(confidence, "confidence")
         self._groups(agents, seed, seeds, labels)
         self._chunks(chunks)
         self.k = env.arms

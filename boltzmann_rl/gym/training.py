@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from boltzmann_rl._checks import positive_int
 from boltzmann_rl.core import as_generator
 from boltzmann_rl.gym.agents import GymAgent, make_agent
 from boltzmann_rl.gym.spaces import checked_observe
@@ -131,14 +132,7 @@ def make_env(
         raise TypeError(f"env_id must be a str, got {type(env_id).__name__}: {env_id!r}")
     kwargs = dict(env_kwargs or {})
     if max_episode_steps is not None:
-        if (
-            isinstance(max_episode_steps, bool)
-            or not isinstance(max_episode_steps, int)
-            or max_episode_steps < 1
-        ):
-            raise ValueError(
-                f"max_episode_steps must be a positive integer, actual value: {max_episode_steps!r}"
-            )
+        positive_int(max_episode_steps, "max_episode_steps")
     # gymnasium's "module:EnvName-v0" form: the module registers the id when imported
     # (gymnasium.make imports it the same way; the spec is read first, for the limit).
     module, _, name = env_id.rpartition(":")
@@ -214,8 +208,7 @@ def make_vector_env(
 
     import gymnasium
 
-    if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
-        raise ValueError(f"num_envs must be a positive integer, actual value: {num_envs!r}")
+    positive_int(num_envs, "num_envs")
     if mode not in ("sync", "async"):
         raise ValueError(f"mode must be 'sync' or 'async', actual value: {mode!r}")
     kwargs = dict(env_kwargs or {})
@@ -596,16 +589,9 @@ def train(
 
     if episodes is None and steps is None:
         raise ValueError("give episodes or steps (or both): the training budget")
-    for name, value in (("episodes", episodes), ("steps", steps)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1
-        ):
-            raise ValueError(f"{name} must be a positive integer, actual value: {value!r}")
-    for name, value in (("eval_every", eval_every),):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1
-        ):
-            raise ValueError(f"{name} must be a positive integer, actual value: {value!r}")
+    for name, value in (("episodes", episodes), ("steps", steps), ("eval_every", eval_every)):
+        if value is not None:
+            positive_int(value, name)
     if isinstance(eval_episodes, bool) or not isinstance(eval_episodes, int) or eval_episodes < 0:
         raise ValueError(f"eval_episodes must be an integer >= 0, actual value: {eval_episodes!r}")
     if eval_episodes > 0 and eval_env is None:

@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from boltzmann_rl._checks import positive_int
 from boltzmann_rl._optional import MissingExtra, extra_hint, import_optional
 
 __all__ = [
@@ -73,9 +74,7 @@ def _cpu_count() -> int:
 def _check_workers(workers: int | None) -> int | None:
     if workers is None:
         return None
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be a positive integer, got {workers!r}")
-    return workers
+    return positive_int(workers, "workers")
 
 
 class SerialBackend:

@@ -143,6 +143,7 @@ from typing import Any
 
 import numpy as np
 
+from boltzmann_rl.schedules import format_value
 from boltzmann_rl.spec import SCHEDULES, canonical
 from boltzmann_rl.sweep.cells import Cell, canonical_json
 
@@ -301,10 +302,6 @@ def grid_values(spec: Any, max_values: int = MAX_CELLS) -> list[Any]:
         # dict.fromkeys keeps the first of equal rounded values, in order, in linear time
         return list(dict.fromkeys(_round(v) for v in values.tolist()))
     raise ValueError(f"got {_describe(spec)}; allowed: {allowed}")
-
-
-def _format_number(value: int | float) -> str:
-    return str(value) if isinstance(value, int) else repr(float(value))
 
 
 def _label_value(value: Any) -> str:
@@ -667,7 +664,7 @@ def _family(
                 except (TypeError, ValueError) as exc:
                     raise reader.error(f"{key}.grid.{k}", f"{v!r}: {exc}") from None
             else:
-                texts[k] = v if isinstance(v, str) else _format_number(v)
+                texts[k] = v if isinstance(v, str) else format_value(v)
                 values[k] = v
         policy = ""
         if template:
