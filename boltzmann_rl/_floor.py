@@ -400,7 +400,7 @@ def limit_z(arr: np.ndarray, m: np.ndarray, *, uniform: bool) -> np.ndarray:
 def raise_excluded(arr: np.ndarray, mask: np.ndarray | None, m: np.ndarray, axis: int) -> None:
     """Raise for the first row whose entries are all excluded, naming its values."""
     idx = row_index(m == -np.inf, axis)
-    row = (*idx[:axis], slice(None), *idx[axis:])
+    row: tuple[int | slice, ...] = (*idx[:axis], slice(None), *idx[axis:])
     values = np.array2string(arr[row], separator=", ", threshold=20)
     where = f"row {idx} of logits with shape {arr.shape} is" if arr.ndim > 1 else "logits"
     if mask is not None:
@@ -496,7 +496,8 @@ def argmax_row(row: list[float], uniform: Any) -> int:
         return a
     if a is None:
         raise ValueError(f"action values must not be NaN (or all -inf), got {row}")
-    return pick_tie(a, uniform())
+    # a is the list of ties here; mypy does not narrow the false branch of `type(a) is int`
+    return pick_tie(a, uniform())  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ single rows
@@ -571,7 +572,7 @@ def small_choice(row: list[float], t: float, u: float) -> int:
         if a is not None:
             if type(a) is int:
                 return a
-            return pick_tie(a, u)
+            return pick_tie(a, u)  # type: ignore[arg-type]  # a list: see argmax_row
     cdf = np.cumsum(general_probs(np.array(row, dtype=np.float64), t))
     return int(first_above(cdf, u * cdf[-1], 0))
 
@@ -625,9 +626,9 @@ def small_probs(row: list[float], t: float) -> list[float]:
             p = [0.0] * len(row)
             if type(a) is int:
                 p[a] = 1.0
-            else:
-                share = 1.0 / len(a)
-                for i in a:
+            else:  # a list: mypy does not narrow the false branch of `type(a) is int`
+                share = 1.0 / len(a)  # type: ignore[arg-type]
+                for i in a:  # type: ignore[union-attr]
                     p[i] = share
             return p
     elif 0.0 < t <= 1e305:
@@ -785,7 +786,8 @@ def argmax_columns(s: np.ndarray, u: Any, work: Work) -> tuple[np.ndarray, np.nd
         n_ties = np.add.reduce(b8, axis=0, dtype=np.int8)
         if n_ties.max() == 1:
             # no ties anywhere (the usual case): the index of the single maximum
-            np.multiply(b8, work.arms8, out=counts)
+            # counts are int8 only for K < 128, where arms8 is made
+            np.multiply(b8, work.arms8, out=counts)  # type: ignore[arg-type]
             a = np.add.reduce(counts, axis=0, dtype=np.int8).astype(np.int64)
             work.tied = False
             if work.m is None and 1 < k <= _FAST_ARMS:
@@ -863,6 +865,9 @@ class Work:
         "wsum_flat",
         "z",
     )
+    counts: np.ndarray
+    arms8: np.ndarray | None  # None for K >= 128, where counts are not int8
+    m: np.ndarray | None  # None until fast_path() makes the fast path's arrays
 
     def __init__(self, k: int, n: int) -> None:
         self.tied = True  # whether the last argmax_columns found tied maxima in some column
@@ -932,8 +937,8 @@ def temperature_bounds(temp: Any) -> tuple[Any, Any, Any]:
         if t == math.inf:
             return 0.0, -math.inf, math.inf
         return 1.0 / t, -_Z_FLOOR * t, 2.0 * _REBASE * t
-    t = np.maximum(np.asarray(temp, dtype=np.float64), _T_MIN)
-    return 1.0 / t, -_Z_FLOOR * t, 2.0 * _REBASE * t  # inf T: 0, -inf, inf
+    ts = np.maximum(np.asarray(temp, dtype=np.float64), _T_MIN)
+    return 1.0 / ts, -_Z_FLOOR * ts, 2.0 * _REBASE * ts  # inf T: 0, -inf, inf
 
 
 def clip_scale(d: np.ndarray, bounds: tuple[Any, Any, Any]) -> np.ndarray:

@@ -418,6 +418,8 @@ class Boltzmann(_Base):
 
     text_name = "boltzmann"
     _fields = ("temperature",)
+    temperature: Any  # a number, a Schedule or a per-row float64 array
+    _fixed: float | None  # the temperature when it is a Constant, else None
 
     def __init__(self, temperature: Any = 1.0) -> None:
         t = _parameter(temperature, "temperature", "boltzmann")
@@ -608,6 +610,8 @@ class EpsilonGreedy(_Base):
 
     text_name = "egreedy"
     _fields = ("epsilon",)
+    epsilon: Any  # a number, a Schedule or a per-row float64 array
+    _fixed: float | None  # epsilon when it is a Constant, else None
 
     def __init__(self, epsilon: Any = 0.1) -> None:
         eps = _parameter(epsilon, "epsilon", "egreedy", at_most=1.0)
@@ -740,6 +744,7 @@ class UCB(_Base):
     text_name = "ucb"
     needs_counts = True
     _fields = ("c",)
+    c: float
 
     def __init__(self, c: float = 2.0) -> None:
         object.__setattr__(self, "c", _nonnegative_number(c, "c", "ucb"))
@@ -831,6 +836,7 @@ class BoltzmannGumbel(_Base):
     text_name = "bgumbel"
     needs_counts = True
     _fields = ("c",)
+    c: float
 
     def __init__(self, c: float = 1.0) -> None:
         object.__setattr__(self, "c", _nonnegative_number(c, "c", "bgumbel"))
@@ -883,7 +889,7 @@ class BoltzmannGumbel(_Base):
         flat_b = beta.reshape(-1, k)
         flat_x = np.broadcast_to(excluded, q.shape).reshape(-1, k)
         block = max(1, _BG_BLOCK // (k * k * nodes))
-        log_p = np.empty(flat_q.shape)
+        log_p: np.ndarray = np.empty(flat_q.shape)
         for r0 in range(0, flat_q.shape[0], block):
             rows = slice(r0, r0 + block)
             log_p[rows] = _gumbel_log_probs(flat_q[rows], flat_b[rows], flat_x[rows])

@@ -142,7 +142,7 @@ def test_cell_entropy_is_stable_across_versions():
         ("[budget]", "[budgets]", "budgets: unknown key; allowed: study, problem"),
         ("seeds = 2\n", "", "budget.seeds: missing required field"),
         ("seeds = 2", "seeds = 0", "budget.seeds: expected an integer >= 1"),
-        ("seeds = 2", "runs = 2", "budget.runs: unknown key; allowed: seeds, episodes"),
+        ("seeds = 2", "steps = 2", "budget.steps: unknown key; allowed: seeds, runs, episodes"),
         ('type = "gym"', 'type = "atari"', "problem.type: unknown type 'atari'; allowed: bandit"),
         ('env = "FrozenLake-v1"', 'env = "FrozenLake-v9"', "FrozenLake-v9"),
         ('name = "qlearning"', 'name = "dqn"', "agent.name: unknown agent 'dqn'"),

@@ -210,7 +210,7 @@ class _RowParam:
         values = np.empty(n_total)
         calls = []
         start = 0
-        floats = set()
+        floats: set[float | None] = set()  # None: a per-run array or a callable
         for value, n in parts:
             sl = slice(start, start + n)
             if isinstance(value, np.ndarray):
@@ -338,6 +338,9 @@ class _BoltzmannKernel(_Kernel):
     """
 
     _flat_of: ClassVar[dict[str, str]] = {"z_flat": "work.z", "w_flat": "work.w", "wz_flat": "wz"}
+    z_flat: np.ndarray
+    w_flat: np.ndarray
+    wz_flat: np.ndarray | None  # None when z itself is kept (no w z array)
 
     def __init__(self, parts, k, n):
         super().__init__(parts, k, n)
@@ -906,6 +909,8 @@ class ActionValueAgent(_Agent):
         )
 
     _flat_of: ClassVar[dict[str, str]] = {"_q_flat": "_q", "_n_flat": "_counts"}
+    _q_flat: np.ndarray
+    _n_flat: np.ndarray
 
     def _setup(self, parts, n_arms):
         n = sum(m for _, m in parts)
@@ -1124,6 +1129,7 @@ class GradientBandit(_Agent):
         return f"gradient(step_size={_fmt(self.step_size)}, baseline={self.baseline})"
 
     _flat_of: ClassVar[dict[str, str]] = {"_h_flat": "_h"}
+    _h_flat: np.ndarray
 
     def _setup(self, parts, n_arms):
         n = sum(m for _, m in parts)
@@ -1243,6 +1249,7 @@ class EXP3(_Agent):
         return f"exp3(gamma={_fmt(self.gamma)})"
 
     _flat_of: ClassVar[dict[str, str]] = {"_logw_flat": "_logw"}
+    _logw_flat: np.ndarray
 
     def _setup(self, parts, n_arms):
         n = sum(m for _, m in parts)

@@ -102,6 +102,10 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.out is not None:
         output_folder(args.out)  # a bad --out fails now, not after the run
+    if args.runs is not None and not args.per_env:
+        return _run_tabular(args)
+    if args.runs is not None:
+        return _run_seeds(args)
     env_kwargs = dict(args.env_kwarg or [])
     tile_options = {"tilings": args.tilings, "tiles": args.tiles}
     tile_options.update(low=args.obs_low, high=args.obs_high)
@@ -148,6 +152,159 @@ def _run(args: argparse.Namespace) -> int:
 
         return interrupted_code()  # 130 after Ctrl-C, 143 after SIGTERM
     return 0
+
+
+def _tabular_options(args: argparse.Namespace) -> None:
+    """Refuse the options the batched tabular engine has no use for, naming them."""
+    unused = [
+        name
+        for name, value in (
+            ("--steps", args.steps),
+            ("--num-envs", args.num_envs),
+            ("--tilings", args.tilings),
+            ("--tiles", args.tiles),
+            ("--obs-low", args.obs_low),
+            ("--obs-high", args.obs_high),
+        )
+        if value is not None
+    ]
+    if unused:
+        raise ValueError(
+            f"{', '.join(unused)} do not apply to the batched tabular engine (--runs); "
+            "add --per-env to train the runs one environment at a time"
+        )
+
+
+def _run_tabular(args: argparse.Namespace) -> int:
+    from boltzmann_rl.gym.tabular import NoModelError, TabularModel, train_tabular
+
+    _tabular_options(args)
+    kwargs = dict(args.env_kwarg or [])
+    if args.max_episode_steps is not None:
+        kwargs["max_episode_steps"] = args.max_episode_steps
+    try:
+        model = TabularModel.from_env(args.env_id, **kwargs)
+    except NoModelError as exc:
+        raise ValueError(str(exc)) from None
+    episodes = args.episodes or 1000
+    info = sys.stderr if args.json else sys.stdout
+    print(
+        f"{args.env_id} publishes its transition tables: {args.runs} runs on the batched "
+        "tabular engine (--per-env trains them one environment at a time)",
+        file=info,
+    )
+    result = train_tabular(
+        model,
+        args.policy,
+        algorithm=args.agent,
+        runs=args.runs,
+        episodes=episodes,
+        alpha=args.alpha,
+        gamma=args.gamma,
+        initial_value=args.initial_value,
+        anneal=args.anneal,
+        alpha_by=args.alpha_by,
+        seed=args.seed,
+        eval_every=args.eval_every or max(1, episodes // 10),
+        eval_episodes=args.eval_episodes,
+    )
+    summary = {**result.summary(), "engine": "tabular"}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        _print_rows(
+            [
+                ("env", summary["env"]),
+                ("agent", summary["agent"]),
+                ("policy", summary["policy"]),
+                (
+                    "runs",
+                    f"{summary['runs']} x {summary['episodes']} episodes "
+                    f"({summary['seconds']:.3g} s)",
+                ),
+                (
+                    "train return, last tenth",
+                    _ci(summary["last10_return"], summary["last10_return_ci"]),
+                ),
+                ("exact greedy value", _ci(summary["final_value"], summary["final_value_ci"])),
+            ]
+        )
+    if args.out is not None:
+        paths = result.write(args.out)
+        print(f"wrote {', '.join(str(p) for p in paths)}", file=info)
+    return 0
+
+
+def _run_seeds(args: argparse.Namespace) -> int:
+    """``--runs N --per-env``: N seeds of the per-env path, one after the other."""
+    import numpy as np
+
+    from boltzmann_rl.gym import run_gym
+    from boltzmann_rl.stats import mean_ci
+
+    _ = np  # the per-seed arrays below
+    evals, last = [], []
+    episodes = args.episodes or 1000
+    for i in range(args.runs):
+        r = run_gym(
+            args.env_id,
+            args.agent,
+            args.policy,
+            env_kwargs=dict(args.env_kwarg or []),
+            episodes=episodes,
+            alpha=args.alpha,
+            gamma=args.gamma,
+            seed=args.seed + i,
+            eval_episodes=args.eval_episodes,
+            eval_every=episodes + 1,
+            initial_value=args.initial_value,
+            anneal=args.anneal,
+            alpha_by=args.alpha_by,
+            max_episode_steps=args.max_episode_steps,
+        )
+        if r.interrupted:
+            from boltzmann_rl.cli import interrupted_code
+
+            return interrupted_code()
+        evals.append(float(np.mean(r.eval_returns)) if r.eval_returns.size else float("nan"))
+        last.append(float(np.mean(r.episode_returns[-100:])))
+    (ev, ev_h), (tr, tr_h) = mean_ci(evals), mean_ci(last)
+    summary = {
+        "env": args.env_id,
+        "agent": args.agent,
+        "policy": args.policy,
+        "runs": args.runs,
+        "episodes": episodes,
+        "engine": "per-env",
+        "eval_return": ev,
+        "eval_return_ci": ev_h,
+        "train_return_last100": tr,
+        "train_return_last100_ci": tr_h,
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        _print_rows(
+            [
+                ("env", args.env_id),
+                ("agent", args.agent),
+                ("policy", args.policy),
+                ("runs", f"{args.runs} x {episodes} episodes (per-env)"),
+                ("train return, last 100", _ci(tr, tr_h)),
+                ("greedy return", _ci(ev, ev_h)),
+            ]
+        )
+    return 0
+
+
+def _ci(value: float, half: float) -> str:
+    return f"{value:.4g} ± {half:.2g} (95% CI over runs)"
+
+
+def _print_rows(rows: list[tuple[str, Any]]) -> None:
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"{k.ljust(width)}  {v}")
 
 
 def describe_learner(agent: Any) -> dict[str, Any]:
@@ -351,6 +508,20 @@ def register(subparsers: Any) -> None:
         metavar="X[,X...]",
         help="upper bounds of the tiling, one per dimension (default: the space's, "
         "+3 where unbounded)",
+    )
+    p.add_argument(
+        "--runs",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="train N independent agents and report means with 95%% CIs over them; an env "
+        "with transition tables (FrozenLake, Taxi, CliffWalking) runs them all at once on "
+        "the batched tabular engine, with exact greedy values",
+    )
+    p.add_argument(
+        "--per-env",
+        action="store_true",
+        help="with --runs: train the runs one environment at a time (the per-env path)",
     )
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument(

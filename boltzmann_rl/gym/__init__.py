@@ -19,6 +19,7 @@ name                                   purpose
 :func:`observation_index`              a discrete observation space -> table rows
 :func:`action_map`                     a ``Discrete`` action space -> ``0 .. n - 1``
 :func:`make_env`, :func:`make_vector_env`  gymnasium environments with clear errors
+:func:`train_tabular`, :class:`TabularModel`  R runs at once on a known finite MDP
 =====================================  ===================================================
 
 Examples
@@ -52,6 +53,7 @@ from boltzmann_rl.gym.spaces import (
     action_map,
     observation_index,
 )
+from boltzmann_rl.gym.tabular import NoModelError, TabularModel, TabularResult, train_tabular
 from boltzmann_rl.gym.tiles import TileCoder
 from boltzmann_rl.gym.training import (
     DEFAULT_MAX_EPISODE_STEPS,
@@ -76,9 +78,12 @@ __all__ = [
     "GymAgent",
     "GymResult",
     "LinearAgent",
+    "NoModelError",
     "QLearningAgent",
     "SarsaAgent",
     "TabularAgent",
+    "TabularModel",
+    "TabularResult",
     "TileCoder",
     "TupleIndex",
     "UnsupportedSpaceError",
@@ -90,4 +95,5 @@ __all__ = [
     "observation_index",
     "run_gym",
     "train",
+    "train_tabular",
 ]

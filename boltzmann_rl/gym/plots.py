@@ -26,7 +26,7 @@ import numpy as np
 
 from boltzmann_rl.stats import moving_average
 
-__all__ = ["moving_average", "plot_grid_paths", "plot_learning_curve"]
+__all__ = ["moving_average", "plot_grid_paths", "plot_learning_curve", "plot_tabular"]
 
 
 def _new_axes(ax: Any) -> Any:
@@ -219,3 +219,61 @@ def plot_grid_paths(
     if title:
         ax.set_title(title)
     return ax.figure
+
+
+def plot_tabular(result: Any, *, window: int = 100, axes: Any = None) -> Any:
+    """The curves of a batched tabular run, each group's mean over runs with its 95 % CI.
+
+    Left: the training return (moving average of ``window`` episodes); right: the exact
+    value of the greedy policy (policy evaluation on the model) at each evaluation.
+
+    Parameters
+    ----------
+    result : TabularResult
+        From :func:`boltzmann_rl.gym.tabular.train_tabular`.
+    window : int, default 100
+    axes : pair of Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from boltzmann_rl.gym.tabular import train_tabular
+    >>> from boltzmann_rl.gym.plots import plot_tabular
+    >>> r = train_tabular("FrozenLake-v1", "greedy", runs=20, episodes=40, eval_every=10,
+    ...                   seed=0)
+    >>> fig = plot_tabular(r, window=10)
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['training return', 'exact greedy value']
+    """
+    from boltzmann_rl.stats import mean_ci
+
+    if axes is None:
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(10.0, 3.8), layout="constrained")
+        axes = fig.subplots(1, 2)
+    fig = axes[0].figure
+    for g, label in enumerate(result.policies):
+        rows = result.group(g)
+        smooth = np.array([moving_average(x, window) for x in result.episode_returns[rows]])
+        for ax, x, ys in (
+            (axes[0], np.arange(1, smooth.shape[1] + 1), smooth),
+            (axes[1], result.eval_at, result.eval_values[rows]),
+        ):
+            if ys.shape[1] == 0:
+                continue
+            mean, half = mean_ci(ys, axis=0) if ys.shape[0] > 1 else (ys[0], ys[0] * np.nan)
+            (line,) = ax.plot(x, mean, lw=1.2, label=f"{label} ({ys.shape[0]} runs)")
+            if np.isfinite(half).any():
+                ax.fill_between(
+                    x, mean - half, mean + half, alpha=0.2, lw=0, color=line.get_color()
+                )
+    for ax, ylabel in zip(axes, ("training return", "exact greedy value"), strict=True):
+        ax.set_xlabel("training episode")
+        ax.set_ylabel(ylabel)
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(fontsize=7, frameon=False)
+    return fig

@@ -642,7 +642,8 @@ def train(
         env_id=env_id,
         agent=info.pop("agent"),
         policy=info.pop("policy"),
-        seed=int(root.entropy) if isinstance(root.entropy, int) else root.entropy,
+        # a caller's own SeedSequence may hold a sequence of ints: recorded as given
+        seed=int(root.entropy) if isinstance(root.entropy, int) else root.entropy,  # type: ignore[arg-type]
         episode_returns=np.asarray(rec.returns, dtype=np.float64),
         episode_lengths=np.asarray(rec.lengths, dtype=np.int64),
         episode_end_steps=np.asarray(rec.ends, dtype=np.int64),
@@ -766,8 +767,8 @@ def _train_vector(
             # obs already holds the reset observation; learn from the final one
             s_next = s2.copy()
             final = info["final_obs"]
-            for i in np.flatnonzero(done):
-                s_next[i] = observe(final[i])
+            for j in np.flatnonzero(done):
+                s_next[j] = observe(final[j])
         a_pre = agent.act_batch(s_next) if on_policy else None
         for i in range(n_envs):
             if skip[i]:  # NEXT_STEP: this step only reset sub-environment i
@@ -781,7 +782,8 @@ def _train_vector(
             if not math.isfinite(ret_i):
                 raise _overflow_error(len(rec.returns) + 1, total)
             ret[i] = ret_i
-            next_action = int(a_pre[i]) if on_policy and not done[i] else None
+            # a_pre is an array whenever on_policy
+            next_action = int(a_pre[i]) if on_policy and not done[i] else None  # type: ignore[index]
             update(s[i], int(a[i]), r, s_next[i], bool(terminated[i]), next_action)
             counter[0] = total
             if done[i]:
@@ -802,7 +804,7 @@ def _train_vector(
             s2[done] = observe_batch(obs)[done]
         fresh = done if mode != AutoresetMode.NEXT_STEP else no_fresh
         if on_policy:
-            a_next = a_pre.copy()
+            a_next = a_pre.copy()  # type: ignore[union-attr]  # an array when on_policy
             if fresh.any():
                 a_next[fresh] = agent.act_batch(s2[fresh])
         else:
@@ -937,7 +939,8 @@ def run_gym(
                     e.close()
                 except Exception:  # after Ctrl-C the async workers may already be gone
                     pass
-    result.seed = int(root.entropy)
+    # SeedSequence(int or None) holds an int: the seed, or the entropy drawn for None
+    result.seed = int(root.entropy)  # type: ignore[arg-type]
     result.config = {
         "env_kwargs": kwargs,
         **result.config,

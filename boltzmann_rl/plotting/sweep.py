@@ -159,13 +159,15 @@ def _sweep_data(results: Any, metric: str) -> tuple[dict[str, dict[str, Any]], l
         else:
             for m in members:
                 v, ci = _value(results.summary(m["cell_id"]), metric)
-                failed = _failure(results, m["cell_id"]) is not None
-                if not np.isnan(v) or failed:
-                    levels.append((fam["name"], m["label"], v, ci, len(members) > 1, failed))
+                cell_failed = _failure(results, m["cell_id"]) is not None
+                if not np.isnan(v) or cell_failed:
+                    levels.append((fam["name"], m["label"], v, ci, len(members) > 1, cell_failed))
     return panels, levels
 
 
-def _mark_failed(ax: Any, xs: Sequence[float], color: str, label: str | None) -> None:
+def _mark_failed(
+    ax: Any, xs: Sequence[float | np.integer[Any]], color: str, label: str | None
+) -> None:
     """Crosses along the bottom of ``ax`` at data x positions: settings that failed."""
     from matplotlib.transforms import blended_transform_factory
 

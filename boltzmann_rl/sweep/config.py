@@ -614,10 +614,10 @@ def _family(
                 ", ".join(sorted(used)) or "(no placeholders)",
             )
         try:
-            values = grid_values(spec, max_cells - before)
+            key_values = grid_values(spec, max_cells - before)
         except ValueError as exc:
             raise reader.error(f"{key}.grid.{k}", str(exc)) from None
-        for v in values:
+        for v in key_values:
             if k in schedule_keys and isinstance(v, str) and v not in schedules:
                 node = v.split("(", 1)[0].strip()
                 if node not in SCHEDULES:
@@ -629,7 +629,7 @@ def _family(
                         + "), or calls of "
                         + ", ".join(sorted(SCHEDULES)),
                     )
-        grid.append((k, tuple(values)))
+        grid.append((k, tuple(key_values)))
     if zipped and len({len(v) for _, v in grid}) > 1:
         raise reader.error(
             f"{key}.grid",
@@ -654,7 +654,8 @@ def _family(
     combos = zip(*columns) if zipped and columns else itertools.product(*columns)
     for combo in combos:
         params = tuple(zip(keys, combo))
-        texts, values = {}, {}
+        texts: dict[str, Any] = {}
+        values: dict[str, Any] = {}
         for k, v in params:
             if isinstance(v, str) and k in schedule_keys:
                 texts[k] = values[k] = schedules.get(v, v)
@@ -809,6 +810,8 @@ def loads_study(text: str, source: str = "<string>", *, max_cells: int | None = 
     for k, default in task.budget.items():
         if k not in budget_raw and default is None:
             raise reader.error(f"budget.{k}", f"missing required field (for type {kind!r})")
+        if k not in budget_raw and default == 0:  # optional, and absent from the cells
+            continue
         budget[k] = reader.integer(budget_raw.get(k, default), f"budget.{k}", minimum=1)
 
     schedules_raw = reader.table(data.get("schedules", {}), "schedules")

@@ -13,8 +13,8 @@ Examples
 >>> from boltzmann_rl.sweep.tasks import TASKS
 >>> sorted(TASKS)
 ['bandit', 'gym']
->>> TASKS["gym"].budget
-{'seeds': None, 'episodes': None, 'eval_episodes': 100, 'eval_every': 100}
+>>> TASKS["gym"].budget   # seeds (per-env runs) or runs (the batched tabular engine)
+{'seeds': 0, 'runs': 0, 'episodes': None, 'eval_episodes': 100, 'eval_every': 100}
 """
 
 from __future__ import annotations
@@ -200,6 +200,22 @@ def _gym_validate(study: Any, error: ErrorFn) -> None:
             env.close()
         except (TypeError, ValueError) as exc:
             raise _env_error(study, m, str(exc), error) from None
+    budget = study.budget
+    if "seeds" not in budget and "runs" not in budget:
+        raise error(
+            "budget.seeds",
+            "missing required field (or budget.runs: the batched tabular engine, for "
+            "environments with transition tables)",
+        )
+    if "seeds" in budget and "runs" in budget:
+        raise error(
+            "budget",
+            "give seeds (agents trained one environment at a time) or runs (the batched "
+            "tabular engine, for environments with transition tables), not both",
+        )
+    if "runs" in budget:
+        _tabular_validate(study, error)
+        return
     allowed = _gym_agent_params()
     checked: set[tuple[str, str, str]] = set()
     for fam in study.families:
@@ -220,6 +236,99 @@ def _gym_validate(study: Any, error: ErrorFn) -> None:
             _run_gym_seed(c, 0, episodes=1, eval_episodes=0)
         except (TypeError, ValueError) as exc:
             raise error(f"family {m.family!r}", f"{c.policy} with {c.agent_args}: {exc}") from None
+
+
+# Agent arguments of gym studies that the batched tabular engine takes, and the one
+# that shapes its model; everything else needs the per-env path (budget.seeds).
+_TABULAR_ARGS = (
+    "alpha",
+    "gamma",
+    "initial_value",
+    "anneal",
+    "alpha_by",
+    "backup_temperature",
+    "omega",
+    "eval_every",
+)
+
+
+def _tabular_model(cell: Cell) -> Any:
+    from boltzmann_rl.gym.tabular import TabularModel
+
+    limit = cell.agent_args.get("max_episode_steps")
+    kwargs = {} if limit is None else {"max_episode_steps": limit}
+    return TabularModel.from_env(cell.env, **cell.env_args, **kwargs)
+
+
+def _tabular_validate(study: Any, error: ErrorFn) -> None:
+    from boltzmann_rl.gym.tabular import NoModelError
+
+    allowed = (*_TABULAR_ARGS, "max_episode_steps")
+    for fam in study.families:
+        for k in json.loads(fam.agent_args_json):
+            if k not in allowed:
+                raise error(
+                    f"{fam.agent_key}.args.{k}",
+                    "not an argument of the batched tabular engine (budget.runs); use "
+                    "budget.seeds for the per-env path",
+                    ", ".join(allowed),
+                )
+    checked: set[tuple[str, str, str]] = set()
+    for m in study.members:
+        c = m.cell
+        if (c.env_args_json, c.agent_args_json, c.policy) in checked:
+            continue
+        checked.add((c.env_args_json, c.agent_args_json, c.policy))
+        try:
+            _run_tabular(c, runs=1, episodes=1)
+        except NoModelError as exc:
+            raise error("budget.runs", str(exc)) from None
+        except (TypeError, ValueError) as exc:
+            raise error(f"family {m.family!r}", f"{c.policy} with {c.agent_args}: {exc}") from None
+
+
+def _run_tabular(cell: Cell, *, runs: int, episodes: int) -> Any:
+    from boltzmann_rl.gym.tabular import train_tabular
+
+    kwargs = {k: v for k, v in cell.agent_args.items() if k in _TABULAR_ARGS}
+    kwargs.setdefault("eval_every", cell.budget.get("eval_every", max(1, episodes // 20)))
+    return train_tabular(
+        _tabular_model(cell),
+        cell.policy,
+        algorithm=cell.agent,
+        runs=runs,
+        episodes=episodes,
+        seed=np.random.SeedSequence(cell.entropy),
+        **kwargs,
+    )
+
+
+def _tabular_cell(cell: Cell) -> dict[str, Any]:
+    """One cell on the batched tabular engine: ``runs`` runs in one simulation."""
+    b = cell.budget
+    r = _run_tabular(cell, runs=b["runs"], episodes=b["episodes"])
+    from boltzmann_rl.stats import moving_average
+
+    curve, curve_ci = _mean_ci_rows(np.array([moving_average(x, 100) for x in r.episode_returns]))
+    value, value_ci = _mean_ci_rows(r.eval_values)
+    summary = {"runs": float(r.runs)}
+    for name, values in (
+        ("eval_return", r.final_values),  # the exact expected greedy return, on the model
+        ("train_return_last100", r.episode_returns[:, -100:].mean(axis=1)),
+    ):
+        m, h = _mean_ci_rows(values[:, None])
+        summary[name] = float(m[0])
+        summary[f"{name}_ci"] = float(h[0])
+    return {
+        "summary": summary,
+        "arrays": {
+            "train_return": curve,
+            "train_return_ci": curve_ci,
+            "greedy_value": value,
+            "greedy_value_ci": value_ci,
+            "greedy_value_at": r.eval_at.astype(np.float64),
+        },
+    }
 
 
 def _seed_words(cell: Cell, index: int) -> int:
@@ -258,6 +367,9 @@ def _gym_run(cells: list[Cell]) -> list[dict[str, Any]]:
     out = []
     for cell in cells:
         b = cell.budget
+        if "runs" in b:
+            out.append(_tabular_cell(cell))
+            continue
         returns, last100, evals, periodic = [], [], [], []
         eval_at = np.zeros(0, dtype=np.int64)
         for s in range(b["seeds"]):
@@ -439,9 +551,10 @@ TASKS: dict[str, Task] = {
     ),
     "gym": Task(
         kind="gym",
-        budget={"seeds": None, "episodes": None, "eval_episodes": 100, "eval_every": 100},
+        budget={"seeds": 0, "runs": 0, "episodes": None, "eval_episodes": 100, "eval_every": 100},
         default_agent="qlearning",
         metrics={
+            # budget.runs: the exact expected return of the greedy policy (on the model)
             "eval_return": {"label": "greedy evaluation return", "higher": True},
             "train_return_last100": {
                 "label": "training return, last 100 episodes",
@@ -458,6 +571,11 @@ TASKS: dict[str, Task] = {
                 "label": "greedy evaluation return\n(this ranks the settings)",
                 "x": "episode",
                 "x_array": "eval_at",
+            },
+            "greedy_value": {
+                "label": "exact greedy value",
+                "x": "episode",
+                "x_array": "greedy_value_at",
             },
         },
         batchable=False,
