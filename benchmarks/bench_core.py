@@ -43,7 +43,7 @@ import scipy
 import scipy.special
 
 import boltzmann_rl as br
-from boltzmann_rl.core import _shifted
+from boltzmann_rl._floor import shifted
 
 # --------------------------------------------------------------------------- timing
 
@@ -112,7 +112,7 @@ def gumbel_sample(x: Any, rng: Any, temperature: float = 1.0) -> Any:
                     if s > best:
                         best, arg = s, i
             return arg
-    z, _, _, _ = _shifted(x, temperature, -1, None)
+    z, _, _, _ = shifted(x, temperature, -1, None)
     g = gen.random(z.shape)
     with np.errstate(divide="ignore"):
         np.log(g, out=g)  # log U in [-inf, 0)

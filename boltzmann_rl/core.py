@@ -327,14 +327,13 @@ def logsumexp(
     """
     z, m, t, axis = _shifted(x, temperature, axis, mask)
     lse = lse_shifted(z, axis)
+    # Overflow here is the correctly rounded value: T * lse beyond the float range, or
+    # a result beyond the logits' dtype (float32 logits, T = 1e300) cast to +-inf.
     with np.errstate(over="ignore", invalid="ignore"):
         out = m + t * lse
-    # A single allowed (or +inf) entry: the result is that entry, exactly, not m + T * 0,
-    # which is NaN where T is inf (or overflows the dtype: 1e300 in float32).
-    out = np.where(lse == 0.0, m, out)
-    # The result may lie beyond the logits' dtype (float32 logits, T = 1e300): it is
-    # then +-inf in that dtype, the correctly rounded value, without a cast warning.
-    with np.errstate(over="ignore"):
+        # A single allowed (or +inf) entry: the result is that entry, exactly, not
+        # m + T * 0, which is NaN where T is inf.
+        out = np.where(lse == 0.0, m, out)
         out = out.squeeze(axis=axis).astype(z.dtype, copy=False)
     return out[()] if out.ndim == 0 else out
 

@@ -778,6 +778,10 @@ _BG_MARKS = np.array([-3.0, 0.0, 3.0, 10.0])
 _BG_DROP = 40.0
 _BG_CUT = 8
 _BG_BLOCK = 1 << 22
+_BG_BISECT = 30
+_BG_NEWTON = 6
+_BG_BRACKET = np.concatenate([[0.0], 2.0 ** (-np.arange(160, -1, -1) / 4)])
+_BG_LADDER = 2.0 ** (np.arange(241) / 4)
 
 
 @register_policy
@@ -805,7 +809,8 @@ class BoltzmannGumbel(_Base):
     :math:`h_i(z) = -z - e^{-z} - \sum_{j \ne i} \exp(-(q_i - q_j + \beta_i z)/\beta_j)`
     (the Gumbel density of :math:`Z_i` times the probability that every other action
     scores less), in log space: :math:`h_i` is concave, so its peak is found by
-    bisection on :math:`h_i'`, the range is where :math:`h_i` is within 40 of the peak,
+    bisection and Newton's method on :math:`h_i'`, the range is where
+    :math:`h_i` is within 40 of the peak,
     and 16-point Gauss-Legendre panels cover it, uniformly and cut where each of the
     (at most 8) sharpest factors changes, with the sum taken by log-sum-exp. Small
     probabilities therefore have *relative* accuracy: against a reference at
@@ -939,31 +944,37 @@ def _gumbel_log_probs_raw(q: np.ndarray, beta: np.ndarray, excluded: np.ndarray)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         hi = (beta[:, None, :] * np.log(2 * k * ratio) - d) / beta[:, :, None]
         hi = np.maximum(np.where(mask, hi, -np.inf).max(axis=-1, initial=-np.inf), np.log(2.0))
-    lo, hi = np.zeros((n, k)), hi + 1.0
-    for _ in range(64):
-        mid = 0.5 * (lo + hi)
-        up = h(mid[..., None], True)[1][..., 0] > 0
-        lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
-    peak_z = 0.5 * (lo + hi)
+    hi = hi + 1.0
+    # Bracket the peak on a geometric ladder below hi (h' is decreasing: the last
+    # point where it is > 0 and the next), then narrow it by bisection and Newton's
+    # method on h' (a step that leaves the bracket bisects).
+    ladder = hi[..., None] * _BG_BRACKET
+    up = h(ladder, True)[1] > 0
+    last = np.clip(up.sum(axis=-1) - 1, 0, ladder.shape[-1] - 2)
+    lo = np.take_along_axis(ladder, last[..., None], axis=-1)[..., 0]
+    hi = np.take_along_axis(ladder, last[..., None] + 1, axis=-1)[..., 0]
+    z0 = 0.5 * (lo + hi)
+    # bisection first (Newton crawls on the steep side of a sharp factor), then Newton
+    for i in range(_BG_BISECT + _BG_NEWTON):
+        _, slope, curve = (v[..., 0] for v in h(z0[..., None], True))
+        up = slope > 0
+        lo, hi = np.where(up, z0, lo), np.where(up, hi, z0)
+        step = z0 - slope / curve if i >= _BG_BISECT else np.nan
+        inside = (step > lo) & (step < hi) & np.isfinite(step)
+        z0 = np.where(inside, step, 0.5 * (lo + hi))
+    peak_z = z0
     peak, _, curve = (v[..., 0] for v in h(peak_z[..., None], True))
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = 1.0 / np.sqrt(-curve)
     scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-    # The range: double the step from the peak until h drops by _BG_DROP (h is
-    # concave, so the drop only grows), then bisect between the last two steps.
-    steps = 2.0 ** np.arange(60)
+    # The range: where h has dropped by _BG_DROP on each side (h is concave, so the
+    # drop only grows), found on a geometric ladder of offsets, 19 % apart.
     target = peak - _BG_DROP
     ends = []
     for sign in (-1.0, 1.0):
-        far = h(peak_z[..., None] + sign * scale[..., None] * steps) < target[..., None]
-        kk = np.argmax(far, axis=-1)
-        inner = peak_z + sign * scale * np.where(kk > 0, steps[kk - 1], 0.0)
-        outer = peak_z + sign * scale * steps[kk]
-        for _ in range(20):
-            mid = 0.5 * (inner + outer)
-            below = h(mid[..., None])[..., 0] < target
-            outer, inner = np.where(below, mid, outer), np.where(below, inner, mid)
-        ends.append(outer)
+        at = peak_z[..., None] + sign * scale[..., None] * _BG_LADDER
+        far = h(at) < target[..., None]
+        ends.append(np.take_along_axis(at, np.argmax(far, axis=-1)[..., None], axis=-1)[..., 0])
     za, zb = ends
     # Panels: uniform over [za, zb], cut where the sharpest factors change.
     uniform = za[..., None] + (zb - za)[..., None] * np.linspace(0.0, 1.0, _BG_PANELS + 1)

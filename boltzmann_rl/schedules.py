@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Protocol, overload, runtime_checkable
 
 import numpy as np
@@ -181,6 +181,7 @@ def format_value(value: Any) -> str:
 # --------------------------------------------------------------------------- schedules
 
 
+@dataclass(frozen=True, repr=False)
 class _Base:
     """Shared ``__call__`` (validation, scalar/array handling) and text-form ``__repr__``."""
 
@@ -231,7 +232,7 @@ class _Base:
         return float(self._evaluate(np.asarray(t)))
 
     def __repr__(self) -> str:
-        values = ", ".join(format_value(getattr(self, f.name)) for f in fields(self))  # type: ignore[arg-type]
+        values = ", ".join(format_value(getattr(self, f.name)) for f in fields(self) if f.init)
         return f"{self.text_name}({values})"
 
 
@@ -383,14 +384,16 @@ class Exponential(_Base):
     start: float
     end: float
     steps: int
+    # log start and log(end / start), computed once; equality and the text form see
+    # start, end and steps only
+    _log_start: float = field(init=False, repr=False, compare=False)
+    _log_ratio: float = field(init=False, repr=False, compare=False)
     text_name: ClassVar[str] = "exp"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", positive(self.start, "start", "exp"))
         object.__setattr__(self, "end", positive(self.end, "end", "exp"))
         object.__setattr__(self, "steps", _positive_int(self.steps, "steps", "exp"))
-        # log start and log(end / start), computed once (not fields: equality and the
-        # text form see start, end and steps only)
         log_start = math.log(self.start)
         object.__setattr__(self, "_log_start", log_start)
         object.__setattr__(self, "_log_ratio", math.log(self.end) - log_start)

@@ -2,8 +2,8 @@
 
 Each shortcut of the per-step work is compared with the code it stands in for:
 
-* :func:`_greedy`'s fast path (one maximum per column, found from the entries below
-  it) against its general path (equality with the maximum, ties broken by ``u``);
+* the floor's ``argmax_columns`` fast path (one maximum per column, found from the
+  entries below it) against its general path (equality with the maximum, ties broken by ``u``);
 * ε-greedy with one ε (the select function the simulation calls, the cap of the
   explored arm skipped where rounding cannot need it, an entropy kept as one number)
   against the per-row-ε path;
@@ -49,7 +49,7 @@ class _Uniforms:
         return self.rows.pop(0)
 
 
-# ------------------------------------------------------------------ _greedy
+# ----------------------------------------------------------- argmax_columns
 
 
 def _columns(k, n, rng):
@@ -142,7 +142,7 @@ def test_one_epsilon_selects_like_one_epsilon_per_row(eps, k):
         np.testing.assert_array_equal(again.select(t, rngs[2]), a)
         np.testing.assert_array_equal(one.entropy(), per_row.entropy())
         np.testing.assert_array_equal(again.entropy(), per_row.entropy())
-        # rewards rounded to 0.1: ties now and then, so both paths of _greedy run
+        # rewards rounded to 0.1: ties now and then, so both paths of argmax_columns run
         r = np.round(means[np.arange(n), a] + noise.standard_normal(n), 1)
         for agent in (one, per_row, again):
             agent.update(a, r)
@@ -192,7 +192,7 @@ def test_constant_entropy_is_a_fresh_array_every_time():
 
 @pytest.mark.parametrize("copy_of", [copy.deepcopy, lambda a: pickle.loads(pickle.dumps(a))])
 def test_a_copied_agent_selects_like_the_original(copy_of):
-    # the scratch arrays of _greedy's fast path include views: a copy must rebuild them
+    # the scratch arrays of argmax_columns's fast path include views: a copy must rebuild them
     agent = ActionValueAgent("egreedy(epsilon=0.1)")
     agent.reset(50, 10)
     noise = np.random.default_rng(0)

@@ -20,9 +20,24 @@ def test_plot_metric_draws_one_line_and_band_per_group(result):
     assert [line.get_label() for line in ax.get_lines()] == ["greedy", "egreedy(epsilon=0.1)"]
     assert len(ax.collections) == 2  # the CI bands
     y = ax.get_lines()[1].get_ydata()
-    np.testing.assert_allclose(y, 100 * result[1].curves["optimal"].mean)  # in percent
-    assert ax.get_ylabel() == "% Optimal action" and ax.get_xlabel() == "Steps"
+    # a fraction, as in the tables and the exports (not percent)
+    np.testing.assert_allclose(y, result[1].curves["optimal"].mean)
+    assert ax.get_ylabel() == "Fraction of optimal actions" and ax.get_xlabel() == "Steps"
     assert ax.get_lines()[0].get_xdata()[0] == 1
+
+
+def test_smoothing_says_its_window_and_long_curves_are_rasterized():
+    long = simulate("gaussian", "greedy", runs=5, steps=600, seed=0)
+    fig = plot_metric(long, "reward", smooth=10)
+    (ax,) = fig.axes
+    mean = long[0].curves["reward"].mean
+    y = ax.get_lines()[0].get_ydata()
+    np.testing.assert_allclose(y[9], mean[:10].mean())
+    np.testing.assert_allclose(y[0], mean[0])
+    assert "moving average of 10 steps" in ax.get_ylabel()
+    assert ax.get_lines()[0].get_rasterized() and ax.collections[0].get_rasterized()
+    with pytest.raises(ValueError, match="actual value: 0"):
+        plot_metric(long, "reward", smooth=0)
 
 
 def test_plot_on_given_axes_and_without_bands(result):
@@ -39,7 +54,7 @@ def test_plot_on_given_axes_and_without_bands(result):
 
 def test_plot_result_panels_and_bad_input(result):
     fig = plot_result(result, title="testbed")
-    assert [a.get_ylabel() for a in fig.axes] == ["Average reward", "% Optimal action"]
+    assert [a.get_ylabel() for a in fig.axes] == ["Average reward", "Fraction of optimal actions"]
     assert fig.axes[0].get_title() == "testbed"
     with pytest.raises(KeyError, match="no metric 'loss'"):
         plot_metric(result, "loss")

@@ -739,11 +739,11 @@ def test_one_uniform_draw_is_monotone_in_u_and_never_draws_an_excluded_action(ro
     # probability, the first at u = 0 and the last one of non-negligible probability at
     # u just below 1, even where rounding of the running total leaves it above 0 after
     # the last weight (the fallback branch).
-    from boltzmann_rl._floor import small_choice as _small_choice
+    from boltzmann_rl._floor import small_choice
 
     p = br.softmax(np.array(row), t)
     us = [0.0, *np.linspace(0.0, 1.0, 513)[1:-1].tolist(), np.nextafter(1.0, 0.0)]
-    draws = [_small_choice(row, t, u) for u in us]
+    draws = [small_choice(row, t, u) for u in us]
     assert draws == sorted(draws)
     assert all(p[a] > 0 for a in draws)
     assert p[draws[-1] + 1 :].sum() < 1e-15  # what lies beyond is below a double's u
@@ -751,14 +751,14 @@ def test_one_uniform_draw_is_monotone_in_u_and_never_draws_an_excluded_action(ro
 
 
 def test_one_uniform_draw_near_one_with_rounding_left_over():
-    from boltzmann_rl._floor import small_choice as _small_choice
+    from boltzmann_rl._floor import small_choice
 
     # For this row the running total u * sum - w_0 - ... - w_5 stays >= 0 at the
     # largest u below 1; the draw is still the last action.
     row = [8.047169314794976, 8.527484705742912, -6.676872919350705, 1.6324400572267765,
            -8.307519568543375, 23.45808073840668]  # fmt: skip
-    assert _small_choice(row, 1.0, np.nextafter(1.0, 0.0)) == 5
-    assert _small_choice([*row[:5], -math.inf, row[5], -math.inf], 1.0, 0.9999999999999999) == 6
+    assert small_choice(row, 1.0, np.nextafter(1.0, 0.0)) == 5
+    assert small_choice([*row[:5], -math.inf, row[5], -math.inf], 1.0, 0.9999999999999999) == 6
 
 
 @pytest.mark.parametrize(

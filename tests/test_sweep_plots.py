@@ -61,11 +61,25 @@ def test_temperature_effect_on_given_axes_and_errors():
 def test_parameter_sweep_figure():
     results = demo_results()
     fig = plot_parameter_sweep(results)
-    assert isinstance(fig, Figure) and len(fig.axes) == 2
-    left, right = fig.axes
-    assert left.get_xscale() == "log"
-    assert [line.get_label() for line in left.get_lines()] == ["Boltzmann", "ε-greedy"]
-    np.testing.assert_allclose(left.get_lines()[0].get_ydata(), [1.0, 1.4, 0.6])
+    # T and ε are different quantities: one panel each, each labelled with its own name
+    assert isinstance(fig, Figure) and len(fig.axes) == 3
+    temp, eps, right = fig.axes
+    assert temp.get_xscale() == eps.get_xscale() == "log"
+    assert temp.get_xlabel().startswith("temperature T") and "ε" not in temp.get_xlabel()
+    assert eps.get_xlabel().startswith("ε") and "temperature" not in eps.get_xlabel()
+    assert [line.get_label() for line in temp.get_lines()] == ["Boltzmann"]
+    assert [line.get_label() for line in eps.get_lines()] == ["ε-greedy"]
+    np.testing.assert_allclose(temp.get_lines()[0].get_ydata(), [1.0, 1.4, 0.6])
+    # a family keeps its colour across panels; the dashed best-of-sweep lines are labelled
+    colour = {line.get_label(): line.get_color() for line in temp.get_lines() + eps.get_lines()}
+    dashed = [line for line in right.get_lines() if line.get_linestyle() == "--"]
+    assert [line.get_label() for line in dashed] == [
+        "best Boltzmann (temperature=0.1)",
+        "best ε-greedy (epsilon=0.1)",
+    ]
+    assert [line.get_color() for line in dashed] == [colour["Boltzmann"], colour["ε-greedy"]]
+    legend = [t.get_text() for t in right.get_legend().get_texts()]
+    assert legend == [line.get_label() for line in dashed]
     assert [t.get_text() for t in right.get_xticklabels()] == ["exp(1.0, 0.01, 100)", "greedy"]
     one = Figure()
     ax = one.subplots()
@@ -77,7 +91,7 @@ def test_learning_curves_figure():
     results = demo_results()
     fig = plot_learning_curves(results)
     assert len(fig.axes) == 2
-    assert fig.axes[1].get_ylabel() == "% Optimal action"
+    assert fig.axes[1].get_ylabel() == "Fraction of optimal actions"
     assert len(fig.axes[0].get_lines()) == 4  # the best of each family
     with pytest.raises(ValueError, match="unknown curve 'nope'"):
         plot_learning_curves(results, curves=["nope"])

@@ -282,9 +282,11 @@ def test_cli_run_plot_export(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "best setting" in captured.out and "6 cells run" in captured.out
     assert "6/6 cells done" in captured.err  # plain progress lines: not a terminal
-    for name in ("sweep", "curves", "temperature"):
+    for name in ("sweep", "curves"):
         for ext in ("png", "svg"):
             assert (out / "figures" / f"{name}.{ext}").stat().st_size > 0
+    # a gym study has no given action values to draw "what the temperature does" from
+    assert not (out / "figures" / "temperature.png").exists()
     (out / "report.md").unlink()
     assert main(["plot", str(out), "--quiet"]) == 0
     assert "| family | best setting |" in (out / "report.md").read_text()
@@ -686,7 +688,10 @@ def test_sweep_axis_is_linear_for_offsets_and_marks_failures(tmp_path):
     results.families[0]["xscale"] = "linear"
     fig = plot_parameter_sweep(results)
     assert [a.get_xscale() for a in fig.axes[:2]] == ["linear", "log"]
-    assert [a.get_xlabel() for a in fig.axes[:2]] == ["temperature T", "ε (log scale)"]
+    assert [a.get_xlabel() for a in fig.axes[:2]] == [
+        "temperature T (in units of the action values)",
+        "ε (probability of a random action), log scale",
+    ]
 
 
 @pytest.mark.slow
@@ -793,7 +798,7 @@ def _run_and_signal(cmd: list[str], out: Path, sig: int, after: int) -> int:
     return proc.returncode
 
 
-@pytest.mark.parametrize("backend", ["serial", "process"])
+@pytest.mark.parametrize("backend", ["serial", pytest.param("process", marks=pytest.mark.slow)])
 def test_sigterm_drops_cells_in_flight_and_marks_the_run_interrupted(tmp_path, backend):
     study = gym_study(tmp_path, "{ geomspace = [0.01, 10.0, 8] }", episodes=150)
     cmd = [sys.executable, "-m", "boltzmann_rl", "run", str(study), "--backend", backend]
@@ -896,7 +901,9 @@ def test_killed_at_random_moments_then_resumed_equals_an_uninterrupted_run(tmp_p
                 stops += 1
             _, err = proc.communicate(timeout=60)
         assert b"Traceback" not in err, err.decode()
-        assert proc.returncode in (0, 143, -signal.SIGKILL), proc.returncode
+        # -SIGTERM: it arrived while Python was still importing, before the command
+        # installed its handler (nothing had been written yet)
+        assert proc.returncode in (0, 143, -signal.SIGKILL, -signal.SIGTERM), proc.returncode
         if proc.returncode == 0:
             break
     assert stops >= 2, "the study finished before it was stopped twice"

@@ -35,9 +35,12 @@ Inside, arrays are **arms-major**, ``(K, n_rows)``, so the reductions over arms 
 every step are contiguous: this is most of the speed of the engine. The built-in
 agents run the policies of :mod:`boltzmann_rl.policies` through fast kernels with
 exactly the policies' probabilities (tested against ``policy.probs``); any other
-policy goes through ``policy.probs`` itself. Built-in agents of the same kind
-**stack**: a simulation of several configurations (temperatures, step sizes, ...)
-runs them as one batch with per-row parameters, one numpy pass per step.
+policy goes through ``policy.probs`` itself. The kernels' arithmetic (the softmax
+draw, the temperature clamp, the tie-splitting argmax, the inverse CDF and the
+entropies) is the numeric floor's, :mod:`boltzmann_rl._floor`, in its arms-major form.
+Built-in agents of the same kind **stack**: a simulation of several configurations
+(temperatures, step sizes, ...) runs them as one batch with per-row parameters, one
+numpy pass per step.
 
 Examples
 --------

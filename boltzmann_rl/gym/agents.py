@@ -82,7 +82,7 @@ from __future__ import annotations
 import enum
 import math
 import numbers
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
@@ -499,8 +499,10 @@ class _AgentBase:
         self._sample = self._policy.sample
         # The optional single-row fast path (a list of floats, and one uniform)
         fast = not self._needs_counts and isinstance(self._policy, RowPolicy)
-        self._sample_row = self._policy.sample_row if fast else None
-        self._probs_row = self._policy.probs_row if fast else None
+        self._sample_row: Callable[..., int] | None = self._policy.sample_row if fast else None
+        self._probs_row: Callable[..., list[float]] | None = (
+            self._policy.probs_row if fast else None
+        )
         self._alpha_const = self._rate.const
 
     def end_episode(self) -> None:
@@ -979,7 +981,8 @@ class TabularAgent(_AgentBase):
             return self.act_index(next_state)
         q = self.q
         row = q[next_state].tolist()
-        sample_row = self._sample_row
+        # set whenever _fused (a RowPolicy); no cast() call on the hot path
+        sample_row: Callable[..., int] = self._sample_row  # type: ignore[assignment]
         value = self._state_value
         if value is not None:
             v = value(row)
@@ -992,7 +995,8 @@ class TabularAgent(_AgentBase):
                 next_action = sample_row(row, u, step=step)
                 self._learn(state, action, reward + self.gamma * row[next_action])
                 return next_action
-            v = expected_value_row(self._probs_row(row, step=step), row)
+            probs_row: Callable[..., list[float]] = self._probs_row  # type: ignore[assignment]
+            v = expected_value_row(probs_row(row, step=step), row)
         self._learn(state, action, reward + self.gamma * v)
         if state == next_state:  # the decision sees the value just learned
             row[action] = q.item(state, action)
@@ -1328,7 +1332,7 @@ class LinearAgent(_AgentBase):
         )
 
 
-AGENTS: dict[str, type] = {
+AGENTS: dict[str, type[TabularAgent]] = {
     cls.fixed.value: cls for cls in (QLearningAgent, SarsaAgent, ExpectedSarsaAgent)
 }
 """The tabular agent classes with a fixed algorithm, by its name (the others are

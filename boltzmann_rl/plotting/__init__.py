@@ -20,7 +20,7 @@ Examples
 >>> result = simulate("gaussian", ["greedy", "boltzmann(temperature=0.1)"], runs=20, steps=50)
 >>> fig = plot_result(result)  # reward and optimal action over steps, with 95 % CI bands
 >>> [ax.get_ylabel() for ax in fig.axes]
-['Average reward', '% Optimal action']
+['Average reward', 'Fraction of optimal actions']
 >>> with tempfile.TemporaryDirectory() as d:
 ...     [path.name for path in save_figure(fig, f"{d}/bandit")]
 ['bandit.png', 'bandit.svg']

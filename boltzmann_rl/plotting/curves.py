@@ -16,7 +16,7 @@ Examples
 >>> result = simulate("gaussian", ["greedy", "egreedy(epsilon=0.1)"], runs=20, steps=30)
 >>> fig = plot_result(result)
 >>> [ax.get_ylabel() for ax in fig.axes]
-['Average reward', '% Optimal action']
+['Average reward', 'Fraction of optimal actions']
 """
 
 from __future__ import annotations
@@ -27,15 +27,22 @@ from typing import Any
 
 import numpy as np
 
+from boltzmann_rl.stats import moving_average
+
 __all__ = ["METRIC_LABELS", "plot_metric", "plot_result", "save_figure"]
 
 METRIC_LABELS: dict[str, str] = {
     "reward": "Average reward",
-    "optimal": "% Optimal action",
+    "optimal": "Fraction of optimal actions",
     "regret": "Cumulative regret",
     "entropy": "Policy entropy (nats)",
 }
-"""Axis labels of the bandit metrics; ``optimal`` is drawn in percent."""
+"""Axis labels of the bandit metrics. ``optimal`` is a fraction (0 to 1) here as in
+the tables, the store and the exports."""
+
+RASTERIZE_POINTS = 500
+"""Lines and bands longer than this are rasterized in vector output (an SVG of every
+point of six 1000-step curves with their bands is about 1.5 MB; rasterized, ~0.3 MB)."""
 
 
 def _groups(result: Any) -> list[Any]:
@@ -71,6 +78,7 @@ def plot_metric(
     ax: Any = None,
     ci: bool = True,
     title: str | None = None,
+    smooth: int | None = None,
 ) -> Any:
     """Draw one metric over steps for every group, with its confidence band.
 
@@ -79,12 +87,15 @@ def plot_metric(
     result : BanditResult or sequence of groups
         See the module docstring.
     metric : str, default "reward"
-        ``reward``, ``optimal`` (drawn in %), ``regret`` or ``entropy``.
+        ``reward``, ``optimal`` (a fraction), ``regret`` or ``entropy``.
     ax : matplotlib Axes, optional
         Draw here; by default on a new Figure.
     ci : bool, default True
         Shade ``mean ± half-width`` of the 95 % confidence interval.
     title : str, optional
+    smooth : int, optional
+        Draw the trailing moving average over this many steps (of the mean and of
+        the half-width), and say so in the y label; default: every step as it is.
 
     Returns
     -------
@@ -105,24 +116,29 @@ def plot_metric(
     """
     groups = _groups(result)
     fig, (axis,) = _new_axes(ax, 1, (7.0, 4.0))
-    factor = 100.0 if metric == "optimal" else 1.0
+    window = None if smooth is None or smooth == 1 else smooth
     for g in groups:
         if metric not in g.curves:
             raise KeyError(f"group {g.label!r} has no metric {metric!r}: {sorted(g.curves)}")
         mean, half = (np.asarray(v, dtype=np.float64) for v in g.curves[metric])
+        if window is not None:
+            mean, half = moving_average(mean, window), moving_average(half, window)
         steps = np.arange(1, mean.shape[0] + 1)
-        (line,) = axis.plot(steps, mean * factor, label=str(g.label), linewidth=1.2)
+        long = steps.size > RASTERIZE_POINTS
+        (line,) = axis.plot(steps, mean, label=str(g.label), linewidth=1.2, rasterized=long)
         if ci and np.isfinite(half).any():
             axis.fill_between(
                 steps,
-                (mean - half) * factor,
-                (mean + half) * factor,
+                mean - half,
+                mean + half,
                 color=line.get_color(),
                 alpha=0.2,
                 linewidth=0,
+                rasterized=long,
             )
     axis.set_xlabel("Steps")
-    axis.set_ylabel(METRIC_LABELS.get(metric, metric))
+    label = METRIC_LABELS.get(metric, metric)
+    axis.set_ylabel(label if window is None else f"{label}\n(moving average of {window} steps)")
     if title:
         axis.set_title(title)
     if groups:
@@ -137,6 +153,7 @@ def plot_result(
     axes: Any = None,
     ci: bool = True,
     title: str | None = None,
+    smooth: int | None = None,
 ) -> Any:
     """Stack several metrics over steps, one panel each (the textbook's figure 2.2 layout).
 
@@ -149,6 +166,8 @@ def plot_result(
     ci : bool, default True
     title : str, optional
         Title of the first panel.
+    smooth : int, optional
+        Moving-average window of every panel (see :func:`plot_metric`).
 
     Returns
     -------
@@ -167,7 +186,7 @@ def plot_result(
         raise ValueError("plot_result needs at least one metric")
     fig, axs = _new_axes(axes, len(metrics), (7.0, 3.2 * len(metrics)))
     for i, (metric, ax) in enumerate(zip(metrics, axs, strict=True)):
-        plot_metric(result, metric, ax=ax, ci=ci, title=title if i == 0 else None)
+        plot_metric(result, metric, ax=ax, ci=ci, title=title if i == 0 else None, smooth=smooth)
     return fig
 
 
@@ -193,7 +212,7 @@ def save_figure(fig: Any, stem: str | Path, formats: Sequence[str] = ("png", "sv
         fig.savefig(
             path,
             format=fmt,
-            dpi=120 if fmt == "png" else None,
+            dpi=120 if fmt == "png" else 150,  # 150: the rasterized parts of an SVG
             metadata={"Date": None} if fmt == "svg" else None,
         )
         paths.append(path)

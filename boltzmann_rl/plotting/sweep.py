@@ -41,12 +41,12 @@ import numpy as np
 __all__ = ["best_members", "demo_results", "plot_learning_curves", "plot_parameter_sweep"]
 
 _AXIS_NAMES = {
-    "temperature": "temperature T",
-    "t": "temperature T",
-    "epsilon": "ε",
-    "eps": "ε",
-    "e": "ε",
-    "c": "c",
+    "temperature": "temperature T (in units of the action values)",
+    "t": "temperature T (in units of the action values)",
+    "epsilon": "ε (probability of a random action)",
+    "eps": "ε (probability of a random action)",
+    "e": "ε (probability of a random action)",
+    "c": "c (exploration bonus weight)",
     "alpha": "α",
     "step_size": "α",
     "q0": "initial value Q₁",
@@ -120,13 +120,13 @@ def _failure(results: Any, cell_id: str) -> str | None:
 def _sweep_data(results: Any, metric: str) -> tuple[dict[str, dict[str, Any]], list]:
     """Panels of the families with an axis, and levels of the rest.
 
-    Panels are keyed ``"log"`` or ``"linear"`` (in order of first appearance): a grid
-    key is drawn on a linear axis when a family sweeping it asks for one (``xscale``)
-    or one of its values is <= 0, else on a log axis, and keys drawn on the same
-    kind of axis share it. A panel is ``{"keys": [grid keys], "lines": [(family,
-    points, failed x values)]}`` with points an ``(n, 3)`` array of x, value and CI
-    half-width sorted by x. A level is ``(family, label, value, ci, several
-    settings, failed)``.
+    One panel per grid key (in order of first appearance), so different quantities
+    (a temperature T and an ε) never share an x axis. A key is drawn on a linear
+    axis when a family sweeping it asks for one (``xscale``) or one of its values
+    is <= 0, else on a log axis. A panel is ``{"keys": [the key], "scale": "log" |
+    "linear", "lines": [(family, points, failed x values)]}`` with points an
+    ``(n, 3)`` array of x, value and CI half-width sorted by x. A level is
+    ``(family, label, value, ci, several settings, failed)``.
     """
     linear: dict[str, bool] = {}
     for fam in results.families:
@@ -152,10 +152,9 @@ def _sweep_data(results: Any, metric: str) -> tuple[dict[str, dict[str, Any]], l
                     failed.append(x)
             if pts or failed:
                 panel = panels.setdefault(
-                    "linear" if linear[key] else "log", {"keys": [], "lines": []}
+                    key,
+                    {"keys": [key], "scale": "linear" if linear[key] else "log", "lines": []},
                 )
-                if key not in panel["keys"]:
-                    panel["keys"].append(key)
                 panel["lines"].append((fam["name"], np.array(sorted(pts)).reshape(-1, 3), failed))
         else:
             for m in members:
@@ -187,16 +186,17 @@ def plot_parameter_sweep(results: Any, metric: str | None = None, *, ax: Any = N
     """The sweep figure: a summary (with 95 % CI) against each family's parameter.
 
     Families with one numeric grid key (fixed temperatures, epsilons, reward
-    offsets) are lines against it (left). Their x axis is logarithmic when every
-    value of the key is > 0, and linear when one is <= 0 (a reward offset of -5, 0
-    or +5) or the study asks for it (``[analysis] xscale``); keys on a log axis share
-    one panel and keys on a linear axis another, so a study of temperatures and
-    epsilons keeps them on one axis while offsets get their own. With two panels the
-    colours restart in each, so the j-th family of every panel has the same colour.
-    A setting that failed while it ran is a cross along the bottom of its panel.
+    offsets) are lines against it, one panel per key (left), each labelled with
+    its own quantity and units: a temperature T and an ε are different things and
+    never share an axis. An axis is logarithmic when every value of its key is > 0,
+    and linear when one is <= 0 (a reward offset of -5, 0 or +5) or the study asks
+    for it (``[analysis] xscale``). Each family keeps one colour in every panel. A
+    setting that failed while it ran is a cross along the bottom of its panel.
     Settings without such a key (annealing schedules, greedy, UCB, Boltzmann-Gumbel)
-    are points with their CI in a panel on the right that shares the y axis, so every
-    alternative reads against the best of the sweeps at a glance.
+    are points with their CI in a panel on the right that shares the y axis, with
+    the best value of each sweep drawn across it as a dashed line in the sweep's
+    colour (each in the legend), so every alternative reads against the best of the
+    sweeps at a glance.
 
     Parameters
     ----------
@@ -224,10 +224,14 @@ def plot_parameter_sweep(results: Any, metric: str | None = None, *, ax: Any = N
     >>> matplotlib.use("Agg")
     >>> from boltzmann_rl.plotting.sweep import demo_results, plot_parameter_sweep
     >>> fig = plot_parameter_sweep(demo_results(), "mean_reward")
-    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    ['Boltzmann', 'ε-greedy']
-    >>> [t.get_text() for t in fig.axes[1].get_xticklabels()]
+    >>> for a in fig.axes[:2]:
+    ...     print(a.get_xlabel())
+    temperature T (in units of the action values), log scale
+    ε (probability of a random action), log scale
+    >>> [t.get_text() for t in fig.axes[2].get_xticklabels()]
     ['exp(1.0, 0.01, 100)', 'greedy']
+    >>> [t.get_text() for t in fig.axes[2].get_legend().get_texts()]
+    ['best Boltzmann (temperature=0.1)', 'best ε-greedy (epsilon=0.1)']
     """
     import matplotlib as mpl
     from matplotlib.lines import Line2D
@@ -237,21 +241,21 @@ def plot_parameter_sweep(results: Any, metric: str | None = None, *, ax: Any = N
     info = results.metrics.get(metric, {"label": metric, "higher": True})
     panels, levels = _sweep_data(results, metric)
     single = ax is not None and not isinstance(ax, list | tuple | np.ndarray)
-    if single and len(panels) > 1:  # one Axes: every line on it, on a linear axis
-        panels = {
-            "linear": {
-                "keys": [k for p in panels.values() for k in p["keys"]],
-                "lines": [line for p in panels.values() for line in p["lines"]],
-            }
+    if single and len(panels) > 1:  # one Axes: every line on it (log only if all are)
+        merged = {
+            "keys": [k for p in panels.values() for k in p["keys"]],
+            "scale": "log" if all(p["scale"] == "log" for p in panels.values()) else "linear",
+            "lines": [line for p in panels.values() for line in p["lines"]],
         }
-    scales = list(panels)
-    n = len(scales)
+        panels = {" / ".join(merged["keys"]): merged}
+    keys = list(panels)
+    n = len(keys)
     if ax is None:
         from matplotlib.figure import Figure
 
-        width = 7.0 + 4.5 * max(n - 1, 0) + (3.0 if levels and n else 0.0)
-        fig = Figure(figsize=(width, 4.8), layout="constrained")
-        ratios = [4.0] * n + ([max(1.2, 0.32 * len(levels))] if levels else [])
+        width = 5.0 * max(n, 1) + (3.6 if levels and n else 0.0)
+        fig = Figure(figsize=(width, 5.0), layout="constrained")
+        ratios = [4.0] * n + ([max(1.6, 0.35 * len(levels))] if levels else [])
         grid = fig.subplots(
             1, len(ratios) or 1, sharey=True, width_ratios=ratios or None, squeeze=False
         )
@@ -271,38 +275,32 @@ def plot_parameter_sweep(results: Any, metric: str | None = None, *, ax: Any = N
 
     cycle = mpl.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
     colors: dict[str, str] = {}
-    if n <= 1:  # file order
-        for fam in results.families:
-            colors[fam["name"]] = cycle[len(colors) % len(cycle)]
-    else:  # the j-th line of every panel has the j-th colour; the other settings after
-        for scale in scales:
-            for j, (name, _, _) in enumerate(panels[scale]["lines"]):
-                colors[name] = cycle[j % len(cycle)]
-        first = max(len(panels[scale]["lines"]) for scale in scales)
-        for j, fam in enumerate(dict.fromkeys(lv[0] for lv in levels)):
-            colors[fam] = cycle[(first + j) % len(cycle)]
+    for fam in results.families:  # one colour per family, in file order, in every panel
+        colors[fam["name"]] = cycle[len(colors) % len(cycle)]
     markers = "osD^v<>"
     crossed = []  # panels with failed settings: room is made for the crosses at the end
-    for left, scale in zip(lefts, scales):
-        panel = panels[scale]
+    for i_panel, (left, key) in enumerate(zip(lefts, keys)):
+        panel = panels[key]
         failures = False
         for i, (name, pts, failed) in enumerate(panel["lines"]):
             color = colors[name]
             if len(pts):
                 x, y, ci = pts[:, 0], pts[:, 1], np.nan_to_num(pts[:, 2])
                 left.fill_between(x, y - ci, y + ci, color=color, alpha=0.2, lw=0)
-                left.plot(x, y, marker=markers[i % len(markers)], ms=4, color=color, label=name)
+                marker = markers[(i_panel + i) % len(markers)]
+                left.plot(x, y, marker=marker, ms=4, color=color, label=name)
             if failed:
                 _mark_failed(left, failed, color, None if len(pts) else name)
                 failures = True
         if failures:
             left.add_line(Line2D([], [], ls="none", marker="x", mew=2, color="0.3", label="failed"))
             crossed.append(left)
+        scale = panel["scale"]
+        names = [_AXIS_NAMES.get(k.lower(), k) for k in panel["keys"]]
         if scale == "log":
             left.set_xscale("log")
             left.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        names = [_AXIS_NAMES.get(k.lower(), k) for k in panel["keys"]]
-        left.set_xlabel(" / ".join(names) + (" (log scale)" if scale == "log" else ""))
+        left.set_xlabel(" / ".join(names) + (", log scale" if scale == "log" else ""))
         if left is lefts[0]:
             left.set_ylabel(f"{info['label']} (95% CI)")
         left.grid(True, which="major", alpha=0.3)
@@ -341,22 +339,31 @@ def plot_parameter_sweep(results: Any, metric: str | None = None, *, ax: Any = N
                 color=colors.get(fam, "C0"),
                 label=label,
             )
-        for panel in panels.values():  # the best of each sweep, for reference
-            for name, pts, _ in panel["lines"]:
+        dashed = False
+        for key in keys:  # the best of each sweep, for reference
+            for name, pts, _ in panels[key]["lines"]:
                 if len(pts):
                     best = np.nanargmax(pts[:, 1]) if info["higher"] else np.nanargmin(pts[:, 1])
-                    right.axhline(pts[best, 1], color=colors[name], lw=0.8, ls="--", alpha=0.7)
+                    right.axhline(
+                        pts[best, 1],
+                        color=colors[name],
+                        lw=1.0,
+                        ls="--",
+                        alpha=0.8,
+                        label=f"best {name} ({key}={pts[best, 0]:.4g})",
+                    )
+                    dashed = True
         right.set_xticks(pos, [lv[1] for lv in levels], rotation=35, ha="right", fontsize=8)
         for tick, (fam, *_rest) in zip(right.get_xticklabels(), levels):
             tick.set_color(colors.get(fam, "black"))
-        if shown and any(lv[4] for lv in levels):
-            right.legend(fontsize=7, loc="lower left")
+        if dashed or (shown and any(lv[4] for lv in levels)):
+            right.legend(fontsize=7, loc="lower left", framealpha=0.9)
         right.set_xlim(-0.6, len(levels) - 0.4)
         right.grid(True, axis="y", alpha=0.3)
         if not lefts:
             right.set_ylabel(f"{info['label']} (95% CI)")
         else:
-            right.set_title("dashed: best of each sweep", fontsize=8)
+            right.set_title("settings without a numeric parameter", fontsize=9)
     shifted: list[Any] = []
     for left in crossed:  # lower the y range by 10 % once per shared y axis
         if not any(left.get_shared_y_axes().joined(left, other) for other in shifted):
@@ -365,7 +372,7 @@ def plot_parameter_sweep(results: Any, metric: str | None = None, *, ax: Any = N
             shifted.append(left)
     title = getattr(results, "title", None)
     if title and ax is None:
-        fig.suptitle(title)
+        fig.suptitle(title, fontsize=10)
     return fig
 
 
@@ -375,8 +382,12 @@ def plot_learning_curves(
     curves: Sequence[str] | None = None,
     *,
     ax: Any = None,
+    smooth: dict[str, int] | None = None,
 ) -> Any:
     """Learning curves with 95 % CI bands, one line per policy, one panel per curve.
+
+    On a new figure the legend sits below the panels, where it hides no curve of
+    any of them; on given Axes it is drawn in the first.
 
     Parameters
     ----------
@@ -389,6 +400,9 @@ def plot_learning_curves(
         average reward, % optimal action, cumulative regret, policy entropy).
     ax : Axes or sequence of Axes, optional
         One Axes per curve; default a new figure.
+    smooth : dict of str to int, optional
+        Curve name -> moving-average window (in steps or episodes) for noisy
+        per-step curves; the window is said in the panel's y label.
 
     Returns
     -------
@@ -399,9 +413,9 @@ def plot_learning_curves(
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from boltzmann_rl.plotting.sweep import demo_results, plot_learning_curves
-    >>> fig = plot_learning_curves(demo_results())
-    >>> len(fig.axes)
-    2
+    >>> fig = plot_learning_curves(demo_results(), smooth={"reward": 5})
+    >>> len(fig.axes), fig.axes[0].get_ylabel().splitlines()
+    (2, ['Average reward', '(moving average of 5 steps)'])
     """
     if members is None:
         members = best_members(results)
@@ -420,8 +434,10 @@ def plot_learning_curves(
         if len(axes) < len(names):
             raise ValueError(f"need {len(names)} Axes for the curves {names}, got {len(axes)}")
         fig = axes[0].figure
-    from boltzmann_rl.plotting.curves import METRIC_LABELS, plot_metric
+    from boltzmann_rl.plotting.curves import METRIC_LABELS, RASTERIZE_POINTS, plot_metric
+    from boltzmann_rl.stats import moving_average
 
+    smooth = smooth or {}
     for axis, name in zip(axes, names):
         info = results.curves[name]
         groups = []
@@ -432,20 +448,32 @@ def plot_learning_curves(
             ci = results.curve(m["cell_id"], f"{name}_ci")
             ci = np.full_like(y, np.nan) if ci is None else ci
             label = m["family"] if m["label"] == m["family"] else f"{m['family']} ({m['label']})"
-            group = _Group(label, {name: (y, ci)})
-            if "x_array" in info:  # a curve recorded at its own x values (evaluations)
-                group.x = results.curve(m["cell_id"], info["x_array"])
-            groups.append(group)
+            x_name = info.get("x_array")
+            x = None if x_name is None else results.curve(m["cell_id"], x_name)
+            groups.append(_Group(label, {name: (y, ci)}, x))
+        window = smooth.get(name)
         if name in METRIC_LABELS:  # the bandit metrics: the bandit figures' own drawing
-            plot_metric(groups, name, ax=axis)
+            plot_metric(groups, name, ax=axis, smooth=window)
         else:
             for g in groups:
                 y, ci = g.curves[name]
-                x = g.x if g.x is not None else np.arange(1, len(y) + 1)
-                (line,) = axis.plot(x, y, lw=1.2, label=g.label)
+                if window and window > 1:
+                    y, ci = moving_average(y, window), moving_average(ci, window)
+                x = np.arange(1, len(y) + 1) if g.x is None else np.asarray(g.x, dtype=float)
+                long = len(y) > RASTERIZE_POINTS
+                marker = "o" if len(y) <= 30 else None
+                (line,) = axis.plot(
+                    x, y, lw=1.2, label=g.label, marker=marker, ms=3, rasterized=long
+                )
                 if np.isfinite(ci).any():
-                    axis.fill_between(x, y - ci, y + ci, alpha=0.2, lw=0, color=line.get_color())
-            axis.set_ylabel(info["label"])
+                    axis.fill_between(
+                        x, y - ci, y + ci, alpha=0.2, lw=0, color=line.get_color(), rasterized=long
+                    )
+            label = info["label"]
+            unit = info.get("x", "step")
+            axis.set_ylabel(
+                label if not window else f"{label}\n(moving average of {window} {unit}s)"
+            )
         axis.set_xlabel(info.get("x", "step"))
         axis.grid(True, alpha=0.3)
         legend = axis.get_legend()
@@ -453,7 +481,12 @@ def plot_learning_curves(
             legend.remove()
     for axis in axes[len(names) :]:
         axis.set_visible(False)
-    if members:
+    if members and ax is None:  # below every panel, hiding none of them
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(
+            handles, labels, loc="outside lower center", ncols=min(3, len(labels)), fontsize=8
+        )
+    elif members:
         axes[0].legend(fontsize=7, loc="best", frameon=False)
     return fig
 
@@ -461,10 +494,15 @@ def plot_learning_curves(
 class _Group:
     """A learning curve in the form :mod:`boltzmann_rl.plotting.curves` draws."""
 
-    def __init__(self, label: str, curves: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    def __init__(
+        self,
+        label: str,
+        curves: dict[str, tuple[np.ndarray, np.ndarray]],
+        x: np.ndarray | None = None,
+    ) -> None:
         self.label = label
         self.curves = curves
-        self.x: np.ndarray | None = None
+        self.x = x
 
 
 class _Demo:

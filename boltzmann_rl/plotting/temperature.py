@@ -80,6 +80,7 @@ def plot_temperature_effect(
     temperatures: Sequence[float] | None = None,
     epsilons: Sequence[float] | None = None,
     labels: Sequence[str] | None = None,
+    marks: Sequence[float] = (),
     ax: Any = None,
 ) -> Any:
     r"""Draw what the temperature does to a Boltzmann policy, beside epsilon-greedy.
@@ -97,6 +98,9 @@ def plot_temperature_effect(
         The epsilons of the right panel (linear axis); default 0 to 1.
     labels : sequence of str, optional
         Legend labels of the actions; default ``"q=..."``.
+    marks : sequence of float, optional
+        Temperatures to mark on the axis (for example those a study compares), as
+        short ticks along the top of the Boltzmann panel.
     ax : Axes or pair of Axes, optional
         Where to draw. ``None`` makes a new figure with both panels; one Axes
         draws only the Boltzmann panel; two Axes draw both.
@@ -147,7 +151,14 @@ def plot_temperature_effect(
         left.plot(t, p[:, i], label=labels[i], lw=1.8)
     left.set_xscale("log")
     left.axhline(1.0 / k, color="0.5", lw=0.8, ls=":")
-    left.set_xlabel("temperature T (log scale)")
+    marked = [float(m) for m in marks if t[0] <= float(m) <= t[-1]]
+    if marked:
+        from matplotlib.transforms import blended_transform_factory
+
+        top = blended_transform_factory(left.transData, left.transAxes)
+        left.plot(marked, [0.985] * len(marked), "|", ms=8, color="0.3", transform=top)
+        left.plot([], [], "|", ms=8, color="0.3", label="temperatures compared")
+    left.set_xlabel("temperature T (in units of the action values), log scale")
     left.set_ylabel("probability of the action")
     left.set_ylim(-0.02, 1.02)
     left.set_title("Boltzmann: T from argmax to uniform")
@@ -160,7 +171,15 @@ def plot_temperature_effect(
         ha="right",
         fontsize=8,
     )
-    left.legend(fontsize=8, loc="center left")
+    # right of centre: above the curves once they have flattened to uniform
+    left.legend(
+        fontsize=6.5 if k > 6 else 8,
+        loc="center right",
+        bbox_to_anchor=(1.0, 0.6),
+        ncols=2 if k > 6 else 1,
+        handlelength=1.2,
+        columnspacing=0.8,
+    )
     if len(axes) > 1:
         greedy = softmax(q, temperature=0.0)  # the argmax, ties sharing the mass
         pe = e[:, None] / k + (1.0 - e[:, None]) * greedy[None, :]
@@ -178,7 +197,7 @@ def plot_temperature_effect(
                 ha="center",
                 fontsize=8,
             )
-        right.set_xlabel("ε (exploration rate)")
+        right.set_xlabel("ε (probability of a random action)")
         right.set_title("ε-greedy: the others share ε equally")
         right.set_ylim(-0.02, 1.02)
         right.set_xlim(0, 1)

@@ -31,11 +31,42 @@ __all__ = [
     "best_rows",
     "format_table",
     "load_results",
+    "smoothing_window",
+    "study_title",
+    "temperature_figure",
     "write_figures",
     "write_report",
 ]
 
 FIGURE_FORMATS = ("png", "svg")
+
+TITLE_WIDTH = 110
+"""Characters of the description's first line kept in a figure's title."""
+
+
+def study_title(spec: dict[str, Any]) -> str:
+    """A figure title: the study's name, then one line of its description.
+
+    The line is the description's first sentence, cut at a word before
+    :data:`TITLE_WIDTH` characters (with "…") when longer.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.report import study_title
+    >>> print(study_title({"name": "demo", "description": "Greedy alone. More text."}))
+    demo
+    Greedy alone.
+    >>> study_title({"name": "bare"})
+    'bare'
+    """
+    text = " ".join(str(spec.get("description") or "").split())
+    if not text:
+        return spec["name"]
+    end = text.find(". ")
+    line = text if end < 0 else text[: end + 1]
+    if len(line) > TITLE_WIDTH:
+        line = line[: TITLE_WIDTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return f"{spec['name']}\n{line}"
 
 
 class SweepResults:
@@ -86,7 +117,7 @@ class SweepResults:
         self.curves = task.curves
         self.families = spec["families"]
         self.members = spec["members"]
-        self.title = spec["name"]
+        self.title = study_title(spec)
         self._summaries = {c["cell_id"]: c["summary"] for c in store.cells()}
         self._failures = {k: f["error"] for k, f in store.failures().items()}
         self._arrays: dict[str, dict[str, np.ndarray]] = {}
@@ -264,12 +295,98 @@ def _markdown_table(header: list[str], body: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+SMOOTHED_CURVES = ("reward", "optimal")
+"""Per-step curves noisy enough to draw as a moving average (the others are sums or
+already smooth). The window is :func:`smoothing_window` steps, said in the y label."""
+
+
+def smoothing_window(steps: int) -> int:
+    """The moving-average window of the noisy per-step curves: 1 % of the steps.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.report import smoothing_window
+    >>> smoothing_window(1000), smoothing_window(50)
+    (10, 1)
+    """
+    return max(1, int(steps) // 100)
+
+
+def _boltzmann(policy: str) -> bool:
+    return policy.startswith("boltzmann(") or policy == "boltzmann"
+
+
+def temperature_figure(results: Any) -> Any | None:
+    """The "what the temperature does" figure drawn for this study, or None.
+
+    For a bandit study with a Boltzmann family: the probabilities of one draw of
+    the study's own true action values (the environment's ``q*``, drawn with the
+    study's seed, in the agent's units) over the study's range of fixed
+    temperatures (each one marked), beside ε-greedy's when the study has an
+    ε-greedy family. None when no Boltzmann family applies, or for gym studies,
+    whose action values are learned, not given.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.plotting.sweep import demo_results
+    >>> from boltzmann_rl.sweep.report import temperature_figure
+    >>> temperature_figure(demo_results()) is None  # the demo names no environment
+    True
+    """
+    spec = getattr(results, "study", None) or {}
+    members = getattr(results, "members", [])
+    if spec.get("kind") != "bandit" or not any(_boltzmann(m.get("policy", "")) for m in members):
+        return None
+    from boltzmann_rl.bandits import make_env
+    from boltzmann_rl.core import as_generator
+    from boltzmann_rl.plotting.temperature import plot_temperature_effect
+
+    env = make_env(spec["env"], **(spec.get("env_args") or {}))
+    raw = env.initial_values(as_generator(spec.get("seed", 0)), 1)[0]
+    values = env.offset + env.scale * np.asarray(raw, dtype=np.float64)
+    grid = sorted(
+        float(m["params"]["temperature"])
+        for m in members
+        if _boltzmann(m.get("policy", ""))
+        and isinstance(m.get("params", {}).get("temperature"), int | float)
+        and float(m["params"]["temperature"]) > 0
+    )
+    temperatures = None
+    if len(grid) >= 2:
+        temperatures = np.geomspace(grid[0] / 3.0, grid[-1] * 3.0, 200)
+    egreedy = any(m.get("policy", "").startswith("egreedy") for m in members)
+    from matplotlib.figure import Figure
+
+    n = 2 if egreedy else 1
+    fig = Figure(figsize=(4.6 * n + 0.6, 3.9), layout="constrained")
+    axes = list(fig.subplots(1, n, sharey=True, squeeze=False)[0])
+    order = np.argsort(-values, kind="stable")
+    labels = [""] * len(values)
+    for rank, i in enumerate(order):
+        labels[i] = f"q*={values[i]:.2f}" + (" (best)" if rank == 0 else "")
+    plot_temperature_effect(
+        values,
+        temperatures=temperatures,
+        labels=labels,
+        marks=grid,
+        ax=axes if n == 2 else axes[0],
+    )
+    fig.suptitle(
+        f"{spec.get('name', '')}: one draw of the true values q* of {spec['env']} "
+        f"(seed {spec.get('seed', 0)}, {len(values)} arms)",
+        fontsize=10,
+    )
+    return fig
+
+
 def write_figures(out: str | Path, results: SweepResults) -> list[Path]:
     """Draw the study's figures into ``out/figures`` as PNG and SVG; return the paths.
 
     The sweep figure (``sweep.*``), the learning curves of the best setting of
-    each family (``curves.*``) and, for studies with a Boltzmann policy, the "what
-    temperature does" figure (``temperature.*``).
+    each family (``curves.*``; the noisy per-step curves as a moving average of
+    :func:`smoothing_window` steps) and, for bandit studies with a Boltzmann
+    policy, the "what temperature does" figure (``temperature.*``, see
+    :func:`temperature_figure`).
 
     Returns
     -------
@@ -286,7 +403,6 @@ def write_figures(out: str | Path, results: SweepResults) -> list[Path]:
     ['curves.png', 'curves.svg']
     """
     from boltzmann_rl.plotting.sweep import plot_learning_curves, plot_parameter_sweep
-    from boltzmann_rl.plotting.temperature import plot_temperature_effect
 
     folder = Path(out) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
@@ -296,11 +412,21 @@ def write_figures(out: str | Path, results: SweepResults) -> list[Path]:
         members = None
         if getattr(results, "study", {}).get("curves") == "all":
             members = [m for m in results.members if results.summary(m["cell_id"]) is not None]
-        figures["curves"] = plot_learning_curves(results, members)
-    if any(m.get("policy", "").startswith("boltzmann") for m in results.members) or any(
-        f.get("policy", "").startswith("boltzmann") for f in results.families
-    ):
-        figures["temperature"] = plot_temperature_effect()
+        steps = (getattr(results, "study", {}).get("budget") or {}).get("steps", 0)
+        window = smoothing_window(steps)
+        smooth = {name: window for name in SMOOTHED_CURVES if window > 1}
+        figures["curves"] = plot_learning_curves(results, members, smooth=smooth)
+        if smooth:
+            figures["curves"].suptitle(
+                f"{results.title}\n(reward and optimal-action curves: moving average of "
+                f"{window} steps)",
+                fontsize=10,
+            )
+        elif getattr(results, "title", None):
+            figures["curves"].suptitle(results.title, fontsize=10)
+    temperature = temperature_figure(results)
+    if temperature is not None:
+        figures["temperature"] = temperature
     from boltzmann_rl.plotting.curves import save_figure
 
     paths = []
@@ -314,13 +440,16 @@ def write_figures(out: str | Path, results: SweepResults) -> list[Path]:
 
 _CAPTIONS = {
     "sweep": "Left: each family's summary against its parameter, one panel per parameter "
-    "(a log axis when every value is > 0, else linear; 95% CI bands; × marks a setting "
-    "that failed). Right: the settings without a numeric parameter (schedules, greedy, "
-    "references) with their 95% CI; dashed lines mark the best of each sweep on the left.",
+    "(the temperature T and ε on their own axes; a log axis when every value is > 0, else "
+    "linear; 95% CI bands; × marks a setting that failed). Right: the settings without a "
+    "numeric parameter (schedules, greedy, references) with their 95% CI; the dashed lines "
+    "are the best setting of each sweep on the left, named in the legend.",
     "curves": "Learning curves (the best setting of each family, or every setting), with "
-    "95% CI bands.",
-    "temperature": "What the temperature does: Boltzmann probabilities of fixed action "
-    "values from T near 0 (argmax) to large T (uniform), beside ε-greedy's.",
+    "95% CI bands across runs (bandit) or seeds (gym).",
+    "temperature": "What the temperature does, for this study: the Boltzmann probability "
+    "of each arm for one draw of the environment's true values q* (the study's seed), from "
+    "T near 0 (argmax) to large T (uniform), over the study's temperatures (marked on the "
+    "axis); beside it ε-greedy's when the study has one.",
 }
 
 
