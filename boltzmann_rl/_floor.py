@@ -16,11 +16,14 @@ What is here, in three layouts of the same arithmetic:
 * **one short row of Python floats** (a single decision, where numpy's per-call
   cost exceeds the arithmetic): :func:`small_row`, :func:`small_weights`,
   :func:`small_probs`, :func:`small_choice` (inverse CDF from a caller's uniform),
-  :func:`small_argmax` and :func:`argmax_row` (ties split by a uniform).
+  :func:`small_argmax` and :func:`argmax_row` (ties split by a uniform), and for the
+  gym backups :func:`finite_small_row`, :func:`small_logsumexp` and
+  :func:`small_mellowmax`.
 * **arms-major batches** ``(K, n)`` with reused scratch arrays (:class:`Work`), the
   bandit kernels' layout: :func:`softmax_draw_columns`, :func:`draw_columns`,
   :func:`argmax_columns`, :func:`entropy_of_weights` and :func:`entropy_from_parts`,
-  with the kernels' one temperature clamp (:func:`temperature_bounds`).
+  UCB1's bounds :func:`ucb_scores` (the policy's too), with the kernels' one
+  temperature clamp (:func:`temperature_bounds`).
 
 Entropies: :func:`entropy_of_logits` from shifted logits (log-softmax form, full
 relative precision), :func:`entropy_from_parts` from unnormalised weights
@@ -397,7 +400,7 @@ def limit_z(arr: np.ndarray, m: np.ndarray, *, uniform: bool) -> np.ndarray:
 def raise_excluded(arr: np.ndarray, mask: np.ndarray | None, m: np.ndarray, axis: int) -> None:
     """Raise for the first row whose entries are all excluded, naming its values."""
     idx = row_index(m == -np.inf, axis)
-    row = (*idx[:axis], slice(None), *idx[axis:])
+    row: tuple[int | slice, ...] = (*idx[:axis], slice(None), *idx[axis:])
     values = np.array2string(arr[row], separator=", ", threshold=20)
     where = f"row {idx} of logits with shape {arr.shape} is" if arr.ndim > 1 else "logits"
     if mask is not None:
@@ -493,7 +496,8 @@ def argmax_row(row: list[float], uniform: Any) -> int:
         return a
     if a is None:
         raise ValueError(f"action values must not be NaN (or all -inf), got {row}")
-    return pick_tie(a, uniform())
+    # a is the list of ties here; mypy does not narrow the false branch of `type(a) is int`
+    return pick_tie(a, uniform())  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ single rows
@@ -568,7 +572,7 @@ def small_choice(row: list[float], t: float, u: float) -> int:
         if a is not None:
             if type(a) is int:
                 return a
-            return pick_tie(a, u)
+            return pick_tie(a, u)  # type: ignore[arg-type]  # a list: see argmax_row
     cdf = np.cumsum(general_probs(np.array(row, dtype=np.float64), t))
     return int(first_above(cdf, u * cdf[-1], 0))
 
@@ -622,9 +626,9 @@ def small_probs(row: list[float], t: float) -> list[float]:
             p = [0.0] * len(row)
             if type(a) is int:
                 p[a] = 1.0
-            else:
-                share = 1.0 / len(a)
-                for i in a:
+            else:  # a list: mypy does not narrow the false branch of `type(a) is int`
+                share = 1.0 / len(a)  # type: ignore[arg-type]
+                for i in a:  # type: ignore[union-attr]
                     p[i] = share
             return p
     elif 0.0 < t <= 1e305:
@@ -633,6 +637,48 @@ def small_probs(row: list[float], t: float) -> list[float]:
         if s == s:
             return [v / s for v in e]
     return general_probs(np.array(row, dtype=np.float64), t).tolist()
+
+
+def finite_small_row(x: ArrayLike) -> list[float] | None:
+    """``x`` as a list when it is one short row (:func:`small_row`) of finite floats.
+
+    None otherwise (NaN, infinities, a span beyond the float range, anything
+    :func:`small_row` refuses): the general path validates those.
+    """
+    row = small_row(x, -1, None)
+    if row is None:
+        return None
+    m = max(row)
+    lo = min(row)
+    if not (math.isfinite(m) and math.isfinite(lo) and m - lo < 1e308):  # NaN fails too
+        return None
+    if any(v != v for v in row):
+        return None
+    return row
+
+
+def small_logsumexp(row: list[float], t: float) -> float:
+    """``t log sum exp(row / t)`` of a row from :func:`finite_small_row`, ``0 < t < inf``.
+
+    The maximum plus ``t log1p`` of the other entries' weights (summed with
+    :func:`math.fsum`), as :func:`lse_shifted` does for arrays.
+    """
+    m = max(row)
+    top = row.index(m)
+    rest = math.fsum([math.exp((v - m) / t) for i, v in enumerate(row) if i != top])
+    return m + t * math.log1p(rest)
+
+
+def small_mellowmax(row: list[float], w: float) -> float:
+    """``log(mean exp(w row)) / w`` of a row from :func:`finite_small_row`, ``0 < w < inf``.
+
+    As ``max + log1p(mean(expm1(w (row - max)))) / w``: exact for small ``w``, where
+    the textbook ``logsumexp(w row) - log K`` cancels.
+    """
+    m = max(row)
+    t = 1.0 / w
+    s = math.fsum([math.expm1((v - m) / t) for v in row]) / len(row)
+    return m + math.log1p(s) / w
 
 
 # ----------------------------------------------- arms-major batches (bandit kernels)
@@ -740,7 +786,8 @@ def argmax_columns(s: np.ndarray, u: Any, work: Work) -> tuple[np.ndarray, np.nd
         n_ties = np.add.reduce(b8, axis=0, dtype=np.int8)
         if n_ties.max() == 1:
             # no ties anywhere (the usual case): the index of the single maximum
-            np.multiply(b8, work.arms8, out=counts)
+            # counts are int8 only for K < 128, where arms8 is made
+            np.multiply(b8, work.arms8, out=counts)  # type: ignore[arg-type]
             a = np.add.reduce(counts, axis=0, dtype=np.int8).astype(np.int64)
             work.tied = False
             if work.m is None and 1 < k <= _FAST_ARMS:
@@ -758,6 +805,22 @@ def argmax_columns(s: np.ndarray, u: Any, work: Work) -> tuple[np.ndarray, np.nd
     a = count_true(b, dtype)
     np.minimum(a, k - 1, out=a)
     return a, n_ties.copy()
+
+
+def ucb_scores(q: np.ndarray, n: np.ndarray, log_t: Any, c: Any, out: np.ndarray) -> np.ndarray:
+    """UCB1's bounds ``q + c sqrt(log_t / n)`` into ``out``, ``+inf`` where ``n == 0``.
+
+    ``log_t`` is ``log(max(t, 1))`` (a float or an array broadcasting against ``n``),
+    ``c`` a float or one weight per column; ``out`` has the broadcast shape of the
+    operands (the bandit kernels pass their scratch array).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(log_t, n, out=out)
+        np.sqrt(out, out=out)
+        np.multiply(out, c, out=out)
+    np.add(out, q, out=out)
+    np.copyto(out, np.inf, where=n == 0)
+    return out
 
 
 def xlogx(p: np.ndarray) -> np.ndarray:
@@ -802,6 +865,9 @@ class Work:
         "wsum_flat",
         "z",
     )
+    counts: np.ndarray
+    arms8: np.ndarray | None  # None for K >= 128, where counts are not int8
+    m: np.ndarray | None  # None until fast_path() makes the fast path's arrays
 
     def __init__(self, k: int, n: int) -> None:
         self.tied = True  # whether the last argmax_columns found tied maxima in some column
@@ -871,8 +937,8 @@ def temperature_bounds(temp: Any) -> tuple[Any, Any, Any]:
         if t == math.inf:
             return 0.0, -math.inf, math.inf
         return 1.0 / t, -_Z_FLOOR * t, 2.0 * _REBASE * t
-    t = np.maximum(np.asarray(temp, dtype=np.float64), _T_MIN)
-    return 1.0 / t, -_Z_FLOOR * t, 2.0 * _REBASE * t  # inf T: 0, -inf, inf
+    ts = np.maximum(np.asarray(temp, dtype=np.float64), _T_MIN)
+    return 1.0 / ts, -_Z_FLOOR * ts, 2.0 * _REBASE * ts  # inf T: 0, -inf, inf
 
 
 def clip_scale(d: np.ndarray, bounds: tuple[Any, Any, Any]) -> np.ndarray:

@@ -89,7 +89,7 @@ __all__ = [
 _FLOOR = -4.0
 
 
-def _rowwise(value: np.ndarray) -> Any:
+def _rowwise(value: np.ndarray | np.floating[Any]) -> Any:
     """A Python float for a 0-d result, the array otherwise."""
     return float(value) if np.ndim(value) == 0 else value
 
@@ -148,6 +148,7 @@ class Normalize(_Base):
 
     text_name = "normalize"
     _fields = ("kind",)
+    kind: str
     KINDS: ClassVar[tuple[str, ...]] = ("plain", "abs", "square")
 
     def __init__(self, kind: str = "plain") -> None:
@@ -263,6 +264,7 @@ class Sparsemax(_Base):
 
     text_name = "sparsemax"
     _fields = ("temperature",)
+    temperature: Any  # a number, a Schedule or a per-row float64 array
 
     def __init__(self, temperature: Any = 1.0) -> None:
         object.__setattr__(self, "temperature", _parameter(temperature, "temperature", "sparsemax"))
@@ -326,6 +328,7 @@ class Entmax15(_Base):
 
     text_name = "entmax15"
     _fields = ("temperature",)
+    temperature: Any  # a number, a Schedule or a per-row float64 array
 
     def __init__(self, temperature: Any = 1.0) -> None:
         object.__setattr__(self, "temperature", _parameter(temperature, "temperature", "entmax15"))
@@ -622,6 +625,7 @@ class Mellowmax(_Base):
 
     text_name = "mellowmax"
     _fields = ("omega",)
+    omega: Any  # a number, a Schedule or a per-row float64 array
 
     def __init__(self, omega: Any = 1.0) -> None:
         object.__setattr__(self, "omega", _parameter(omega, "omega", "mellowmax"))
@@ -715,6 +719,7 @@ class SoftmaxBase(_Base):
 
     text_name = "softmax_base"
     _fields = ("base",)
+    base: float
 
     def __init__(self, base: float = math.e) -> None:
         if isinstance(base, bool | np.bool_) or not isinstance(base, numbers.Real):

@@ -233,9 +233,9 @@ def softmax(
         p = blocked_softmax(arr, t, axis)
         if p is not None:
             return p
-    e, _, _, axis = shift(arr, t, axis, mask, weights=True)
-    e /= e.sum(axis=axis, keepdims=True)
-    return e
+    w, _, _, axis = shift(arr, t, axis, mask, weights=True)
+    w /= w.sum(axis=axis, keepdims=True)
+    return w
 
 
 def log_softmax(
@@ -427,7 +427,8 @@ def softmax_sample(
                 if type(a) is int:
                     return a
                 if a is not None:
-                    return pick_tie(a, gen.random())
+                    # a list of ties: mypy does not narrow the false branch of `type(a) is int`
+                    return pick_tie(a, gen.random())  # type: ignore[arg-type]
             elif 0 < temperature <= 1e305:
                 # Inverse CDF: the first cumulative weight above u. u < total (u < 1
                 # and the product rounds down), and a zero weight repeats the

@@ -65,7 +65,13 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
-from boltzmann_rl._floor import draw_rows, entropy_of_probs, small_choice, small_probs
+from boltzmann_rl._floor import (
+    draw_rows,
+    entropy_of_probs,
+    small_choice,
+    small_probs,
+    ucb_scores,
+)
 from boltzmann_rl.core import (
     as_generator,
     log_softmax,
@@ -73,7 +79,7 @@ from boltzmann_rl.core import (
     softmax_entropy,
     softmax_sample,
 )
-from boltzmann_rl.schedules import Constant, as_schedule
+from boltzmann_rl.schedules import Constant, as_schedule, format_value
 
 __all__ = [
     "POLICY_NAMES",
@@ -173,18 +179,6 @@ def _counts(counts: Any, q: np.ndarray, owner: str) -> np.ndarray:
         bad = n[~(n >= 0)].flat[0]
         raise ValueError(f"counts must be >= 0 and not NaN, got {bad}")
     return n
-
-
-def _format(value: Any) -> str:
-    if isinstance(value, Constant):
-        value = value.value
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        return repr(float(value))
-    if isinstance(value, np.ndarray):
-        return np.array2string(value, separator=", ")
-    return repr(value)
 
 
 def _parameter(value: Any, name: str, owner: str, *, at_most: float | None = None) -> Any:
@@ -357,7 +351,7 @@ class _Base:
     def __repr__(self) -> str:
         if not self._fields:
             return self.text_name
-        args = ", ".join(f"{name}={_format(getattr(self, name))}" for name in self._fields)
+        args = ", ".join(f"{name}={format_value(getattr(self, name))}" for name in self._fields)
         return f"{self.text_name}({args})"
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -424,6 +418,8 @@ class Boltzmann(_Base):
 
     text_name = "boltzmann"
     _fields = ("temperature",)
+    temperature: Any  # a number, a Schedule or a per-row float64 array
+    _fixed: float | None  # the temperature when it is a Constant, else None
 
     def __init__(self, temperature: Any = 1.0) -> None:
         t = _parameter(temperature, "temperature", "boltzmann")
@@ -614,6 +610,8 @@ class EpsilonGreedy(_Base):
 
     text_name = "egreedy"
     _fields = ("epsilon",)
+    epsilon: Any  # a number, a Schedule or a per-row float64 array
+    _fixed: float | None  # epsilon when it is a Constant, else None
 
     def __init__(self, epsilon: Any = 0.1) -> None:
         eps = _parameter(epsilon, "epsilon", "egreedy", at_most=1.0)
@@ -746,6 +744,7 @@ class UCB(_Base):
     text_name = "ucb"
     needs_counts = True
     _fields = ("c",)
+    c: float
 
     def __init__(self, c: float = 2.0) -> None:
         object.__setattr__(self, "c", _nonnegative_number(c, "c", "ucb"))
@@ -754,10 +753,9 @@ class UCB(_Base):
         """The upper bounds ``q + c sqrt(ln t / N)``, ``+inf`` for unplayed actions."""
         qv = _values(q)
         n = _counts(counts, qv, "ucb")
-        t = n.sum(axis=-1, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bonus = self.c * np.sqrt(np.log(np.maximum(t, 1.0)) / n)
-        return np.where(n > 0, qv + bonus, np.inf)
+        log_t = np.log(np.maximum(n.sum(axis=-1, keepdims=True), 1.0))
+        out = np.empty(np.broadcast_shapes(qv.shape, n.shape), dtype=np.result_type(qv, log_t))
+        return ucb_scores(qv, n, log_t, self.c, out)
 
     def probs(self, q: Any, *, step: Any = 0, counts: Any = None) -> np.ndarray:
         """One-hot on the best bound (split among ties and among unplayed actions)."""
@@ -838,6 +836,7 @@ class BoltzmannGumbel(_Base):
     text_name = "bgumbel"
     needs_counts = True
     _fields = ("c",)
+    c: float
 
     def __init__(self, c: float = 1.0) -> None:
         object.__setattr__(self, "c", _nonnegative_number(c, "c", "bgumbel"))
@@ -890,7 +889,7 @@ class BoltzmannGumbel(_Base):
         flat_b = beta.reshape(-1, k)
         flat_x = np.broadcast_to(excluded, q.shape).reshape(-1, k)
         block = max(1, _BG_BLOCK // (k * k * nodes))
-        log_p = np.empty(flat_q.shape)
+        log_p: np.ndarray = np.empty(flat_q.shape)
         for r0 in range(0, flat_q.shape[0], block):
             rows = slice(r0, r0 + block)
             log_p[rows] = _gumbel_log_probs(flat_q[rows], flat_b[rows], flat_x[rows])

@@ -98,6 +98,7 @@ from boltzmann_rl.schedules import (
     Logarithmic,
     Schedule,
     as_schedule,
+    format_value,
 )
 
 __all__ = [
@@ -191,11 +192,7 @@ class Call:
 def _unparse(node: Any) -> str:
     if isinstance(node, Call | str):
         return str(node)
-    if isinstance(node, numbers.Integral) and not isinstance(node, bool):
-        return str(int(node))
-    if isinstance(node, numbers.Real) and not isinstance(node, bool):
-        return repr(float(node))
-    return repr(node)
+    return format_value(node)
 
 
 # --------------------------------------------------------------------------- parser
@@ -278,20 +275,20 @@ class _Parser:
                 f"number {_short(word)} is out of range (beyond the largest float, about 1.8e308)",
                 "write inf for an infinite value",
             )
-        value = float(word)
-        if value == float("inf"):
+        number = float(word)
+        if number == float("inf"):
             raise self.error(
                 pos,
                 f"number {_short(word)} is out of range (beyond the largest float, about 1.8e308)",
                 "write inf for an infinite value",
             )
-        if value == 0.0 and any(ch in "123456789" for ch in word.split("e")[0].split("E")[0]):
+        if number == 0.0 and any(ch in "123456789" for ch in word.split("e")[0].split("E")[0]):
             raise self.error(
                 pos,
                 f"number {_short(word)} is too small to be told from 0 (below about 5e-324)",
                 "write 0 for zero",
             )
-        return value
+        return number
 
     def peek(self, k: int = 0) -> _Token:
         return self.tokens[min(self.i + k, len(self.tokens) - 1)]

@@ -794,3 +794,18 @@ def test_logsumexp_of_a_single_allowed_or_infinite_entry_is_that_entry(dtype, t)
     assert out.dtype == dtype
     assert out[0] == np.inf and out[1] == 2.0
     assert logsumexp(x[1], t) == 2.0 and logsumexp(x[0], t) == np.inf
+
+
+def test_importing_the_core_loads_the_core_and_the_floor_only():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, boltzmann_rl.core; "
+        "print(sorted(m for m in sys.modules if m.startswith('boltzmann_rl')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = out.stdout.strip()
+    assert loaded == str(
+        ["boltzmann_rl", "boltzmann_rl._floor", "boltzmann_rl._version", "boltzmann_rl.core"]
+    )

@@ -73,7 +73,8 @@ def test_members_and_canonical_policies():
     assert study.families[0].axis == "temperature"
     assert study.families[1].axis is None
     assert len(study.cells) == 5
-    assert study.members[0].cell.budget == {"seeds": 2, "episodes": 5, "eval_episodes": 2}
+    budget = {"seeds": 2, "episodes": 5, "eval_episodes": 2, "eval_every": 100}  # default
+    assert study.members[0].cell.budget == budget
 
 
 def test_study_is_immutable():

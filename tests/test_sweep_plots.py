@@ -113,3 +113,35 @@ def test_no_pyplot_state_is_left_behind():
     plot_learning_curves(demo_results())
     plot_temperature_effect()
     assert plt.get_fignums() == before
+
+
+def test_temperature_figure_is_drawn_from_the_study():
+    from types import SimpleNamespace
+
+    from boltzmann_rl.bandits import make_env
+    from boltzmann_rl.core import as_generator
+    from boltzmann_rl.sweep.report import study_title, temperature_figure
+
+    members = [
+        {"policy": f"boltzmann(temperature={t})", "params": {"temperature": t}} for t in (0.1, 1.0)
+    ]
+    spec = {"kind": "bandit", "env": "gaussian", "env_args": {"arms": 4, "offset": 2.0}, "seed": 5}
+    fig = temperature_figure(SimpleNamespace(study=spec, members=members))
+    assert len(fig.axes) == 1  # no ε-greedy family: no ε panel
+    env = make_env("gaussian", arms=4, offset=2.0)
+    q = 2.0 + env.initial_values(as_generator(5), 1)[0]  # the study's own q*, its units
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels[0] == f"q*={q.max():.2f} (best)"
+    assert sorted(labels[:4]) == sorted(
+        f"q*={v:.2f}" + (" (best)" if v == q.max() else "") for v in q
+    )
+    assert "temperatures compared" in labels
+    lo, hi = fig.axes[0].get_lines()[0].get_xdata()[[0, -1]]
+    np.testing.assert_allclose([lo, hi], [0.1 / 3, 1.0 * 3])  # the study's range
+    with_eps = members + [{"policy": "egreedy(epsilon=0.1)", "params": {"epsilon": 0.1}}]
+    assert len(temperature_figure(SimpleNamespace(study=spec, members=with_eps)).axes) == 2
+    no_boltzmann = SimpleNamespace(study=spec, members=with_eps[2:])
+    assert temperature_figure(no_boltzmann) is None
+    gym = SimpleNamespace(study={**spec, "kind": "gym"}, members=members)
+    assert temperature_figure(gym) is None
+    assert study_title({"name": "s", "description": "x " * 100}).endswith(" …")

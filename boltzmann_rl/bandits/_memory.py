@@ -100,7 +100,8 @@ def check_simulation(env: Any, agents: Any, runs: Any, steps: Any, chunks: Any =
         part = min(runs, chunks[1] * CHUNK_RUNS) - max(chunks[0], 0) * CHUNK_RUNS
         runs = part if 0 < part <= runs else runs
     arms = getattr(env, "arms", 1)
-    arms = int(arms) if isinstance(arms, numbers.Integral) and arms > 0 else 1
+    arms = int(arms) if isinstance(arms, numbers.Integral) else 1
+    arms = arms if arms > 0 else 1
     groups = len(agents) if isinstance(agents, list | tuple) else 1
     nbytes = simulation_bytes(int(runs), int(steps), arms, max(groups, 1))
     what = f"the simulation of {runs} runs x {steps} steps"

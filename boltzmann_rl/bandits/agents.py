@@ -81,6 +81,7 @@ from boltzmann_rl._floor import (
     log_table,
     softmax_draw_columns,
     temperature_bounds,
+    ucb_scores,
     xlogx,
 )
 from boltzmann_rl.bandits.rng import BatchRNG
@@ -208,7 +209,7 @@ class _RowParam:
         values = np.empty(n_total)
         calls = []
         start = 0
-        floats = set()
+        floats: set[float | None] = set()  # None: a per-run array or a callable
         for value, n in parts:
             sl = slice(start, start + n)
             if isinstance(value, np.ndarray):
@@ -336,6 +337,9 @@ class _BoltzmannKernel(_Kernel):
     """
 
     _flat_of: ClassVar[dict[str, str]] = {"z_flat": "work.z", "w_flat": "work.w", "wz_flat": "wz"}
+    z_flat: np.ndarray
+    w_flat: np.ndarray
+    wz_flat: np.ndarray | None  # None when z itself is kept (no w z array)
 
     def __init__(self, parts, k, n):
         super().__init__(parts, k, n)
@@ -641,13 +645,7 @@ class _UCBKernel(_Kernel):
         c = self.c.at(t)
         u = rng.uniform()
         work = self.work
-        s = work.z
-        with np.errstate(divide="ignore", invalid="ignore"):
-            np.divide(math.log(max(t, 1)), counts, out=s)
-            np.sqrt(s, out=s)
-            np.multiply(s, c, out=s)
-        np.add(s, q, out=s)
-        np.copyto(s, np.inf, where=counts == 0)
+        s = ucb_scores(q, counts, math.log(max(t, 1)), c, work.z)
         a, n_ties = argmax_columns(s, u, work)
         self.h = log_table(self.k)[n_ties]
         return a
@@ -910,6 +908,8 @@ class ActionValueAgent(_Agent):
         )
 
     _flat_of: ClassVar[dict[str, str]] = {"_q_flat": "_q", "_n_flat": "_counts"}
+    _q_flat: np.ndarray
+    _n_flat: np.ndarray
 
     def _setup(self, parts, n_arms):
         n = sum(m for _, m in parts)
@@ -1113,6 +1113,7 @@ class GradientBandit(_Agent):
         return f"gradient(step_size={_fmt(self.step_size)}, baseline={self.baseline})"
 
     _flat_of: ClassVar[dict[str, str]] = {"_h_flat": "_h"}
+    _h_flat: np.ndarray
 
     def _setup(self, parts, n_arms):
         n = sum(m for _, m in parts)
@@ -1221,6 +1222,7 @@ class EXP3(_Agent):
         return f"exp3(gamma={_fmt(self.gamma)})"
 
     _flat_of: ClassVar[dict[str, str]] = {"_logw_flat": "_logw"}
+    _logw_flat: np.ndarray
 
     def _setup(self, parts, n_arms):
         n = sum(m for _, m in parts)

@@ -14,9 +14,13 @@ number is computed from per-chunk moments (count, sum, sum of squared deviations
 each chunk of 250 runs) merged in chunk order, so a result is bit-for-bit the same
 however the chunks were split between batches or workers (:meth:`BanditResult.merge`).
 
-The tidy table (:meth:`BanditResult.tidy`) has one row per group and step and reads
-straight into pandas: ``pandas.DataFrame(result.tidy())``. Steps count from 1 there,
-as in the textbook's figures.
+The tidy table (:meth:`BanditResult.tidy`) has one row per group and step; its
+``group`` column is the group's position in the order the agents were given (0, 1,
+...), which tells two groups with the same label apart. Steps count from 1 there, as
+in the textbook's figures. :meth:`BanditResult.to_frame` gives it (or the summary
+table, one row per group) as a pandas DataFrame when pandas is installed
+(``pip install "boltzmann-rl[pandas]"``). ``optimal`` and ``final_optimal`` are
+fractions (0 to 1) everywhere: in the tables, the figures and the exports.
 
 Examples
 --------
@@ -282,9 +286,11 @@ class BanditResult:
     def tidy(self) -> dict[str, np.ndarray]:
         """The per-step table as columns: one row per group and step.
 
-        Columns: ``group`` (index), ``policy`` (label), ``step`` (1, 2, ...), and for each
-        metric of :data:`METRICS` its mean and ``<metric>_ci``. ``pandas.DataFrame``
-        reads the dict directly.
+        Columns: ``group`` (the group's position in the order the agents were given,
+        which tells apart groups with the same label), ``policy`` (label), ``step`` (1,
+        2, ...), and for each metric of :data:`METRICS` its mean and ``<metric>_ci``
+        (``optimal`` is a fraction). ``pandas.DataFrame`` reads the dict directly;
+        :meth:`to_frame` does it for you.
 
         Examples
         --------
@@ -306,6 +312,46 @@ class BanditResult:
                 cols[name].append(g.curves[name].mean)
                 cols[f"{name}_ci"].append(g.curves[name].ci)
         return {k: np.concatenate(v) for k, v in cols.items()}
+
+    def to_frame(self, table: str = "curves") -> Any:
+        """The results as a pandas DataFrame (needs pandas: the ``pandas`` extra).
+
+        Parameters
+        ----------
+        table : {"curves", "summary"}, default "curves"
+            ``"curves"``: :meth:`tidy`, one row per group and step. ``"summary"``:
+            one row per group, with ``group`` and the :meth:`GroupResult.summary`
+            columns (each summary and its ``<name>_ci``, ``runs``, ``steps``, ``seed``).
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Raises
+        ------
+        ValueError
+            For another ``table``.
+        boltzmann_rl._optional.MissingExtra
+            If pandas is not installed (the message names the extra).
+
+        Examples
+        --------
+        >>> from boltzmann_rl.bandits import simulate
+        >>> r = simulate("gaussian", ["greedy", "ucb(c=2)"], runs=20, steps=5, seed=0)
+        >>> r.to_frame().shape
+        (10, 11)
+        >>> r.to_frame("summary")[["group", "policy"]].values.tolist()
+        [[0, 'greedy'], [1, 'ucb(c=2)']]
+        """
+        from boltzmann_rl._optional import import_optional
+
+        if table not in ("curves", "summary"):
+            raise ValueError(f"table must be 'curves' or 'summary', actual value: {table!r}")
+        pd = import_optional("pandas", "pandas", "BanditResult.to_frame()")
+        if table == "curves":
+            return pd.DataFrame(self.tidy())
+        rows = [{"group": i, **g.summary()} for i, g in enumerate(self.groups)]
+        return pd.DataFrame(rows)
 
     def to_records(self) -> list[dict[str, Any]]:
         """The tidy table as a list of row dicts (plain Python numbers)."""

@@ -48,6 +48,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from boltzmann_rl._checks import open_unit
 from boltzmann_rl._floor import entropy_from_parts
 from boltzmann_rl._progress import Progress
 from boltzmann_rl.bandits._memory import check_simulation
@@ -267,7 +268,7 @@ def _stepper(plan: _Plan, record: _Record) -> Callable[[int, int], None]:
     if fast is not None and plan.env_rows is None and isinstance(env_batch, _FlatEnv):
         if env_batch.n_rows == n_rows:
             flat_step = env_batch._flat_step()
-    if flat_step is not None:
+    if flat_step is not None and fast is not None:  # flat_step is only made with fast
         select, update_flat, rng = fast.select, fast.update_flat, families[0].rng
         flat_cols = np.arange(n_rows)
         n_rows_array = np.full(n_rows, n_rows)
@@ -331,11 +332,7 @@ class _Plan:
         self.env = env
         self.runs = runs = _positive_int(runs, "runs")
         self.steps = _positive_int(steps, "steps")
-        if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real):
-            raise TypeError(f"confidence must be a number, got {confidence!r}")
-        if not 0.0 < float(confidence) < 1.0:
-            raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence!r}")
-        self.confidence = float(confidence)
+        self.confidence = open_unit(confidence, "confidence")
         self._groups(agents, seed, seeds, labels)
         self._chunks(chunks)
         self.k = env.arms
@@ -516,7 +513,8 @@ class _Record:
         """The entropy of the single family's last select, as parts, a number or rows."""
         parts = None if self.entropy_parts is None else self.entropy_parts()
         if parts is not None:
-            self.buf_total[b] = parts[0]
+            # parts come only from entropy_parts, and buf_total is made whenever it is set
+            self.buf_total[b] = parts[0]  # type: ignore[index]
             self.buf_entropy[b] = parts[1]
             self.deferred[b] = True
             self.constant[b] = None
@@ -562,14 +560,16 @@ class _Record:
             return
         if len(steps_parts) == used:
             # entropy_from_parts in place: the same operations, no temporaries
-            tot, h = self.buf_total[:used], self.buf_entropy[:used]
+            # deferred steps come from note_entropy's parts: buf_total exists
+            tot, h = self.buf_total[:used], self.buf_entropy[:used]  # type: ignore[index]
             np.divide(h, tot, out=h)
             np.log(tot, out=tot)
             np.subtract(tot, h, out=h)
             np.maximum(h, 0.0, out=h)
         else:
             sel = np.array(steps_parts)
-            self.buf_entropy[sel] = entropy_from_parts(self.buf_total[sel], self.buf_entropy[sel])
+            parts_total = self.buf_total[sel]  # type: ignore[index]  # exists: see above
+            self.buf_entropy[sel] = entropy_from_parts(parts_total, self.buf_entropy[sel])
 
     def _constant_entropy_moments(self, used: int) -> tuple[np.ndarray, np.ndarray] | None:
         """Moments of the entropy rows when every step of the block has the same

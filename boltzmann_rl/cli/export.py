@@ -20,8 +20,13 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "export",
         help="write the results of a folder as tidy CSV or JSON tables",
-        description="Write cells.<format> (one row per setting, with its summaries) and "
-        "curves.<format> (one row per cell, curve and step) from the store in DIR.",
+        description="Write cells.<format> (one row per setting: a numeric column per "
+        "parameter such as temperature, epsilon or c, empty where it does not apply, then "
+        "its summaries with their 95%% CI half-widths), seeds.<format> (gym studies: one "
+        "row per setting and training seed) and curves.<format> (one row per cell, curve "
+        "and step or episode, including the greedy evaluation curve of gym studies) from "
+        "the store in DIR. Fractions (final_optimal, the optimal curve) stay in [0, 1]. "
+        "From Python, SweepResults.to_frame() gives the same tables as pandas DataFrames.",
     )
     p.add_argument("dir", help="an output folder of `boltzmann-rl run` (holds store.sqlite)")
     p.add_argument("--format", choices=EXPORT_FORMATS, default="csv", help="default: csv")

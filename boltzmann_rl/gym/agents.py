@@ -80,7 +80,6 @@ Examples
 from __future__ import annotations
 
 import enum
-import math
 import numbers
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -88,6 +87,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 from numpy.random import Generator
 
+from boltzmann_rl._checks import finite, positive_int, unit_interval
 from boltzmann_rl._floor import argmax_row
 from boltzmann_rl._resources import table_memory as _table_memory
 from boltzmann_rl.alternatives import Mellowmax
@@ -242,30 +242,6 @@ class GymAgent(Protocol):
 # --------------------------------------------------------------------------- checks
 
 
-def _gamma(gamma: Any) -> float:
-    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
-        raise TypeError(f"gamma must be a number in [0, 1], got {type(gamma).__name__}: {gamma!r}")
-    g = float(gamma)
-    if not 0.0 <= g <= 1.0:
-        raise ValueError(f"gamma (the discount) must be in [0, 1], actual value: {gamma!r}")
-    return g
-
-
-def _finite(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, actual value: {value!r}")
-    return v
-
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, actual value: {value!r}")
-    return int(value)
-
-
 def _policy(policy: Any) -> Any:
     if isinstance(policy, str):
         from boltzmann_rl.spec import parse_policy
@@ -373,13 +349,13 @@ class _AgentBase:
         alpha_by: Any,
         rng: Any,
     ) -> None:
-        self.n_actions = _positive_int(n_actions, "n_actions")
+        self.n_actions = positive_int(n_actions, "n_actions")
         self.algorithm = Algorithm.parse(algorithm)
         self.on_policy = self.algorithm.on_policy
         self._policy = _policy(policy)
         self._rate = _Rate(alpha)
-        self.gamma = _gamma(gamma)
-        self.initial_value = _finite(initial_value, "initial_value")
+        self.gamma = unit_interval(gamma, "gamma (the discount)")
+        self.initial_value = finite(initial_value, "initial_value")
         self.anneal = Anneal.parse(anneal, "anneal")
         self.alpha_by = Anneal.parse(alpha_by, "alpha_by")
         # the hot paths test a bool, not the enum
@@ -427,7 +403,7 @@ class _AgentBase:
                         f"{policy!r} has no fixed temperature to pair the backup with"
                     )
                 backup_temperature = t.value
-            self.backup_temperature = _finite(backup_temperature, "backup_temperature")
+            self.backup_temperature = finite(backup_temperature, "backup_temperature")
             if self.backup_temperature < 0:
                 raise ValueError(
                     f"backup_temperature must be >= 0, actual value: {backup_temperature!r}"
@@ -731,7 +707,7 @@ class TabularAgent(_AgentBase):
             n_actions, policy, algorithm, alpha, gamma, initial_value, anneal, alpha_by, rng
         )
         self._setup_backup(backup_temperature, omega)
-        self.n_states = _positive_int(n_states, "n_states")
+        self.n_states = positive_int(n_states, "n_states")
         _table_memory(self.n_states, self.n_actions, "Q table")
         self.q = np.full((self.n_states, self.n_actions), self.initial_value)
         self._counts = [[0] * self.n_actions for _ in range(self.n_states)]

@@ -39,12 +39,13 @@ from __future__ import annotations
 
 import enum
 import math
-import numbers
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from boltzmann_rl._checks import unit_interval
+from boltzmann_rl._floor import finite_small_row, small_logsumexp, small_mellowmax
 from boltzmann_rl.alternatives import mellowmax
 from boltzmann_rl.core import logsumexp
 
@@ -256,7 +257,7 @@ def td_target(reward: Any, gamma: float, v_next: Any, terminated: Any) -> Any:
     >>> td_target([0.0, 0.0], 0.5, [4.0, float("inf")], [False, True]).tolist()
     [2.0, 0.0]
     """
-    g = _check_gamma(gamma)
+    g = unit_interval(gamma, "gamma")
     r = np.asarray(reward, dtype=np.float64)
     done = np.asarray(terminated)
     if done.dtype.kind not in "biu":
@@ -266,54 +267,7 @@ def td_target(reward: Any, gamma: float, v_next: Any, terminated: Any) -> Any:
     return float(out) if out.ndim == 0 else out
 
 
-def _check_gamma(gamma: Any) -> float:
-    if isinstance(gamma, bool | np.bool_) or not isinstance(gamma, numbers.Real):
-        raise TypeError(f"gamma must be a number in [0, 1], got {gamma!r}")
-    g = float(gamma)
-    if not 0.0 <= g <= 1.0:
-        raise ValueError(f"gamma must be in [0, 1], got {gamma}")
-    return g
-
-
 # ------------------------------------------------------------------- single row
-
-
-def _short_row(q_next: Any) -> list[float] | None:
-    """``q_next`` as a list when the pure-Python path applies: a short row of finite
-    floats (a list, or a 1-D float64 array). Else None: the general path validates."""
-    if type(q_next) is np.ndarray:
-        if q_next.ndim != 1 or q_next.dtype != np.float64 or not 0 < q_next.size <= 32:
-            return None
-        row = q_next.tolist()
-    elif type(q_next) is list and 0 < len(q_next) <= 32:
-        row = q_next
-        if any(type(v) is not float for v in row):
-            return None
-    else:
-        return None
-    m = max(row)
-    lo = min(row)
-    if not (math.isfinite(m) and math.isfinite(lo) and m - lo < 1e308):  # NaN fails too
-        return None
-    if any(v != v for v in row):
-        return None
-    return row
-
-
-def _soft_row(row: list[float], t: float) -> float:
-    """``T log sum exp(row / T)`` of a short finite row at a finite ``T > 0``."""
-    m = max(row)
-    top = row.index(m)
-    rest = math.fsum([math.exp((v - m) / t) for i, v in enumerate(row) if i != top])
-    return m + t * math.log1p(rest)
-
-
-def _mellowmax_row(row: list[float], w: float) -> float:
-    """``log(mean exp(w row)) / w`` of a short finite row at a finite ``w > 0``."""
-    m = max(row)
-    t = 1.0 / w
-    s = math.fsum([math.expm1((v - m) / t) for v in row]) / len(row)
-    return m + math.log1p(s) / w
 
 
 def _fast_parameter(param: Any) -> bool:
@@ -399,10 +353,10 @@ def state_value_function(
         if _fast_parameter(t):
 
             def soft(row: list[float]) -> float:
-                r = _short_row(row)
+                r = finite_small_row(row)
                 if r is None:
                     return float(next_value(Algorithm.SOFT_QLEARNING, row, temperature=t))
-                return _soft_row(r, t)
+                return small_logsumexp(r, t)
 
             return soft
         return lambda row: float(next_value(Algorithm.SOFT_QLEARNING, row, temperature=t))
@@ -413,10 +367,10 @@ def state_value_function(
         if _fast_parameter(w):
 
             def mellow(row: list[float]) -> float:
-                r = _short_row(row)
+                r = finite_small_row(row)
                 if r is None:
                     return float(next_value(Algorithm.MELLOWMAX, row, omega=w))
-                return _mellowmax_row(r, w)
+                return small_mellowmax(r, w)
 
             return mellow
         return lambda row: float(next_value(Algorithm.MELLOWMAX, row, omega=w))
@@ -437,7 +391,7 @@ def _one_transition(reward: Any, q_next: Any, param: Any, terminated: Any, mask:
         return None
     if type(reward) not in (float, int):
         return None
-    return _short_row(q_next)
+    return finite_small_row(q_next)
 
 
 def soft_backup(
@@ -503,12 +457,12 @@ def soft_backup(
     >>> round(soft_backup(0.0, [1.0, 2.0], 1.0, temperature=1.0), 6)  # log(e + e^2)
     2.313262
     """
-    g = _check_gamma(gamma)
+    g = unit_interval(gamma, "gamma")
     row = _one_transition(reward, q_next, temperature, terminated, mask)
     if row is not None:  # one transition of a tabular agent: no numpy overhead
         if terminated:
             return float(reward)
-        return reward + g * _soft_row(row, temperature)
+        return reward + g * small_logsumexp(row, temperature)
     t = np.asarray(temperature, dtype=np.float64)
     if (t == np.inf).any():
         raise ValueError(
@@ -556,11 +510,11 @@ def mellowmax_backup(
     >>> mellowmax_backup(0.0, [1.0, 3.0], 0.5, omega=0)
     1.0
     """
-    g = _check_gamma(gamma)
+    g = unit_interval(gamma, "gamma")
     row = _one_transition(reward, q_next, omega, terminated, mask)
     if row is not None:  # one transition of a tabular agent: no numpy overhead
         if terminated:
             return float(reward)
-        return reward + g * _mellowmax_row(row, omega)
+        return reward + g * small_mellowmax(row, omega)
     value = mellowmax(q_next, omega, mask=mask)
     return td_target(reward, g, value, terminated)

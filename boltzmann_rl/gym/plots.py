@@ -78,7 +78,8 @@ def plot_learning_curve(
     ax : matplotlib Axes, optional
         Draw here; default a new figure.
     show_eval : bool, default True
-        Also mark the periodic greedy evaluations (mean over runs).
+        Also mark the periodic greedy evaluations (mean over runs, with its 95 %
+        confidence interval when there are several).
     title : str, optional
         Default: the environment id.
 
@@ -120,8 +121,21 @@ def plot_learning_curve(
             m = min(len(r.eval_at) for r in runs)
             if m:
                 at = runs[0].eval_at[:m]
-                ev = np.mean([r.eval_means[:m] for r in runs], axis=0)
-                ax.plot(at, ev, linestyle="none", marker="o", markersize=4, color=color)
+                evals = np.array([r.eval_means[:m] for r in runs])
+                if len(runs) > 1:  # mean with the 95 % CI across runs, as the training band
+                    ev, ev_half = mean_ci(evals, axis=0)
+                    ax.errorbar(
+                        at,
+                        ev,
+                        yerr=ev_half,
+                        linestyle="none",
+                        marker="o",
+                        markersize=4,
+                        capsize=2,
+                        color=color,
+                    )
+                else:
+                    ax.plot(at, evals[0], linestyle="none", marker="o", markersize=4, color=color)
     ax.set_xlabel("training episode")
     ax.set_ylabel(f"return (moving average of {window})")
     ax.set_title(title if title is not None else (env_id or ""))

@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from boltzmann_rl._checks import positive_int
 from boltzmann_rl.core import as_generator
 from boltzmann_rl.gym.agents import GymAgent, make_agent
 from boltzmann_rl.gym.spaces import checked_observe
@@ -131,14 +132,7 @@ def make_env(
         raise TypeError(f"env_id must be a str, got {type(env_id).__name__}: {env_id!r}")
     kwargs = dict(env_kwargs or {})
     if max_episode_steps is not None:
-        if (
-            isinstance(max_episode_steps, bool)
-            or not isinstance(max_episode_steps, int)
-            or max_episode_steps < 1
-        ):
-            raise ValueError(
-                f"max_episode_steps must be a positive integer, actual value: {max_episode_steps!r}"
-            )
+        positive_int(max_episode_steps, "max_episode_steps")
     # gymnasium's "module:EnvName-v0" form: the module registers the id when imported
     # (gymnasium.make imports it the same way; the spec is read first, for the limit).
     module, _, name = env_id.rpartition(":")
@@ -214,8 +208,7 @@ def make_vector_env(
 
     import gymnasium
 
-    if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
-        raise ValueError(f"num_envs must be a positive integer, actual value: {num_envs!r}")
+    positive_int(num_envs, "num_envs")
     if mode not in ("sync", "async"):
         raise ValueError(f"mode must be 'sync' or 'async', actual value: {mode!r}")
     kwargs = dict(env_kwargs or {})
@@ -345,6 +338,55 @@ class GymResult:
         for key, value in self.config.items():
             out.setdefault(key, value)
         return out
+
+    def to_frame(self, table: str = "episodes") -> Any:
+        """The run as a pandas DataFrame (needs pandas: the ``pandas`` extra).
+
+        Parameters
+        ----------
+        table : {"episodes", "evaluations"}, default "episodes"
+            ``"episodes"``: one row per training episode (``episode`` from 1,
+            ``return``, ``length``, ``end_step``), the columns of ``episodes.csv``.
+            ``"evaluations"``: one row per periodic greedy evaluation (``episode``,
+            ``greedy_return_mean``), the columns of ``evaluations.csv``.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Raises
+        ------
+        ValueError
+            For another ``table``.
+        boltzmann_rl._optional.MissingExtra
+            If pandas is not installed (the message names the extra).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from boltzmann_rl.gym import GymResult
+        >>> r = GymResult("E-v0", "sarsa", "greedy", 0, np.array([1.0, 0.0]),
+        ...               np.array([3, 4]), np.array([3, 7]))
+        >>> r.to_frame()["return"].tolist()
+        [1.0, 0.0]
+        """
+        from boltzmann_rl._optional import import_optional
+
+        if table not in ("episodes", "evaluations"):
+            raise ValueError(f"table must be 'episodes' or 'evaluations', actual value: {table!r}")
+        pd = import_optional("pandas", "pandas", "GymResult.to_frame()")
+        if table == "evaluations":
+            return pd.DataFrame(
+                {"episode": self.eval_at.astype(np.int64), "greedy_return_mean": self.eval_means}
+            )
+        return pd.DataFrame(
+            {
+                "episode": np.arange(1, self.episodes + 1),
+                "return": self.episode_returns,
+                "length": self.episode_lengths,
+                "end_step": self.episode_end_steps,
+            }
+        )
 
     def write(self, out_dir: str | Path, *, plot: bool = True) -> list[Path]:
         """Write ``episodes.csv``, ``evaluations.csv``, ``summary.json`` and the plot.
@@ -547,16 +589,9 @@ def train(
 
     if episodes is None and steps is None:
         raise ValueError("give episodes or steps (or both): the training budget")
-    for name, value in (("episodes", episodes), ("steps", steps)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1
-        ):
-            raise ValueError(f"{name} must be a positive integer, actual value: {value!r}")
-    for name, value in (("eval_every", eval_every),):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1
-        ):
-            raise ValueError(f"{name} must be a positive integer, actual value: {value!r}")
+    for name, value in (("episodes", episodes), ("steps", steps), ("eval_every", eval_every)):
+        if value is not None:
+            positive_int(value, name)
     if isinstance(eval_episodes, bool) or not isinstance(eval_episodes, int) or eval_episodes < 0:
         raise ValueError(f"eval_episodes must be an integer >= 0, actual value: {eval_episodes!r}")
     if eval_episodes > 0 and eval_env is None:
@@ -607,7 +642,8 @@ def train(
         env_id=env_id,
         agent=info.pop("agent"),
         policy=info.pop("policy"),
-        seed=int(root.entropy) if isinstance(root.entropy, int) else root.entropy,
+        # a caller's own SeedSequence may hold a sequence of ints: recorded as given
+        seed=int(root.entropy) if isinstance(root.entropy, int) else root.entropy,  # type: ignore[arg-type]
         episode_returns=np.asarray(rec.returns, dtype=np.float64),
         episode_lengths=np.asarray(rec.lengths, dtype=np.int64),
         episode_end_steps=np.asarray(rec.ends, dtype=np.int64),
@@ -731,8 +767,8 @@ def _train_vector(
             # obs already holds the reset observation; learn from the final one
             s_next = s2.copy()
             final = info["final_obs"]
-            for i in np.flatnonzero(done):
-                s_next[i] = observe(final[i])
+            for j in np.flatnonzero(done):
+                s_next[j] = observe(final[j])
         a_pre = agent.act_batch(s_next) if on_policy else None
         for i in range(n_envs):
             if skip[i]:  # NEXT_STEP: this step only reset sub-environment i
@@ -746,7 +782,8 @@ def _train_vector(
             if not math.isfinite(ret_i):
                 raise _overflow_error(len(rec.returns) + 1, total)
             ret[i] = ret_i
-            next_action = int(a_pre[i]) if on_policy and not done[i] else None
+            # a_pre is an array whenever on_policy
+            next_action = int(a_pre[i]) if on_policy and not done[i] else None  # type: ignore[index]
             update(s[i], int(a[i]), r, s_next[i], bool(terminated[i]), next_action)
             counter[0] = total
             if done[i]:
@@ -767,7 +804,7 @@ def _train_vector(
             s2[done] = observe_batch(obs)[done]
         fresh = done if mode != AutoresetMode.NEXT_STEP else no_fresh
         if on_policy:
-            a_next = a_pre.copy()
+            a_next = a_pre.copy()  # type: ignore[union-attr]  # an array when on_policy
             if fresh.any():
                 a_next[fresh] = agent.act_batch(s2[fresh])
         else:
@@ -902,7 +939,8 @@ def run_gym(
                     e.close()
                 except Exception:  # after Ctrl-C the async workers may already be gone
                     pass
-    result.seed = int(root.entropy)
+    # SeedSequence(int or None) holds an int: the seed, or the entropy drawn for None
+    result.seed = int(root.entropy)  # type: ignore[arg-type]
     result.config = {
         "env_kwargs": kwargs,
         **result.config,

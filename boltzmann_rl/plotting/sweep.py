@@ -159,13 +159,15 @@ def _sweep_data(results: Any, metric: str) -> tuple[dict[str, dict[str, Any]], l
         else:
             for m in members:
                 v, ci = _value(results.summary(m["cell_id"]), metric)
-                failed = _failure(results, m["cell_id"]) is not None
-                if not np.isnan(v) or failed:
-                    levels.append((fam["name"], m["label"], v, ci, len(members) > 1, failed))
+                cell_failed = _failure(results, m["cell_id"]) is not None
+                if not np.isnan(v) or cell_failed:
+                    levels.append((fam["name"], m["label"], v, ci, len(members) > 1, cell_failed))
     return panels, levels
 
 
-def _mark_failed(ax: Any, xs: Sequence[float], color: str, label: str | None) -> None:
+def _mark_failed(
+    ax: Any, xs: Sequence[float | np.integer[Any]], color: str, label: str | None
+) -> None:
     """Crosses along the bottom of ``ax`` at data x positions: settings that failed."""
     from matplotlib.transforms import blended_transform_factory
 
@@ -357,7 +359,7 @@ def plot_parameter_sweep(results: Any, metric: str | None = None, *, ax: Any = N
         for tick, (fam, *_rest) in zip(right.get_xticklabels(), levels):
             tick.set_color(colors.get(fam, "black"))
         if dashed or (shown and any(lv[4] for lv in levels)):
-            right.legend(fontsize=7, loc="lower left", framealpha=0.9)
+            right.legend(fontsize=7, loc="best", framealpha=0.9)
         right.set_xlim(-0.6, len(levels) - 0.4)
         right.grid(True, axis="y", alpha=0.3)
         if not lefts:
@@ -420,6 +422,10 @@ def plot_learning_curves(
     if members is None:
         members = best_members(results)
     names = list(curves) if curves is not None else list(results.curves)
+    if curves is None and members:  # leave out curves no member has (an older store)
+        names = [
+            n for n in names if any(results.curve(m["cell_id"], n) is not None for m in members)
+        ] or names
     if not names:
         raise ValueError("no curves to draw: the results have none")
     unknown = [n for n in names if n not in results.curves]

@@ -23,13 +23,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from boltzmann_rl.core import softmax
 
 __all__ = ["plot_temperature_effect", "temperature_probabilities"]
 
 
-def temperature_probabilities(values: Sequence[float], temperatures: Sequence[float]) -> np.ndarray:
+def temperature_probabilities(values: ArrayLike, temperatures: ArrayLike) -> np.ndarray:
     """Boltzmann probabilities of ``values`` at each temperature, one row per temperature.
 
     Parameters
@@ -75,10 +76,10 @@ def _new_axes(ax: Any, n: int) -> list[Any]:
 
 
 def plot_temperature_effect(
-    values: Sequence[float] = (1.0, 1.5, 2.0, 2.5, 3.0),
+    values: ArrayLike = (1.0, 1.5, 2.0, 2.5, 3.0),
     *,
-    temperatures: Sequence[float] | None = None,
-    epsilons: Sequence[float] | None = None,
+    temperatures: ArrayLike | None = None,
+    epsilons: ArrayLike | None = None,
     labels: Sequence[str] | None = None,
     marks: Sequence[float] = (),
     ax: Any = None,

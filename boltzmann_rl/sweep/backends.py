@@ -36,6 +36,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from boltzmann_rl._checks import positive_int
+from boltzmann_rl._optional import MissingExtra, extra_hint, import_optional
+
 __all__ = [
     "BACKENDS",
     "ProcessBackend",
@@ -47,10 +50,10 @@ __all__ = [
 
 Started = Callable[[int], None] | None
 
-RAY_HINT = 'pip install "boltzmann-rl[ray]"'
+RAY_HINT = extra_hint("ray")
 
 
-class RayNotInstalled(ImportError):
+class RayNotInstalled(MissingExtra):
     """The ``ray`` backend was asked for but Ray is not installed.
 
     Examples
@@ -71,9 +74,7 @@ def _cpu_count() -> int:
 def _check_workers(workers: int | None) -> int | None:
     if workers is None:
         return None
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be a positive integer, got {workers!r}")
-    return workers
+    return positive_int(workers, "workers")
 
 
 class SerialBackend:
@@ -223,14 +224,13 @@ class ProcessBackend:
 
 
 def _import_ray() -> Any:
-    try:
-        import ray
-    except ImportError:
-        raise RayNotInstalled(
-            "the ray backend needs Ray, which is not installed; install the optional "
-            f"extra with: {RAY_HINT} (or use --backend process)"
-        ) from None
-    return ray
+    return import_optional(
+        "ray",
+        "ray",
+        "the ray backend",
+        alternative="use --backend process",
+        error=RayNotInstalled,
+    )
 
 
 class RayBackend:

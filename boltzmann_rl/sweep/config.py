@@ -143,6 +143,7 @@ from typing import Any
 
 import numpy as np
 
+from boltzmann_rl.schedules import format_value
 from boltzmann_rl.spec import SCHEDULES, canonical
 from boltzmann_rl.sweep.cells import Cell, canonical_json
 
@@ -301,10 +302,6 @@ def grid_values(spec: Any, max_values: int = MAX_CELLS) -> list[Any]:
         # dict.fromkeys keeps the first of equal rounded values, in order, in linear time
         return list(dict.fromkeys(_round(v) for v in values.tolist()))
     raise ValueError(f"got {_describe(spec)}; allowed: {allowed}")
-
-
-def _format_number(value: int | float) -> str:
-    return str(value) if isinstance(value, int) else repr(float(value))
 
 
 def _label_value(value: Any) -> str:
@@ -617,10 +614,10 @@ def _family(
                 ", ".join(sorted(used)) or "(no placeholders)",
             )
         try:
-            values = grid_values(spec, max_cells - before)
+            key_values = grid_values(spec, max_cells - before)
         except ValueError as exc:
             raise reader.error(f"{key}.grid.{k}", str(exc)) from None
-        for v in values:
+        for v in key_values:
             if k in schedule_keys and isinstance(v, str) and v not in schedules:
                 node = v.split("(", 1)[0].strip()
                 if node not in SCHEDULES:
@@ -632,7 +629,7 @@ def _family(
                         + "), or calls of "
                         + ", ".join(sorted(SCHEDULES)),
                     )
-        grid.append((k, tuple(values)))
+        grid.append((k, tuple(key_values)))
     if zipped and len({len(v) for _, v in grid}) > 1:
         raise reader.error(
             f"{key}.grid",
@@ -657,7 +654,8 @@ def _family(
     combos = zip(*columns) if zipped and columns else itertools.product(*columns)
     for combo in combos:
         params = tuple(zip(keys, combo))
-        texts, values = {}, {}
+        texts: dict[str, Any] = {}
+        values: dict[str, Any] = {}
         for k, v in params:
             if isinstance(v, str) and k in schedule_keys:
                 texts[k] = values[k] = schedules.get(v, v)
@@ -666,7 +664,7 @@ def _family(
                 except (TypeError, ValueError) as exc:
                     raise reader.error(f"{key}.grid.{k}", f"{v!r}: {exc}") from None
             else:
-                texts[k] = v if isinstance(v, str) else _format_number(v)
+                texts[k] = v if isinstance(v, str) else format_value(v)
                 values[k] = v
         policy = ""
         if template:

@@ -140,6 +140,61 @@ class SweepResults:
             self._arrays[cell_id] = self.store.arrays(cell_id)
         return self._arrays[cell_id].get(name)
 
+    def to_frame(self, table: str = "cells") -> Any:
+        """A table of :mod:`boltzmann_rl.sweep.export` as a pandas DataFrame.
+
+        Needs pandas (the ``pandas`` extra) and the store still open.
+
+        Parameters
+        ----------
+        table : {"cells", "seeds", "curves"}, default "cells"
+            One row per setting (with a numeric column per parameter), per setting
+            and training seed (gym studies), or per setting, curve and x value.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Raises
+        ------
+        ValueError
+            For another ``table``.
+        boltzmann_rl._optional.MissingExtra
+            If pandas is not installed (the message names the extra).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from boltzmann_rl.sweep import loads_study, run_study, Store, load_results
+        >>> study = loads_study('''
+        ... [study]
+        ... name = "demo"
+        ... [problem]
+        ... type = "bandit"
+        ... env = "gaussian"
+        ... [budget]
+        ... runs = 10
+        ... steps = 5
+        ... [[family]]
+        ... name = "ε-greedy"
+        ... policy = "egreedy(epsilon={epsilon})"
+        ... grid = { epsilon = [0.1, 0.2] }
+        ... ''')
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     _ = run_study(study, d, backend="serial", report=False)
+        ...     with Store(d, readonly=True) as store:
+        ...         frame = load_results(store).to_frame()
+        >>> frame["epsilon"].tolist()
+        [0.1, 0.2]
+        """
+        from boltzmann_rl._optional import import_optional
+        from boltzmann_rl.sweep.export import TABLES, export_tables
+
+        if table not in TABLES:
+            raise ValueError(f"table must be one of {', '.join(TABLES)}, actual value: {table!r}")
+        pd = import_optional("pandas", "pandas", "SweepResults.to_frame()")
+        return pd.DataFrame(export_tables(self.store)[table])
+
     @property
     def finished(self) -> int:
         """How many of the study's settings have a finished cell."""
@@ -351,9 +406,9 @@ def temperature_figure(results: Any) -> Any | None:
         and isinstance(m.get("params", {}).get("temperature"), int | float)
         and float(m["params"]["temperature"]) > 0
     )
-    temperatures = None
+    temperatures: list[float] | None = None
     if len(grid) >= 2:
-        temperatures = np.geomspace(grid[0] / 3.0, grid[-1] * 3.0, 200)
+        temperatures = np.geomspace(grid[0] / 3.0, grid[-1] * 3.0, 200).tolist()
     egreedy = any(m.get("policy", "").startswith("egreedy") for m in members)
     from matplotlib.figure import Figure
 
@@ -365,7 +420,7 @@ def temperature_figure(results: Any) -> Any | None:
     for rank, i in enumerate(order):
         labels[i] = f"q*={values[i]:.2f}" + (" (best)" if rank == 0 else "")
     plot_temperature_effect(
-        values,
+        values.tolist(),
         temperatures=temperatures,
         labels=labels,
         marks=grid,
@@ -451,6 +506,26 @@ _CAPTIONS = {
     "T near 0 (argmax) to large T (uniform), over the study's temperatures (marked on the "
     "axis); beside it ε-greedy's when the study has one.",
 }
+
+
+def _caption(name: str, spec: dict[str, Any]) -> str:
+    text = _CAPTIONS.get(name, "")
+    budget = spec.get("budget") or {}
+    if name == "curves" and spec.get("kind") == "gym":
+        text += (
+            " Training return (a moving average of 100 episodes, exploring) beside the "
+            f"greedy evaluation return measured every {budget.get('eval_every')} episodes "
+            f"({budget.get('eval_episodes')} episodes each; mean over seeds): the final "
+            "greedy evaluation is what ranks the settings, so read the best setting on the "
+            "evaluation panel, not on the training one."
+        )
+    elif name == "curves" and smoothing_window(budget.get("steps", 0)) > 1:
+        text += (
+            " The reward and optimal-action curves are moving averages of "
+            f"{smoothing_window(budget['steps'])} steps; optimal is a fraction (0 to 1), "
+            "as in the tables."
+        )
+    return text
 
 
 def write_report(out: str | Path, results: SweepResults, *, figures: bool = True) -> Path:
@@ -539,7 +614,7 @@ def write_report(out: str | Path, results: SweepResults, *, figures: bool = True
                 lines += [
                     f"![{p.stem}](figures/{p.name})",
                     "",
-                    f"{_CAPTIONS.get(p.stem, '')} ([SVG](figures/{p.stem}.svg))",
+                    f"{_caption(p.stem, spec)} ([SVG](figures/{p.stem}.svg))",
                     "",
                 ]
     lines += ["## All settings", ""]

@@ -490,7 +490,8 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?)",
                 (name, source, toml, spec_json, _now()),
             )
-            return int(cur.lastrowid)
+            # an INSERT always sets lastrowid (None only before any statement)
+            return int(cur.lastrowid)  # type: ignore[arg-type]
 
     def begin_run(self, backend: str, workers: int | None, argv: list[str] | None = None) -> int:
         """Record the start of a run (pid, host, backend); return its id."""
@@ -507,7 +508,7 @@ class Store:
                     _now(),
                 ),
             )
-            self.run_id = int(cur.lastrowid)
+            self.run_id = int(cur.lastrowid)  # type: ignore[arg-type]  # set by the INSERT
         return self.run_id
 
     def end_run(self, status: str) -> None:
@@ -762,9 +763,7 @@ class Store:
 
 def _flock(fd: int) -> None:
     """Exclusive non-blocking lock; BlockingIOError if held elsewhere."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
+    if sys.platform == "win32":  # pragma: no cover - Windows has no fcntl
         import msvcrt
 
         try:
@@ -772,4 +771,6 @@ def _flock(fd: int) -> None:
         except OSError:
             raise BlockingIOError from None
         return
+    import fcntl
+
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

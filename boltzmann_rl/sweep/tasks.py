@@ -14,7 +14,7 @@ Examples
 >>> sorted(TASKS)
 ['bandit', 'gym']
 >>> TASKS["gym"].budget   # seeds (per-env runs) or runs (the batched tabular engine)
-{'seeds': 0, 'runs': 0, 'episodes': None, 'eval_episodes': 100}
+{'seeds': 0, 'runs': 0, 'episodes': None, 'eval_episodes': 100, 'eval_every': 100}
 """
 
 from __future__ import annotations
@@ -291,7 +291,7 @@ def _run_tabular(cell: Cell, *, runs: int, episodes: int) -> Any:
     from boltzmann_rl.gym.tabular import train_tabular
 
     kwargs = {k: v for k, v in cell.agent_args.items() if k in _TABULAR_ARGS}
-    kwargs.setdefault("eval_every", max(1, episodes // 20))
+    kwargs.setdefault("eval_every", cell.budget.get("eval_every", max(1, episodes // 20)))
     return train_tabular(
         _tabular_model(cell),
         cell.policy,
@@ -337,15 +337,18 @@ def _seed_words(cell: Cell, index: int) -> int:
     return int(ss.generate_state(1, np.uint64)[0])
 
 
-def _run_gym_seed(cell: Cell, index: int, *, episodes: int, eval_episodes: int) -> Any:
+def _run_gym_seed(
+    cell: Cell, index: int, *, episodes: int, eval_episodes: int, eval_every: int | None = None
+) -> Any:
     from boltzmann_rl.gym import run_gym
 
     kwargs = cell.agent_args
     tile_kwargs = {_TILE_ARGS[k][0]: kwargs.pop(k) for k in list(kwargs) if k in _TILE_ARGS}
     if tile_kwargs:
         kwargs["agent_kwargs"] = {**(kwargs.get("agent_kwargs") or {}), **tile_kwargs}
-    # Only the final greedy evaluation is stored: no periodic ones unless asked for.
-    kwargs.setdefault("eval_every", episodes + 1)
+    # Periodic greedy evaluations every `eval_every` episodes (budget.eval_every); none
+    # when it is not given (the validation run).
+    kwargs.setdefault("eval_every", eval_every or episodes + 1)
     return run_gym(
         cell.env,
         cell.agent,
@@ -367,26 +370,42 @@ def _gym_run(cells: list[Cell]) -> list[dict[str, Any]]:
         if "runs" in b:
             out.append(_tabular_cell(cell))
             continue
-        returns, last100, evals = [], [], []
+        returns, last100, evals, periodic = [], [], [], []
+        eval_at = np.zeros(0, dtype=np.int64)
         for s in range(b["seeds"]):
-            r = _run_gym_seed(cell, s, episodes=b["episodes"], eval_episodes=b["eval_episodes"])
+            r = _run_gym_seed(
+                cell,
+                s,
+                episodes=b["episodes"],
+                eval_episodes=b["eval_episodes"],
+                eval_every=b.get("eval_every"),
+            )
             if r.interrupted:  # Ctrl-C inside the training loop: never commit a partial cell
                 raise KeyboardInterrupt
             returns.append(r.episode_returns)
             last100.append(float(np.mean(r.episode_returns[-100:])))
             evals.append(float(np.mean(r.eval_returns)))
+            periodic.append(r.eval_means)
+            eval_at = r.eval_at
         curve, curve_ci = _mean_ci_rows(np.array([moving_average(r, 100) for r in returns]))
         summary = {}
         for name, values in (("eval_return", evals), ("train_return_last100", last100)):
             m, h = mean_ci(np.array(values))
             summary[name] = float(m)
             summary[f"{name}_ci"] = float(h)
-        out.append(
-            {
-                "summary": summary,
-                "arrays": {"train_return": curve, "train_return_ci": curve_ci},
-            }
-        )
+        arrays = {
+            "train_return": curve,
+            "train_return_ci": curve_ci,
+            # per seed, in seed order: the rows of the `seeds` export table
+            "seed_eval_return": np.array(evals, dtype=np.float64),
+            "seed_train_return_last100": np.array(last100, dtype=np.float64),
+        }
+        if len(eval_at):  # the greedy evaluation curve: mean and 95 % CI across seeds
+            eval_curve, eval_ci = _mean_ci_rows(np.array(periodic, dtype=np.float64))
+            arrays["eval_return"] = eval_curve
+            arrays["eval_return_ci"] = eval_ci
+            arrays["eval_at"] = eval_at.astype(np.float64)
+        out.append({"summary": summary, "arrays": arrays})
     return out
 
 
@@ -532,7 +551,7 @@ TASKS: dict[str, Task] = {
     ),
     "gym": Task(
         kind="gym",
-        budget={"seeds": 0, "runs": 0, "episodes": None, "eval_episodes": 100},
+        budget={"seeds": 0, "runs": 0, "episodes": None, "eval_episodes": 100, "eval_every": 100},
         default_agent="qlearning",
         metrics={
             # budget.runs: the exact expected return of the greedy policy (on the model)
@@ -545,8 +564,13 @@ TASKS: dict[str, Task] = {
         default_metric="eval_return",
         curves={
             "train_return": {
-                "label": "training return (last 100 episodes)",
+                "label": "training return\n(moving average of 100 episodes)",
                 "x": "episode",
+            },
+            "eval_return": {
+                "label": "greedy evaluation return\n(this ranks the settings)",
+                "x": "episode",
+                "x_array": "eval_at",
             },
             "greedy_value": {
                 "label": "exact greedy value",
