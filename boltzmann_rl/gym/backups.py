@@ -325,6 +325,27 @@ def expected_value_row(probs: list[float], row: list[float]) -> float:
     return math.fsum([pi * v for pi, v in zip(probs, row) if pi > 0.0])
 
 
+def _row_function(
+    algorithm: Algorithm, name: str, param: float, fast: Callable[[list[float], float], float]
+) -> Callable[[list[float]], float]:
+    """``v(s')`` of one row for a backup with one parameter: ``fast(row, param)`` on a short
+    finite row at a positive finite ``param``, else :func:`next_value` (which validates)."""
+
+    def general(row: list[float]) -> float:
+        return float(next_value(algorithm, row, **{name: param}))
+
+    if not _fast_parameter(param):
+        return general
+
+    def value(row: list[float]) -> float:
+        r = finite_small_row(row)
+        if r is None:
+            return general(row)
+        return fast(r, param)
+
+    return value
+
+
 def state_value_function(
     algorithm: Algorithm, *, temperature: float | None = None, omega: float | None = None
 ) -> Callable[[list[float]], float] | None:
@@ -349,31 +370,11 @@ def state_value_function(
     if algorithm is Algorithm.SOFT_QLEARNING:
         if temperature is None:
             raise ValueError("soft-qlearning needs temperature=T")
-        t = float(temperature)
-        if _fast_parameter(t):
-
-            def soft(row: list[float]) -> float:
-                r = finite_small_row(row)
-                if r is None:
-                    return float(next_value(Algorithm.SOFT_QLEARNING, row, temperature=t))
-                return small_logsumexp(r, t)
-
-            return soft
-        return lambda row: float(next_value(Algorithm.SOFT_QLEARNING, row, temperature=t))
+        return _row_function(algorithm, "temperature", float(temperature), small_logsumexp)
     if algorithm is Algorithm.MELLOWMAX:
         if omega is None:
             raise ValueError("mellowmax needs omega=W")
-        w = float(omega)
-        if _fast_parameter(w):
-
-            def mellow(row: list[float]) -> float:
-                r = finite_small_row(row)
-                if r is None:
-                    return float(next_value(Algorithm.MELLOWMAX, row, omega=w))
-                return small_mellowmax(r, w)
-
-            return mellow
-        return lambda row: float(next_value(Algorithm.MELLOWMAX, row, omega=w))
+        return _row_function(algorithm, "omega", float(omega), small_mellowmax)
     return None
 
 
