@@ -74,7 +74,7 @@ if TYPE_CHECKING:
         boltzmann_weighted_average,
         mellowmax,
     )
-    from boltzmann_rl.bandits import simulate
+    from boltzmann_rl.bandits.simulate import simulate
     from boltzmann_rl.core import (
         as_generator,
         log_softmax,

@@ -84,6 +84,7 @@ from boltzmann_rl._floor import (
     ucb_scores,
     xlogx,
 )
+from boltzmann_rl.bandits.registry import register_bandit_agent
 from boltzmann_rl.bandits.rng import BatchRNG
 from boltzmann_rl.policies import UCB, Boltzmann, BoltzmannGumbel, EpsilonGreedy, Greedy
 from boltzmann_rl.schedules import Constant
@@ -1052,6 +1053,21 @@ class ActionValueAgent(_Agent):
         self._observe = getattr(self._kernel, "observe", None)
 
 
+register_bandit_agent(
+    "action_value",
+    ActionValueAgent,
+    takes_policy=True,
+    params={
+        "step_size": (
+            "schedule",
+            "α: none for sample averages, a number in (0, 1], or a schedule of the visits",
+        ),
+        "initial": ("float", "initial estimates Q_1 (large values: optimistic)"),
+    },
+    doc="action-value estimates plus a policy (sample average or step size α)",
+)
+
+
 class _FastSteps(NamedTuple):
     """What :meth:`ActionValueAgent._fast_steps` gives the simulation."""
 
@@ -1177,6 +1193,17 @@ class GradientBandit(_Agent):
         return self._h.T
 
 
+register_bandit_agent(
+    "gradient",
+    GradientBandit,
+    params={
+        "step_size": ("float", "α, > 0"),
+        "baseline": ("bool", "use the average-reward baseline"),
+    },
+    doc="the gradient bandit: softmax over preferences (Sutton and Barto, sec. 2.8)",
+)
+
+
 class EXP3(_Agent):
     r"""EXP3 (Auer, Cesa-Bianchi, Freund and Schapire, 2002) for rewards in ``[0, 1]``.
 
@@ -1263,6 +1290,13 @@ class EXP3(_Agent):
         return None if self._p is None else entropy_of_probs(self._p)
 
 
+register_bandit_agent(
+    "exp3",
+    EXP3,
+    params={"gamma": ("float", "exploration rate in (0, 1]")},
+)
+
+
 class GaussianThompson(_Agent):
     r"""Thompson sampling for Gaussian rewards with known noise.
 
@@ -1346,6 +1380,17 @@ class GaussianThompson(_Agent):
         return self._mean.T, self._sd.T
 
 
+register_bandit_agent(
+    "gaussian_thompson",
+    GaussianThompson,
+    params={
+        "prior_mean": ("float", "prior mean of every arm"),
+        "prior_sd": ("float", "prior standard deviation, > 0"),
+        "noise": ("float", "reward noise standard deviation assumed, > 0"),
+    },
+)
+
+
 class BernoulliThompson(_Agent):
     r"""Thompson sampling with Beta posteriors, for rewards in ``[0, 1]``.
 
@@ -1413,6 +1458,16 @@ class BernoulliThompson(_Agent):
     def posterior(self) -> tuple[np.ndarray, np.ndarray]:
         """Beta parameters ``(a, b)``, each ``(n_rows, K)``."""
         return self._a.T, self._b.T
+
+
+register_bandit_agent(
+    "bernoulli_thompson",
+    BernoulliThompson,
+    params={
+        "a": ("float", "Beta prior a_0 (successes), > 0"),
+        "b": ("float", "Beta prior b_0 (failures), > 0"),
+    },
+)
 
 
 def as_agent(obj: Any) -> Any:

@@ -31,14 +31,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from boltzmann_rl.bandits.agents import (
-    EXP3,
-    ActionValueAgent,
-    BernoulliThompson,
-    GaussianThompson,
-    GradientBandit,
-)
-
 __all__ = [
     "BANDIT_AGENTS",
     "AgentEntry",
@@ -331,47 +323,7 @@ def make_bandit_agent(name: str, policy: Any = None, **kwargs: Any) -> Any:
     return bandit_agent(name).make(policy, **kwargs)
 
 
-register_bandit_agent(
-    "action_value",
-    ActionValueAgent,
-    takes_policy=True,
-    params={
-        "step_size": (
-            "schedule",
-            "α: none for sample averages, a number in (0, 1], or a schedule of the visits",
-        ),
-        "initial": ("float", "initial estimates Q_1 (large values: optimistic)"),
-    },
-    doc="action-value estimates plus a policy (sample average or step size α)",
-)
-register_bandit_agent(
-    "gradient",
-    GradientBandit,
-    params={
-        "step_size": ("float", "α, > 0"),
-        "baseline": ("bool", "use the average-reward baseline"),
-    },
-    doc="the gradient bandit: softmax over preferences (Sutton and Barto, sec. 2.8)",
-)
-register_bandit_agent(
-    "exp3",
-    EXP3,
-    params={"gamma": ("float", "exploration rate in (0, 1]")},
-)
-register_bandit_agent(
-    "gaussian_thompson",
-    GaussianThompson,
-    params={
-        "prior_mean": ("float", "prior mean of every arm"),
-        "prior_sd": ("float", "prior standard deviation, > 0"),
-        "noise": ("float", "reward noise standard deviation assumed, > 0"),
-    },
-)
-register_bandit_agent(
-    "bernoulli_thompson",
-    BernoulliThompson,
-    params={
-        "a": ("float", "Beta prior a_0 (successes), > 0"),
-        "b": ("float", "Beta prior b_0 (failures), > 0"),
-    },
-)
+# The built-in agents register themselves next to their classes, in
+# boltzmann_rl.bandits.agents (which imports this module first): a new built-in agent
+# is its class, its entry and its test.
+import boltzmann_rl.bandits.agents  # noqa: E402, F401

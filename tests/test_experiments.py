@@ -1,4 +1,4 @@
-"""Tiny-budget smoke runs of the gym experiment scripts (experiments/gym_*.py)."""
+"""Tiny-budget smoke runs of the experiment scripts (experiments/*.py)."""
 
 from __future__ import annotations
 
@@ -61,3 +61,27 @@ def test_gym_compare_achievable_returns_are_the_dynamic_programming_optima():
     for setting in module.SETTINGS:
         best = module.optimal_return(setting.env_id, setting.env_kwargs, horizons[setting.env_id])
         assert round(best, 3) == setting.achievable, setting.env_id
+
+
+# ----------------------------------------------------------- the textbook testbed script
+
+
+def test_textbook_study_smoke(tmp_path, capsys):
+    results = _load("textbook_testbed").main(
+        ["--runs", "20", "--steps", "30", "--out", str(tmp_path)]
+    )
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [
+        "textbook_fig2_2.png",
+        "textbook_fig2_5.png",
+        "textbook_fig2_6.png",
+        "textbook_results.json",
+    ]
+    saved = json.loads((tmp_path / "textbook_results.json").read_text())
+    assert saved["config"]["runs"] == 20
+    assert set(saved["figure_2_2"]) == {"ε = 0 (greedy)", "ε = 0.01", "ε = 0.1"}
+    assert len(saved["figure_2_5"]) == 4
+    study = saved["figure_2_6"]
+    assert len(study) == 7 and all(len(f["x"]) == len(f["mean_reward"]) for f in study.values())
+    assert results["figure_2_2"] == saved["figure_2_2"]
+    assert "wrote" in capsys.readouterr().out
