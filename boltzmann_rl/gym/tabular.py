@@ -438,7 +438,7 @@ class TabularModel:
         limit = self.time_limit if horizon is None else positive_int(horizon, "horizon")
         return (limit, True) if limit is not None else (100_000, False)
 
-    def policy_values(self, pi: Any, *, horizon: int | None = None) -> np.ndarray:
+    def policy_values(self, pi: Any, *, horizon: int | None = None) -> np.ndarray | float:
         """Expected undiscounted returns from ``initial`` of stationary policies.
 
         Parameters
@@ -520,7 +520,7 @@ class TabularModel:
             v = new
         return v
 
-    def greedy_values(self, q: Any, *, horizon: int | None = None) -> np.ndarray:
+    def greedy_values(self, q: Any, *, horizon: int | None = None) -> np.ndarray | float:
         """Exact values of the greedy policies of Q tables (ties split equally).
 
         Parameters

@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -121,6 +122,8 @@ def _worker_init(parent: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # forked while the parent held them
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
 
     def watch() -> None:
         while True:
@@ -129,6 +132,29 @@ def _worker_init(parent: int) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
+
+
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while the pool forks a worker (inside ``submit``).
+
+    A handler that raises inside a fork hook (logging releases its lock there) has its
+    exception "ignored" and the signal is lost: the run would go on. Held, the signal
+    is delivered as soon as the fork is done, in the run's own code.
+    """
+    if not hasattr(signal, "pthread_sigmask") or (
+        threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _mp_context() -> Any:
@@ -194,7 +220,9 @@ class ProcessBackend:
         def submit() -> None:
             i = next(queue, None)
             if i is not None:
-                pending[pool.submit(fn, payloads[i])] = i
+                with _signals_held():
+                    future = pool.submit(fn, payloads[i])
+                pending[future] = i
                 if on_start is not None:
                     on_start(i)
 
