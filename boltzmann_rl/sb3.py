@@ -19,8 +19,10 @@ TensorBoard output):
 ``exploration/temperature``, ``exploration/epsilon``, ``exploration/omega``
     the policy's current parameter (whichever it has), at ``num_timesteps``;
 ``exploration/entropy_nats``
-    the mean entropy (nats) of the distributions the actions of the current rollout
-    were drawn from (uniform during SB3's warm-up, ``learning_starts``).
+    the mean entropy (nats) of the distributions the actions of the last rollout
+    were drawn from (uniform during SB3's warm-up, ``learning_starts``), recorded when
+    the rollout ends (like SB3's ``train/loss``, it is absent from a dump that comes
+    before the next rollout's end).
 
 Examples
 --------
@@ -60,7 +62,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 
 from boltzmann_rl.core import as_generator
 from boltzmann_rl.gym.agents import _policy
-from boltzmann_rl.policies import EpsilonGreedy
+from boltzmann_rl.policies import EpsilonGreedy, RowPolicy
 from boltzmann_rl.schedules import Linear
 from boltzmann_rl.spec import parse_policy
 
@@ -167,8 +169,7 @@ class BoltzmannDQN(DQN):
             None if self.exploration_policy is None else repr(self.exploration_policy)
         )
         self._rng = as_generator(kwargs.get("seed"))
-        self._entropy_sum = 0.0
-        self._entropy_count = 0
+        self._reset_rollout()
         super().__init__(policy, env, **kwargs)
 
     # -- construction, seeding, saving
@@ -180,10 +181,20 @@ class BoltzmannDQN(DQN):
         elif not hasattr(self, "exploration_policy"):
             self.exploration_policy = None
         super()._setup_model()
-        self.behaviour_policy = self._behaviour(None)
+        self._set_behaviour(self._behaviour(None))
         self._n_actions = int(self.action_space.n)
-        self._entropy_sum = 0.0
-        self._entropy_count = 0
+        self._reset_rollout()
+
+    def _set_behaviour(self, policy: Any) -> None:
+        self.behaviour_policy = policy
+        # one decision (a single env) takes the policy's pure-Python row path if it has one
+        self._row_path = isinstance(policy, RowPolicy)
+
+    def _reset_rollout(self) -> None:
+        # the rollout's Q-value rows and their steps: one entropy call at its end
+        self._rollout_q: list[np.ndarray] = []
+        self._rollout_steps: list[int] = []
+        self._rollout_uniform = 0  # warm-up draws, uniform
 
     def _behaviour(self, total_timesteps: int | None) -> Any:
         if self.exploration_policy is not None:
@@ -208,11 +219,13 @@ class BoltzmannDQN(DQN):
             "exploration_policy",
             "behaviour_policy",
             "_rng",
+            "_rollout_q",
+            "_rollout_steps",
         ]
 
     def _setup_learn(self, total_timesteps: int, *args: Any, **kwargs: Any) -> Any:
         out = super()._setup_learn(total_timesteps, *args, **kwargs)
-        self.behaviour_policy = self._behaviour(self._total_timesteps)
+        self._set_behaviour(self._behaviour(self._total_timesteps))
         return out
 
     # -- acting
@@ -233,6 +246,9 @@ class BoltzmannDQN(DQN):
         with th.no_grad():
             q = self.q_net(obs).cpu().numpy().astype(np.float64, copy=False)
         step = self.num_timesteps
+        if self._row_path and q.shape[0] == 1:
+            a = self.behaviour_policy.sample_row(q[0].tolist(), self._rng.random(), step=step)
+            return np.array([a], dtype=np.int64), q, vectorized
         actions = np.asarray(self.behaviour_policy.sample(q, self._rng, step=step), np.int64)
         return actions.reshape(-1), q, vectorized
 
@@ -266,19 +282,29 @@ class BoltzmannDQN(DQN):
     ) -> tuple[np.ndarray, np.ndarray]:
         if self.num_timesteps < learning_starts:
             actions = self._rng.integers(self._n_actions, size=n_envs)
-            self._entropy_sum += n_envs * math.log(self._n_actions)
+            self._rollout_uniform += n_envs
         else:
             actions, q, _ = self._draw(self._last_obs)
-            h = self.behaviour_policy.entropy(q, step=self.num_timesteps)
-            self._entropy_sum += float(np.sum(h))
-        self._entropy_count += n_envs
+            self._rollout_q.append(q)
+            self._rollout_steps.append(self.num_timesteps)
         return actions, actions
 
     def collect_rollouts(self, *args: Any, **kwargs: Any) -> Any:
-        """SB3's rollout; the entropy average restarts with each rollout."""
-        self._entropy_sum = 0.0
-        self._entropy_count = 0
-        return super().collect_rollouts(*args, **kwargs)
+        """SB3's rollout, then the mean entropy of its action distributions is logged."""
+        self._reset_rollout()
+        out = super().collect_rollouts(*args, **kwargs)
+        total = self._rollout_uniform * math.log(self._n_actions)
+        count = self._rollout_uniform
+        if self._rollout_q:
+            rows = [len(q) for q in self._rollout_q]
+            h = self.behaviour_policy.entropy(
+                np.concatenate(self._rollout_q), step=np.repeat(self._rollout_steps, rows)
+            )
+            total += float(np.sum(h))
+            count += sum(rows)
+        if count:
+            self.logger.record("exploration/entropy_nats", total / count)
+        return out
 
     def _on_step(self) -> None:
         super()._on_step()
@@ -291,8 +317,6 @@ class BoltzmannDQN(DQN):
             param = getattr(self.behaviour_policy, name, None)
             if callable(param):
                 log.record(f"exploration/{name}", float(param(step)))
-        if self._entropy_count:
-            log.record("exploration/entropy_nats", self._entropy_sum / self._entropy_count)
 
 
 # ------------------------------------------------------------------- one training run
@@ -342,7 +366,7 @@ class DQNResult:
     --------
     >>> from boltzmann_rl.sb3 import run_dqn
     >>> r = run_dqn("CartPole-v1", "greedy", timesteps=100, seed=0, eval_episodes=1)
-    >>> r.episode_returns.sum() <= 100, r.episode_ends.dtype
+    >>> bool(r.episode_returns.sum() <= 100), r.episode_ends.dtype
     (True, dtype('int64'))
     """
 

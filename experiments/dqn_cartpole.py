@@ -118,6 +118,11 @@ def report(out: Path, study: dict) -> None:
     from boltzmann_rl.stats import mean_ci
 
     rows = [json.loads(line) for line in out.read_text().splitlines()]
+    # only seeds that every setting finished: a run cut short compares like with like
+    per = [{r["seed_index"] for r in rows if r["policy"] == p} for _, p in settings(study)]
+    common = set.intersection(*per)
+    rows = [r for r in rows if r["seed_index"] in common]
+    print(f"seeds finished by every setting: {len(common)}")
     timesteps = study["agent"]["args"]["timesteps"]
     grid = np.linspace(0, timesteps, 41)[1:]
     fig, ax = plt.subplots(figsize=(7, 4.5))

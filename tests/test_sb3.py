@@ -230,6 +230,8 @@ def test_vector_env_one_draw_per_sub_env(sb3):
 
 
 def test_logged_keys_and_values(sb3, tmp_path):
+    import csv
+
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.logger import configure
 
@@ -241,8 +243,7 @@ def test_logged_keys_and_values(sb3, tmp_path):
             # what the model's previous step recorded (at one timestep fewer), unless dumped
             v = self.model.logger.name_to_value
             if "exploration/temperature" in v:
-                step = self.model.num_timesteps - 1
-                seen.append((step, v["exploration/temperature"], v["exploration/entropy_nats"]))
+                seen.append((self.model.num_timesteps - 1, v["exploration/temperature"]))
             return True
 
     model = sb3.BoltzmannDQN("MlpPolicy", "CartPole-v1", text, seed=0, **SMALL)
@@ -251,20 +252,29 @@ def test_logged_keys_and_values(sb3, tmp_path):
     model.logger.close()
     assert seen
     schedule = parse_policy(text).temperature
-    for step, temperature, entropy in seen:
+    for step, temperature in seen:
         assert temperature == pytest.approx(schedule(step))
-        assert 0.0 <= entropy <= math.log(2) + 1e-12
-    header = (tmp_path / "progress.csv").read_text().splitlines()[0].split(",")
-    assert {"exploration/temperature", "exploration/entropy_nats"} <= set(header)
-    assert "rollout/exploration_rate" not in header  # SB3's ε, not the policy in use
+    with (tmp_path / "progress.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert "rollout/exploration_rate" not in rows[0]  # SB3's ε, not the policy in use
+    entropies = [
+        float(r["exploration/entropy_nats"]) for r in rows if r["exploration/entropy_nats"]
+    ]
+    temperatures = [float(r["exploration/temperature"]) for r in rows]
+    assert entropies and all(0.0 <= h <= math.log(2) + 1e-12 for h in entropies)
+    assert all(1.0 <= t <= 4.0 for t in temperatures)
 
 
-def test_uniform_policy_logs_log2_entropy(sb3):
+@pytest.mark.parametrize(("temperature", "expected"), [("inf", math.log(2)), ("0", 0.0)])
+def test_entropy_is_the_rollout_mean(sb3, temperature, expected):
+    # uniform (T = inf) and greedy (T = 0; a network's two values are never tied)
+    text = f"boltzmann(temperature={temperature})"
     model = sb3.BoltzmannDQN(
-        "MlpPolicy", "CartPole-v1", "boltzmann(temperature=inf)", seed=0, **SMALL
+        "MlpPolicy", "CartPole-v1", text, seed=0, **{**SMALL, "learning_starts": 0}
     )
     model.learn(100)
-    assert model.logger.name_to_value["exploration/entropy_nats"] == pytest.approx(math.log(2))
+    h = model.logger.name_to_value["exploration/entropy_nats"]
+    assert h == pytest.approx(expected, abs=1e-12)
 
 
 @pytest.mark.parametrize("text", ["ucb(c=2.0)", "bgumbel(c=1.0)"])
@@ -312,3 +322,68 @@ def test_egreedy_on_sb3_schedule_reproduces_stock_dqn(sb3):
             r = sb3.run_dqn("CartPole-v1", policy, timesteps=4000, seed=seed, eval_episodes=0, **hp)
             out.append(r.episode_returns.mean())
     assert stats.ttest_ind(ours, stock, equal_var=False).pvalue > 1e-3
+
+
+def test_cli_gym_agent_dqn(sb3, capsys):
+    from boltzmann_rl.cli import main
+
+    argv = ["gym", "CartPole-v1", "--agent", "dqn", "--policy", "boltzmann(temperature=1.0)"]
+    code = main(
+        [
+            *argv,
+            "--timesteps",
+            "200",
+            "--eval-episodes",
+            "2",
+            "--json",
+            "--dqn-arg",
+            "learning_starts=100",
+        ]
+    )
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert (summary["agent"], summary["steps"], summary["eval_episodes"]) == ("dqn", 200, 2)
+    assert main(argv) == 2  # no --timesteps
+    assert "--timesteps" in capsys.readouterr().err
+    assert main([*argv[:-1], "ucb(c=1.0)", "--timesteps", "10"]) == 2
+    assert "needs visit counts" in capsys.readouterr().err
+
+
+DQN_STUDY = """
+[study]
+name = "dqn_tiny"
+[problem]
+type = "gym"
+env = "CartPole-v1"
+[agent]
+name = "dqn"
+args = {{ {args} }}
+[budget]
+seeds = 2
+episodes = 1000
+eval_episodes = 2
+[[family]]
+name = "Boltzmann"
+policy = "boltzmann(temperature={{temperature}})"
+grid = {{ temperature = [0.1, 1.0] }}
+"""
+
+
+def test_study_with_a_dqn_agent(sb3, tmp_path):
+    from boltzmann_rl.sweep.config import loads_study
+    from boltzmann_rl.sweep.runner import run_study
+
+    args = "timesteps = 150, learning_starts = 100, train_freq = 4, buffer_size = 500"
+    study = loads_study(DQN_STUDY.format(args=args))
+    from boltzmann_rl.sweep.store import Store
+
+    result = run_study(study, tmp_path / "out", backend="serial", figures=False)
+    assert (result.ran, result.failed) == (2, 0)
+    with Store(tmp_path / "out", readonly=True) as store:
+        summaries = [store.summary(m.cell.id) for m in study.members]
+    for summary in summaries:
+        assert np.isfinite(summary["eval_return"]) and np.isfinite(summary["eval_return_ci"])
+    with pytest.raises(ValueError, match="timesteps"):
+        loads_study(DQN_STUDY.format(args="learning_starts = 10"))
+    with pytest.raises(ValueError, match="colour"):
+        loads_study(DQN_STUDY.format(args="timesteps = 10, colour = 1"))

@@ -144,7 +144,7 @@ def test_cell_entropy_is_stable_across_versions():
         ("seeds = 2", "runs = 2", "budget.runs: unknown key; allowed: seeds, episodes"),
         ('type = "gym"', 'type = "atari"', "problem.type: unknown type 'atari'; allowed: bandit"),
         ('env = "FrozenLake-v1"', 'env = "FrozenLake-v9"', "FrozenLake-v9"),
-        ('name = "qlearning"', 'name = "dqn"', "agent.name: unknown agent 'dqn'"),
+        ('name = "qlearning"', 'name = "ppo"', "agent.name: unknown agent 'ppo'"),
         ("alpha = 0.5", "beta = 0.5", "agent.args.beta: unknown agent argument; allowed: alpha"),
         ("alpha = 0.5", "alpha = -1.0", "alpha"),
         (
