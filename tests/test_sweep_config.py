@@ -202,6 +202,8 @@ def test_to_dict_is_json(tmp_path):
 
 @pytest.mark.parametrize("path", sorted((ROOT / "experiments").glob("*.toml")), ids=str)
 def test_shipped_study_files_validate(path):
+    if path.name.startswith("dqn_"):
+        pytest.importorskip("stable_baselines3")  # DQN studies need the sb3 extra
     study = load_study(path)
     assert study.members
     assert len({c.id for c in study.cells}) == len(study.cells)
