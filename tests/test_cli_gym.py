@@ -234,7 +234,7 @@ def test_bad_input_gives_a_clear_error_and_exit_code_2(argv, message, capsys):
     "argv",
     [
         ["gym", "FrozenLake-v1"],  # --policy is required
-        ["gym", "FrozenLake-v1", "--policy", "greedy", "--agent", "dqn"],
+        ["gym", "FrozenLake-v1", "--policy", "greedy", "--agent", "ppo"],
         ["gym", "FrozenLake-v1", "--policy", "greedy", "--episodes", "0"],
         ["gym", "FrozenLake-v1", "--policy", "greedy", "--env-kwarg", "novalue"],
     ],

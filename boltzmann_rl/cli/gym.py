@@ -97,8 +97,56 @@ def _alpha(text: str) -> Any:
         return text  # a schedule in the text form; the agent parses and checks it
 
 
+def _run_dqn(args: argparse.Namespace) -> int:
+    """``--agent dqn``: SB3's DQN exploring with the policy (the ``sb3`` extra)."""
+    try:
+        from boltzmann_rl.sb3 import run_dqn
+    except ImportError as exc:
+        raise ValueError(f"--agent dqn: {exc}") from None
+    from boltzmann_rl.stats import mean_ci
+
+    if args.timesteps is None:
+        raise ValueError("--agent dqn needs --timesteps N (SB3 trains for a number of steps)")
+    r = run_dqn(
+        args.env_id,
+        args.policy,
+        timesteps=args.timesteps,
+        seed=args.seed,
+        env_kwargs=dict(args.env_kwarg or []),
+        episodes=args.episodes,
+        eval_episodes=args.eval_episodes,
+        gamma=args.gamma,
+        **dict(args.dqn_arg or []),
+    )
+    n = len(r.eval_returns)
+    mean, half = mean_ci(r.eval_returns) if n > 1 else (r.eval_returns.mean() if n else None, None)
+    last = r.episode_returns[-100:]
+    summary = {
+        "env": args.env_id,
+        "agent": "dqn",
+        "policy": r.policy,
+        "eval_return": None if mean is None else float(mean),
+        "eval_return_ci": None if half is None else float(half),
+        "train_return_last100": float(last.mean()) if len(last) else None,
+        "episodes": len(r.episode_returns),
+        "steps": r.timesteps,
+        "seed": args.seed,
+        "eval_episodes": n,
+        "interrupted": False,
+        "seconds": round(r.seconds, 3),
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        _print_summary(summary)
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from boltzmann_rl.gym import run_gym
+
+    if args.agent == "dqn":
+        return _run_dqn(args)
 
     if args.out is not None:
         output_folder(args.out)  # a bad --out fails now, not after the run
@@ -398,11 +446,12 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--agent",
-        choices=list(ALGORITHMS),
+        choices=[*ALGORITHMS, "dqn"],
         default="qlearning",
         help="the learning rule (default: qlearning); soft-qlearning and mellowmax back up "
         "with the policy's own parameter (a Boltzmann policy's fixed temperature, a "
-        "mellowmax policy's omega)",
+        "mellowmax policy's omega); dqn is Stable-Baselines3's DQN exploring with the "
+        "policy (the sb3 extra; with --timesteps)",
     )
     p.add_argument(
         "--policy",
@@ -522,6 +571,23 @@ def register(subparsers: Any) -> None:
         "--per-env",
         action="store_true",
         help="with --runs: train the runs one environment at a time (the per-env path)",
+    )
+    p.add_argument(
+        "--timesteps",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="--agent dqn: SB3 DQN's learn(total_timesteps=N) (needs the sb3 extra)",
+    )
+    p.add_argument(
+        "--dqn-arg",
+        type=parse_env_kwarg,
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="--agent dqn: SB3 DQN hyperparameters, e.g. --dqn-arg learning_rate=2.5e-4 "
+        "train_freq=16",
     )
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument(

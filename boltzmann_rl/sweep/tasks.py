@@ -191,6 +191,31 @@ def _gym_agent_params() -> list[str]:
     return [p["name"] for p in gym_agent_params()]
 
 
+DQN_AGENT = "dqn"
+"""The gym agent name of SB3's DQN exploring with a policy of ours (the ``sb3`` extra).
+
+Its agent arguments are ``timesteps`` (required: ``learn(total_timesteps)``) and any
+keyword of :class:`stable_baselines3.DQN` (``learning_rate``, ``batch_size``, ...).
+``budget.episodes`` caps the training episodes; ``budget.seeds`` runs of a cell each
+train a fresh model. The policy text ``"sb3"`` is stock SB3 DQN, for comparisons."""
+
+
+def _dqn_validate(study: Any, fam: Any, error: ErrorFn) -> None:
+    try:
+        from boltzmann_rl import sb3
+    except ImportError as exc:
+        raise error(fam.agent_key + ".name", str(exc)) from None
+    args = json.loads(fam.agent_args_json)
+    if "timesteps" not in args:
+        raise error(fam.agent_key + ".args.timesteps", "missing required field (agent 'dqn')")
+    allowed = {"timesteps", *inspect.signature(sb3.DQN).parameters} - {"policy", "env", "seed"}
+    for k in args:
+        if k not in allowed:
+            raise error(
+                f"{fam.agent_key}.args.{k}", "unknown agent argument", ", ".join(sorted(allowed))
+            )
+
+
 def _gym_validate(study: Any, error: ErrorFn) -> None:
     from boltzmann_rl.gym import ALGORITHMS, make_env
 
@@ -220,6 +245,9 @@ def _gym_validate(study: Any, error: ErrorFn) -> None:
     checked: set[tuple[str, str, str]] = set()
     for fam in study.families:
         key = fam.agent_key
+        if fam.agent == DQN_AGENT:
+            _dqn_validate(study, fam, error)
+            continue
         if fam.agent not in ALGORITHMS:
             raise error(key + ".name", f"unknown agent {fam.agent!r}", ", ".join(ALGORITHMS))
         args = json.loads(fam.agent_args_json)
@@ -233,7 +261,10 @@ def _gym_validate(study: Any, error: ErrorFn) -> None:
             continue
         checked.add((c.env_args_json, c.agent_args_json, c.policy))
         try:
-            _run_gym_seed(c, 0, episodes=1, eval_episodes=0)
+            if c.agent == DQN_AGENT:
+                _dqn_model(c)
+            else:
+                _run_gym_seed(c, 0, episodes=1, eval_episodes=0)
         except (TypeError, ValueError) as exc:
             raise error(f"family {m.family!r}", f"{c.policy} with {c.agent_args}: {exc}") from None
 
@@ -337,12 +368,38 @@ def _seed_words(cell: Cell, index: int) -> int:
     return int(ss.generate_state(1, np.uint64)[0])
 
 
+def _dqn_model(cell: Cell) -> Any:
+    """Build (not train) a cell's DQN: its policy and hyperparameters fail here."""
+    import gymnasium as gym
+
+    from boltzmann_rl import sb3
+
+    kwargs = cell.agent_args
+    kwargs.pop("timesteps")
+    env = gym.make(cell.env, **cell.env_args)
+    if cell.policy.strip() == sb3.STOCK:
+        return sb3.DQN("MlpPolicy", env, **kwargs)
+    return sb3.BoltzmannDQN("MlpPolicy", env, cell.policy, **kwargs)
+
+
 def _run_gym_seed(
     cell: Cell, index: int, *, episodes: int, eval_episodes: int, eval_every: int | None = None
 ) -> Any:
     from boltzmann_rl.gym import run_gym
 
     kwargs = cell.agent_args
+    if cell.agent == DQN_AGENT:
+        from boltzmann_rl.sb3 import run_dqn
+
+        return run_dqn(
+            cell.env,
+            cell.policy,
+            env_kwargs=cell.env_args,
+            episodes=episodes,
+            eval_episodes=eval_episodes,
+            seed=_seed_words(cell, index) % 2**32,  # SB3 seeds numpy's legacy state: 32 bits
+            **kwargs,
+        )
     tile_kwargs = {_TILE_ARGS[k][0]: kwargs.pop(k) for k in list(kwargs) if k in _TILE_ARGS}
     if tile_kwargs:
         kwargs["agent_kwargs"] = {**(kwargs.get("agent_kwargs") or {}), **tile_kwargs}
@@ -387,7 +444,10 @@ def _gym_run(cells: list[Cell]) -> list[dict[str, Any]]:
             evals.append(float(np.mean(r.eval_returns)))
             periodic.append(r.eval_means)
             eval_at = r.eval_at
-        curve, curve_ci = _mean_ci_rows(np.array([moving_average(r, 100) for r in returns]))
+        # DQN runs are budgeted in timesteps: their episode counts differ; compare the
+        # episodes all seeds have
+        n = min(len(r) for r in returns)
+        curve, curve_ci = _mean_ci_rows(np.array([moving_average(r[:n], 100) for r in returns]))
         summary = {}
         for name, values in (("eval_return", evals), ("train_return_last100", last100)):
             m, h = mean_ci(np.array(values))
