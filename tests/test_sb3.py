@@ -347,6 +347,9 @@ def test_cli_gym_agent_dqn(sb3, capsys):
     assert "--timesteps" in capsys.readouterr().err
     assert main([*argv[:-1], "ucb(c=1.0)", "--timesteps", "10"]) == 2
     assert "needs visit counts" in capsys.readouterr().err
+    # the plain-text summary names the learner
+    assert main([*argv, "--timesteps", "200", "--eval-episodes", "1"]) == 0
+    assert "BoltzmannDQN (Stable-Baselines3 DQN" in capsys.readouterr().out
 
 
 DQN_STUDY = """

@@ -124,6 +124,8 @@ def _run_dqn(args: argparse.Namespace) -> int:
     summary = {
         "env": args.env_id,
         "agent": "dqn",
+        "learner": f"{type(r.model).__name__} (Stable-Baselines3 DQN, MlpPolicy)",
+        "tile_coder": None,
         "policy": r.policy,
         "eval_return": None if mean is None else float(mean),
         "eval_return_ci": None if half is None else float(half),
