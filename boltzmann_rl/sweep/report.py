@@ -147,9 +147,10 @@ class SweepResults:
 
         Parameters
         ----------
-        table : {"cells", "seeds", "curves"}, default "cells"
+        table : {"cells", "seeds", "runs", "curves"}, default "cells"
             One row per setting (with a numeric column per parameter), per setting
-            and training seed (gym studies), or per setting, curve and x value.
+            and training seed (gym studies), per setting and run (bandit studies),
+            or per setting, curve and x value.
 
         Returns
         -------
@@ -184,8 +185,11 @@ class SweepResults:
         ...     _ = run_study(study, d, backend="serial", report=False)
         ...     with Store(d, readonly=True) as store:
         ...         frame = load_results(store).to_frame()
+        ...         runs = load_results(store).to_frame("runs")
         >>> frame["epsilon"].tolist()
         [0.1, 0.2]
+        >>> runs.shape[0], int(runs["run"].max())  # 2 settings x 10 runs
+        (20, 9)
         """
         from boltzmann_rl._optional import import_optional
         from boltzmann_rl.sweep.export import TABLES, export_tables
