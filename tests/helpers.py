@@ -14,3 +14,6 @@ def assert_same_results(a, b):
         np.testing.assert_array_equal(a.curves[m].mean, b.curves[m].mean, err_msg=m)
         np.testing.assert_array_equal(a.curves[m].ci, b.curves[m].ci, err_msg=m)
     assert a.stats == b.stats
+    assert a.per_run.keys() == b.per_run.keys()
+    for name in a.per_run:
+        np.testing.assert_array_equal(a.per_run[name], b.per_run[name], err_msg=name)

@@ -119,6 +119,28 @@ def test_chunk_split_and_merge_is_bit_for_bit():
     assert merged.runs == 700
 
 
+def test_per_run_summaries_do_not_depend_on_the_chunking():
+    kw = dict(runs=400, steps=25, seed=9)  # chunks of 250 and 150
+    agents = ["boltzmann(temperature=0.3)", GradientBandit(0.1)]
+    whole = simulate(GaussianBandit(), agents, **kw)
+    first, second = (simulate(GaussianBandit(), agents, chunks=c, **kw) for c in [(0, 1), (1, 2)])
+    merged = BanditResult.merge([second, first])
+    for g, a, b, m in zip(whole, first, second, merged, strict=True):
+        assert set(g.per_run) == set(SUMMARIES)
+        for name in SUMMARIES:
+            assert g.per_run[name].shape == (400,)
+            np.testing.assert_array_equal(a.per_run[name], g.per_run[name][:250])
+            np.testing.assert_array_equal(b.per_run[name], g.per_run[name][250:])
+            np.testing.assert_array_equal(m.per_run[name], g.per_run[name])
+            # the summaries are the means of the per-run numbers
+            assert g.stats[name][0] == pytest.approx(g.per_run[name].mean(), rel=1e-12)
+        assert ((g.per_run["final_optimal"] >= 0) & (g.per_run["final_optimal"] <= 1)).all()
+    table = second.run_table()
+    assert table["run"].tolist() == [*range(250, 400)] * 2
+    assert set(table["chunk"].tolist()) == {1}
+    np.testing.assert_array_equal(table["regret"][:150], whole[0].per_run["regret"][250:])
+
+
 def test_merge_rejects_gaps_and_other_simulations():
     kw = dict(runs=600, steps=5, seed=0)
     a = simulate("gaussian", "greedy", chunks=(0, 1), **kw)

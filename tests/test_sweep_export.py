@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import sys
 
 import numpy as np
@@ -114,9 +115,9 @@ def test_bandit_cells_have_a_numeric_column_per_parameter(bandit_out):
     assert all(cells["greedy"][k] is None for k in ("temperature", "epsilon", "c", "schedule"))
     # optimal is a fraction in the exports, as in the tables and figures
     assert 0.0 <= cells["greedy"]["final_optimal"] <= 1.0
-    assert tables["seeds"] == []  # bandit cells keep moments of their runs, not each run
+    assert tables["seeds"] == []  # seeds are gym's; bandit cells have runs
     paths = export_store(bandit_out, "csv")
-    assert [p.name for p in paths] == ["cells.csv", "curves.csv"]
+    assert [p.name for p in paths] == ["cells.csv", "runs.csv", "curves.csv"]
     with open(paths[0], newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0])[:8] == [
@@ -132,6 +133,42 @@ def test_bandit_cells_have_a_numeric_column_per_parameter(bandit_out):
     assert rows[0]["temperature"] == "0.1" and rows[0]["epsilon"] == ""
 
 
+def test_bandit_runs_table_one_row_per_setting_and_run(bandit_out):
+    with Store(bandit_out, readonly=True) as store:
+        tables = export_tables(store)
+        runs = load_results(store).to_frame("runs")
+    assert len(tables["runs"]) == 6 * 20  # six settings, twenty runs each
+    assert list(runs.columns[:11]) == [
+        "cell_id",
+        "family",
+        "setting",
+        "temperature",
+        "schedule",
+        "epsilon",
+        "c",
+        "run",
+        "chunk",
+        "chunk_seed",
+        "final_optimal",
+    ]
+    cells = {r["cell_id"]: r for r in tables["cells"]}
+    for cell_id, group in runs.groupby("cell_id"):
+        assert group["run"].tolist() == list(range(20)) and set(group["chunk"]) == {0}
+        seed = json.loads(group["chunk_seed"].iloc[0])
+        assert seed == {"entropy": int(cells[cell_id]["cell_seed"]), "spawn_key": [0]}
+        np.random.SeedSequence(**seed)  # the label is a SeedSequence's arguments
+        # the cells row holds the means of its runs' rows
+        for name in ("mean_reward", "final_reward", "final_optimal", "regret"):
+            assert group[name].mean() == pytest.approx(cells[cell_id][name], rel=1e-12)
+    # per-run arrays are rows of this table, not curves
+    assert not {r["curve"] for r in tables["curves"]} & {"run_regret", "run_mean_reward"}
+    hot = runs[runs["setting"] == "hot"]
+    assert hot["schedule"].eq("hot").all() and hot["temperature"].isna().all()
+    with open(bandit_out / "export" / "runs.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 120 and rows[0]["run"] == "0" and rows[0]["epsilon"] == ""
+
+
 def test_parameters_of_a_label_that_is_not_a_policy():
     assert parameters({"params": {"offset": -5}, "policy": "gradient bandit, α=0.1 ("}) == {
         "offset": -5.0
@@ -145,8 +182,9 @@ def test_gym_seeds_table_and_evaluation_curves(gym_out):
         cells = results.to_frame()
         seeds = results.to_frame("seeds")
         curves = results.to_frame("curves")
-        with pytest.raises(ValueError, match="actual value: 'runs'"):
-            results.to_frame("runs")
+        assert results.to_frame("runs").empty  # runs are bandit rows
+        with pytest.raises(ValueError, match="actual value: 'episodes'"):
+            results.to_frame("episodes")
     assert len(tables["seeds"]) == 3 * 3  # three settings, three seeds each
     assert list(seeds.columns[:6]) == [
         "cell_id",
@@ -204,6 +242,11 @@ def test_bandit_and_gym_results_to_frame():
     assert set(frame["policy"]) == {"greedy"}
     summary = r.to_frame("summary")
     assert summary["group"].tolist() == [0, 1] and "final_optimal_ci" in summary
+    runs = r.to_frame("runs")
+    assert runs.groupby("group").size().tolist() == [10, 10]
+    assert runs.groupby("group")["regret"].mean().tolist() == pytest.approx(
+        [s["regret"] for s in r.summary()], rel=1e-12
+    )
     with pytest.raises(ValueError, match="actual value: 'steps'"):
         r.to_frame("steps")
     g = run_gym("FrozenLake-v1", "qlearning", "greedy", episodes=6, eval_episodes=1, seed=0)

@@ -145,3 +145,67 @@ def test_temperature_figure_is_drawn_from_the_study():
     gym = SimpleNamespace(study={**spec, "kind": "gym"}, members=members)
     assert temperature_figure(gym) is None
     assert study_title({"name": "s", "description": "x " * 100}).endswith(" …")
+
+
+THOMPSON = """
+[study]
+name = "thompson_entropy"
+seed = 3
+[problem]
+type = "bandit"
+env = "bernoulli"
+args = { arms = 3 }
+[budget]
+runs = 8
+steps = 20
+[[family]]
+name = "Boltzmann"
+policy = "boltzmann(temperature=0.5)"
+[[family]]
+name = "Thompson"
+agent = { name = "bernoulli_thompson" }
+"""
+
+
+def test_no_closed_form_entropy_is_said_in_the_report_and_the_curves(tmp_path):
+    from boltzmann_rl.plotting.curves import NO_ENTROPY
+    from boltzmann_rl.sweep import Store, load_results, loads_study, run_study
+
+    run_study(loads_study(THOMPSON), tmp_path, backend="serial", report=True)
+    report = (tmp_path / "report.md").read_text()
+    # both tables: the best setting per family and all settings
+    assert report.count(f"n/a ({NO_ENTROPY})") == 2
+    assert "final entropy (nats)" in report
+    with Store(tmp_path, readonly=True) as store:
+        results = load_results(store)
+        fig = plot_learning_curves(results)
+    panel = next(ax for ax in fig.axes if ax.get_ylabel().startswith("Policy entropy"))
+    entries = [t.get_text() for t in panel.get_legend().get_texts()]
+    assert entries == [f"Thompson ({NO_ENTROPY})"]  # only the line that draws nothing
+    shared = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert shared == ["Boltzmann", "Thompson"]
+
+
+def test_report_budget_line_names_only_the_keys_that_apply(tmp_path):
+    from boltzmann_rl.sweep import loads_study, run_study
+
+    study = """
+[study]
+name = "tabular_budget"
+[problem]
+type = "gym"
+env = "FrozenLake-v1"
+[agent]
+name = "qlearning"
+[budget]
+runs = 2
+episodes = 10
+eval_every = 5
+[[family]]
+name = "greedy"
+policy = "greedy"
+"""
+    run_study(loads_study(study), tmp_path, backend="serial", report=True)
+    report = (tmp_path / "report.md").read_text()
+    assert "- budget: episodes=10, eval_every=5, runs=2; base seed" in report
+    assert "eval_episodes" not in report  # the tabular engine evaluates on the model

@@ -7,8 +7,10 @@ once for ``runs`` runs of ``groups`` agent configurations on ``arms`` arms:
   the policy, about six float64 each), the environment's true values, and a block of
   :data:`~boltzmann_rl.bandits.rng.BLOCK_STEPS` uniform draws per arm;
 * per run: the block buffers of the per-step metrics (reward, regret, entropy, the
-  entropy's normaliser, the optimal flag; ``BLOCK_STEPS`` steps each) and a dozen
-  accumulators (cumulative regret, reward sums, actions, row indices);
+  entropy's normaliser, the optimal flag; ``BLOCK_STEPS`` steps each), a dozen
+  accumulators (cumulative regret, reward sums, actions, row indices) and the
+  result's per-run summaries (one float64 per summary of
+  :data:`~boltzmann_rl.bandits.SUMMARIES`);
 * per step: the per-chunk moments of every metric (a sum and a sum of squared
   deviations per group and per chunk of :data:`~boltzmann_rl.bandits.rng.CHUNK_RUNS`
   runs), which grow as ``steps x runs / 250``;
@@ -33,14 +35,15 @@ import numbers
 from typing import Any
 
 from boltzmann_rl._resources import check_memory
-from boltzmann_rl.bandits.results import METRICS
+from boltzmann_rl.bandits.results import METRICS, SUMMARIES
 from boltzmann_rl.bandits.rng import BLOCK_STEPS, CHUNK_RUNS
 
 __all__ = ["check_simulation", "simulation_bytes"]
 
 _F8 = 8
 _PER_ARM = _F8 * (6 + 1 + BLOCK_STEPS)
-_PER_RUN = _F8 * (4 * BLOCK_STEPS + 12) + BLOCK_STEPS  # the optimal flags are bytes
+# the optimal flags are bytes; the result keeps len(SUMMARIES) floats per run
+_PER_RUN = _F8 * (4 * BLOCK_STEPS + 12 + len(SUMMARIES)) + BLOCK_STEPS
 _PER_CHUNK = 200
 
 
@@ -59,7 +62,7 @@ def simulation_bytes(runs: int, steps: int, arms: int, groups: int = 1) -> int:
     Examples
     --------
     >>> from boltzmann_rl.bandits._memory import simulation_bytes
-    >>> simulation_bytes(250, 1, 1) == 250 * (1152 + 312) + 1 * 4 * 2 * 8 + 200
+    >>> simulation_bytes(250, 1, 1) == 250 * (1184 + 312) + 1 * 4 * 2 * 8 + 200
     True
     """
     chunks = -(-runs // CHUNK_RUNS)

@@ -7,7 +7,10 @@ A :class:`BanditResult` holds one :class:`GroupResult` per agent configuration
   runs at every step and the half-width of its 95 % confidence interval, both shape
   ``(steps,)``;
 * ``stats``: the summaries of :data:`SUMMARIES`, each ``(mean, half-width)`` across
-  runs of a per-run number.
+  runs of a per-run number;
+* ``per_run``: those per-run numbers themselves, one array of shape ``(runs,)`` per
+  summary (a run's numbers depend only on its own chunk's streams, never on how the
+  runs were split).
 
 Intervals are Student t intervals across runs (:mod:`boltzmann_rl.stats`). Every
 number is computed from per-chunk moments (count, sum, sum of squared deviations of
@@ -18,7 +21,8 @@ The tidy table (:meth:`BanditResult.tidy`) has one row per group and step; its
 ``group`` column is the group's position in the order the agents were given (0, 1,
 ...), which tells two groups with the same label apart. Steps count from 1 there, as
 in the textbook's figures. :meth:`BanditResult.to_frame` gives it (or the summary
-table, one row per group) as a pandas DataFrame when pandas is installed
+table, one row per group, or the per-run table of :meth:`BanditResult.run_table`,
+one row per group and run) as a pandas DataFrame when pandas is installed
 (``pip install "boltzmann-rl[pandas]"``). ``optimal`` and ``final_optimal`` are
 fractions (0 to 1) everywhere: in the tables, the figures and the exports.
 
@@ -46,6 +50,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from boltzmann_rl._rng import CHUNK_RUNS
 from boltzmann_rl.stats import t_quantile
 
 __all__ = ["METRICS", "SUMMARIES", "BanditResult", "Curve", "GroupResult", "Moments"]
@@ -156,6 +161,10 @@ class GroupResult:
         Confidence level of the intervals.
     chunks : (int, int)
         The chunk range simulated.
+    per_run : dict of str to ndarray
+        Each run's summaries, see :data:`SUMMARIES`: one array of shape ``(runs,)``
+        per summary, in run order (run ``i`` of the result is run
+        ``chunks[0] * 250 + i`` of the simulation); ``stats`` are their means.
 
     Examples
     --------
@@ -165,6 +174,10 @@ class GroupResult:
     ('ucb(c=2)', 40, 10, (10,))
     >>> mean, half = g.stats["regret"]
     >>> half > 0
+    True
+    >>> g.per_run["regret"].shape
+    (40,)
+    >>> bool(abs(g.per_run["regret"].mean() - mean) < 1e-9)
     True
     """
 
@@ -178,6 +191,7 @@ class GroupResult:
     chunks: tuple[int, int] = (0, 0)
     step_moments: dict[str, Moments] = field(default_factory=dict, repr=False)
     run_moments: dict[str, Moments] = field(default_factory=dict, repr=False)
+    per_run: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_moments(
@@ -189,8 +203,10 @@ class GroupResult:
         run_moments: dict[str, Moments],
         confidence: float,
         chunks: tuple[int, int],
+        per_run: dict[str, np.ndarray] | None = None,
     ) -> GroupResult:
-        """Build the curves and summaries from per-chunk moments."""
+        """Build the curves and summaries from per-chunk moments (``per_run``: each
+        run's summaries, kept as given)."""
         curves = {}
         for name in METRICS:
             mean, half = step_moments[name].mean_ci(confidence)
@@ -201,7 +217,17 @@ class GroupResult:
             stats[name] = (float(mean), float(half))
         runs = int(step_moments[METRICS[0]].n.sum())
         return cls(
-            label, seed, runs, steps, curves, stats, confidence, chunks, step_moments, run_moments
+            label,
+            seed,
+            runs,
+            steps,
+            curves,
+            stats,
+            confidence,
+            chunks,
+            step_moments,
+            run_moments,
+            dict(per_run or {}),
         )
 
     def summary(self) -> dict[str, Any]:
@@ -313,15 +339,50 @@ class BanditResult:
                 cols[f"{name}_ci"].append(g.curves[name].ci)
         return {k: np.concatenate(v) for k, v in cols.items()}
 
+    def run_table(self) -> dict[str, np.ndarray]:
+        """The per-run table as columns: one row per group and run.
+
+        Columns: ``group`` and ``policy`` (as in :meth:`tidy`), ``run`` (the run's
+        index in the simulation, from 0), ``chunk`` (its chunk of 250 runs, whose
+        random streams it was drawn from: ``chunk_seed(seed, chunk, ...)`` of
+        :mod:`boltzmann_rl.bandits.rng`), and one column per summary of
+        :data:`SUMMARIES` (that run's value; ``final_optimal`` is a fraction).
+
+        Examples
+        --------
+        >>> from boltzmann_rl.bandits import simulate
+        >>> t = simulate("gaussian", ["greedy", "ucb(c=2)"], runs=3, steps=5, seed=0).run_table()
+        >>> t["group"].tolist(), t["run"].tolist()
+        ([0, 0, 0, 1, 1, 1], [0, 1, 2, 0, 1, 2])
+        >>> list(t)[2:]
+        ['run', 'chunk', 'mean_reward', 'final_reward', 'final_optimal', 'regret']
+        """
+        cols: dict[str, list] = {"group": [], "policy": [], "run": [], "chunk": []}
+        for name in SUMMARIES:
+            cols[name] = []
+        for i, g in enumerate(self.groups):
+            runs = np.arange(g.chunks[0] * CHUNK_RUNS, g.chunks[0] * CHUNK_RUNS + g.runs)
+            cols["group"].append(np.full(g.runs, i))
+            cols["policy"].append(np.full(g.runs, g.label, dtype=object))
+            cols["run"].append(runs)
+            cols["chunk"].append(runs // CHUNK_RUNS)
+            for name in SUMMARIES:
+                # a result built without per-run numbers (from moments only) has NaN here
+                cols[name].append(g.per_run.get(name, np.full(g.runs, np.nan)))
+        if not self.groups:
+            return {k: np.zeros(0) for k in cols}
+        return {k: np.concatenate(v) for k, v in cols.items()}
+
     def to_frame(self, table: str = "curves") -> Any:
         """The results as a pandas DataFrame (needs pandas: the ``pandas`` extra).
 
         Parameters
         ----------
-        table : {"curves", "summary"}, default "curves"
+        table : {"curves", "summary", "runs"}, default "curves"
             ``"curves"``: :meth:`tidy`, one row per group and step. ``"summary"``:
             one row per group, with ``group`` and the :meth:`GroupResult.summary`
             columns (each summary and its ``<name>_ci``, ``runs``, ``steps``, ``seed``).
+            ``"runs"``: :meth:`run_table`, one row per group and run.
 
         Returns
         -------
@@ -342,14 +403,20 @@ class BanditResult:
         (10, 11)
         >>> r.to_frame("summary")[["group", "policy"]].values.tolist()
         [[0, 'greedy'], [1, 'ucb(c=2)']]
+        >>> r.to_frame("runs").shape
+        (40, 8)
         """
         from boltzmann_rl._optional import import_optional
 
-        if table not in ("curves", "summary"):
-            raise ValueError(f"table must be 'curves' or 'summary', actual value: {table!r}")
+        if table not in ("curves", "summary", "runs"):
+            raise ValueError(
+                f"table must be 'curves', 'summary' or 'runs', actual value: {table!r}"
+            )
         pd = import_optional("pandas", "pandas", "BanditResult.to_frame()")
         if table == "curves":
             return pd.DataFrame(self.tidy())
+        if table == "runs":
+            return pd.DataFrame(self.run_table())
         rows = [{"group": i, **g.summary()} for i, g in enumerate(self.groups)]
         return pd.DataFrame(rows)
 
@@ -402,6 +469,8 @@ class BanditResult:
         >>> merged = BanditResult.merge([b, a])
         >>> bool((merged[0].curves["reward"].mean == whole[0].curves["reward"].mean).all())
         True
+        >>> bool((merged[0].per_run["regret"] == whole[0].per_run["regret"]).all())
+        True
         """
         if not parts:
             raise ValueError("merge needs at least one result")
@@ -426,6 +495,12 @@ class BanditResult:
                     raise ValueError(f"parts have different seeds: {prev.seed} vs {nxt.seed}")
             step_m = {k: Moments.concat([g.step_moments[k] for g in gs]) for k in METRICS}
             run_m = {k: Moments.concat([g.run_moments[k] for g in gs]) for k in SUMMARIES}
+            # per-run numbers of every part, in chunk order (none if a part has none)
+            per_run = (
+                {k: np.concatenate([g.per_run[k] for g in gs]) for k in SUMMARIES}
+                if all(g.per_run for g in gs)
+                else None
+            )
             groups.append(
                 GroupResult.from_moments(
                     g0.label,
@@ -435,6 +510,7 @@ class BanditResult:
                     run_m,
                     g0.confidence,
                     (gs[0].chunks[0], gs[-1].chunks[1]),
+                    per_run,
                 )
             )
         return cls(first.env, tuple(groups), groups[0].runs if groups else 0, first.steps)

@@ -589,7 +589,8 @@ class _Record:
         return None
 
     def result(self) -> BanditResult:
-        """The groups' results, from the moments of every step and of every run."""
+        """The groups' results: the moments of every step and of every run, and each
+        run's summaries."""
         plan = self.plan
         steps = plan.steps
         n_final = steps - self.final_start
@@ -614,6 +615,9 @@ class _Record:
             run_moments = {
                 m: Moments(counts, run_stats[m][0][i], run_stats[m][1][i]) for m in SUMMARIES
             }
+            r0 = plan.row_of_group[g]
+            # copies: R floats per summary, not views that keep every group's rows alive
+            runs_of_group = {m: per_run[m][r0 : r0 + plan.n_runs].copy() for m in SUMMARIES}
             groups.append(
                 GroupResult.from_moments(
                     plan.group_labels[g],
@@ -623,6 +627,7 @@ class _Record:
                     run_moments,
                     plan.confidence,
                     (plan.c0, plan.c1),
+                    runs_of_group,
                 )
             )
         return BanditResult(repr(plan.env), tuple(groups), plan.n_runs, steps)

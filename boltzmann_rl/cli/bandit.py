@@ -188,12 +188,7 @@ def _final_entropy(group: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-_NO_ENTROPY = "no closed-form entropy"
-
-
 def _write(result: Any, payload: dict[str, Any], out: Path) -> list[Path]:
-    import numpy as np
-
     from boltzmann_rl.plotting.curves import plot_metric, save_figure
 
     out.mkdir(parents=True, exist_ok=True)
@@ -203,19 +198,15 @@ def _write(result: Any, payload: dict[str, Any], out: Path) -> list[Path]:
     paths.append(summary)
     title = f"{payload['environment']}, {payload['runs']} runs"
     for metric in ("reward", "optimal", "regret", "entropy"):
+        # the entropy legend names the agents without one (plot_metric's mark_no_entropy)
         fig = plot_metric(result, metric, title=title)
-        if metric == "entropy":
-            # A line of NaN draws nothing: name the agents without one in the legend.
-            axis = fig.axes[0]
-            for line in axis.get_lines():
-                if not np.isfinite(np.asarray(line.get_ydata(), dtype=float)).any():
-                    line.set_label(f"{line.get_label()} ({_NO_ENTROPY})")
-            axis.legend(fontsize="small", frameon=False)
         paths.extend(save_figure(fig, out / metric))
     return paths
 
 
 def _print_table(header: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    from boltzmann_rl.plotting.curves import format_entropy  # no matplotlib: a text helper
+
     def pm(row: dict[str, Any], key: str, pct: bool = False) -> str:
         v, h = row[key], row[f"{key}_ci"]
         if v is None:
@@ -244,7 +235,7 @@ def _print_table(header: dict[str, Any], rows: list[dict[str, Any]]) -> None:
                 pm(row, "final_reward"),
                 pm(row, "final_optimal", pct=True),
                 pm(row, "regret"),
-                f"{h:.3f}" if h is not None else f"n/a ({_NO_ENTROPY})",
+                format_entropy(h),
             )
         )
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]

@@ -29,7 +29,15 @@ import numpy as np
 
 from boltzmann_rl.stats import moving_average
 
-__all__ = ["METRIC_LABELS", "plot_metric", "plot_result", "save_figure"]
+__all__ = [
+    "METRIC_LABELS",
+    "NO_ENTROPY",
+    "format_entropy",
+    "mark_no_entropy",
+    "plot_metric",
+    "plot_result",
+    "save_figure",
+]
 
 METRIC_LABELS: dict[str, str] = {
     "reward": "Average reward",
@@ -39,6 +47,61 @@ METRIC_LABELS: dict[str, str] = {
 }
 """Axis labels of the bandit metrics. ``optimal`` is a fraction (0 to 1) here as in
 the tables, the store and the exports."""
+
+NO_ENTROPY = "no closed-form entropy"
+"""What the tables and figures say for an agent whose policy entropy is NaN at every
+step (Thompson sampling: its action probabilities have no closed form), instead of
+leaving it out silently."""
+
+
+def format_entropy(value: float | None) -> str:
+    """A mean entropy (nats) for a table: three decimals, or ``n/a`` with the reason.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.plotting.curves import format_entropy
+    >>> format_entropy(1.23456), format_entropy(float("nan")), format_entropy(None)
+    ('1.235', 'n/a (no closed-form entropy)', 'n/a (no closed-form entropy)')
+    """
+    if value is None or not np.isfinite(value):
+        return f"n/a ({NO_ENTROPY})"
+    return f"{value:.3f}"
+
+
+def mark_no_entropy(ax: Any) -> list[Any]:
+    """Name the lines of an entropy panel that draw nothing (no finite value).
+
+    A line of NaN is invisible; its legend entry becomes ``"label (no closed-form
+    entropy)"`` so the reader sees why. :func:`plot_metric` does it for ``entropy``.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+
+    Returns
+    -------
+    list of Line2D
+        The lines relabelled.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.bandits import simulate
+    >>> from boltzmann_rl.plotting.curves import plot_metric
+    >>> from boltzmann_rl.bandits import BernoulliThompson
+    >>> r = simulate("bernoulli", ["greedy", BernoulliThompson()], runs=10, steps=5, seed=0)
+    >>> fig = plot_metric(r, "entropy")
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['greedy', 'thompson-bernoulli(a=1.0, b=1.0) (no closed-form entropy)']
+    """
+    marked = []
+    for line in ax.get_lines():
+        y = np.asarray(line.get_ydata(), dtype=float)
+        label = str(line.get_label())
+        if not np.isfinite(y).any() and not label.endswith(f"({NO_ENTROPY})"):
+            line.set_label(f"{label} ({NO_ENTROPY})")
+            marked.append(line)
+    return marked
+
 
 RASTERIZE_POINTS = 500
 """Lines and bands longer than this are rasterized in vector output (an SVG of every
@@ -136,6 +199,8 @@ def plot_metric(
                 linewidth=0,
                 rasterized=long,
             )
+    if metric == "entropy":
+        mark_no_entropy(axis)
     axis.set_xlabel("Steps")
     label = METRIC_LABELS.get(metric, metric)
     axis.set_ylabel(label if window is None else f"{label}\n(moving average of {window} steps)")

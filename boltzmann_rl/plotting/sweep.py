@@ -389,7 +389,9 @@ def plot_learning_curves(
     """Learning curves with 95 % CI bands, one line per policy, one panel per curve.
 
     On a new figure the legend sits below the panels, where it hides no curve of
-    any of them; on given Axes it is drawn in the first.
+    any of them; on given Axes it is drawn in the first. A policy whose entropy is
+    NaN (no closed form: Thompson sampling) is named in the entropy panel's own
+    legend, "label (no closed-form entropy)".
 
     Parameters
     ----------
@@ -440,7 +442,12 @@ def plot_learning_curves(
         if len(axes) < len(names):
             raise ValueError(f"need {len(names)} Axes for the curves {names}, got {len(axes)}")
         fig = axes[0].figure
-    from boltzmann_rl.plotting.curves import METRIC_LABELS, RASTERIZE_POINTS, plot_metric
+    from boltzmann_rl.plotting.curves import (
+        METRIC_LABELS,
+        NO_ENTROPY,
+        RASTERIZE_POINTS,
+        plot_metric,
+    )
     from boltzmann_rl.stats import moving_average
 
     smooth = smooth or {}
@@ -485,6 +492,11 @@ def plot_learning_curves(
         legend = axis.get_legend()
         if legend is not None:
             legend.remove()
+        # lines that draw nothing (no closed-form entropy): said in this panel's legend,
+        # since the shared legend shows the first panel's entries
+        silent = [ln for ln in axis.get_lines() if str(ln.get_label()).endswith(f"({NO_ENTROPY})")]
+        if silent:
+            axis.legend(handles=silent, fontsize=7, loc="best", frameon=False)
     for axis in axes[len(names) :]:
         axis.set_visible(False)
     if members and ax is None:  # below every panel, hiding none of them

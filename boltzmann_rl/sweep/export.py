@@ -1,6 +1,6 @@
 """Tidy tables out of a results store: CSV or JSON, one row per observation.
 
-Three tables:
+Four tables:
 
 ``cells``
     one row per setting of the recorded study (and per stored cell no longer in
@@ -12,8 +12,14 @@ Three tables:
     gym studies: one row per cell and training seed (``seed_index`` 0, 1, ...),
     with the parameter columns and that seed's ``eval_return`` (mean greedy return
     of its final evaluation) and ``train_return_last100``; the ``cells`` rows are
-    the means of these. Bandit cells store only the moments of their runs, not
-    each run, so they have no rows here;
+    the means of these;
+``runs``
+    bandit studies: one row per cell and run: the parameter columns, ``run`` (the
+    run's index, from 0), ``chunk`` (its chunk of 250 runs) and ``chunk_seed`` (the
+    JSON text of that chunk's seed, ``{"entropy": cell_seed, "spawn_key": [chunk]}``:
+    ``numpy.random.SeedSequence(**json.loads(chunk_seed))`` is the seed its random
+    streams were spawned from), then that run's ``mean_reward``, ``final_reward``,
+    ``final_optimal`` and ``regret``; the ``cells`` rows are the means of these;
 ``curves``
     one row per cell, curve and x value: ``cell_id``, ``family``, ``setting``,
     ``curve``, ``step`` (the x value, from 1: the step for bandit curves, the
@@ -35,7 +41,7 @@ Examples
 --------
 >>> from boltzmann_rl.sweep.export import EXPORT_FORMATS, TABLES
 >>> EXPORT_FORMATS, TABLES
-(('csv', 'json'), ('cells', 'seeds', 'curves'))
+(('csv', 'json'), ('cells', 'seeds', 'runs', 'curves'))
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from boltzmann_rl._rng import CHUNK_RUNS
 from boltzmann_rl.sweep.store import Store
 
 __all__ = [
@@ -58,9 +65,10 @@ __all__ = [
 ]
 
 EXPORT_FORMATS = ("csv", "json")
-TABLES = ("cells", "seeds", "curves")
+TABLES = ("cells", "seeds", "runs", "curves")
 
 _PER_SEED = "seed_"  # stored per-seed arrays: rows of the `seeds` table, not curves
+_PER_RUN = "run_"  # stored per-run arrays (bandit cells): rows of the `runs` table
 
 _CELL_COLUMNS = (
     "cell_id",
@@ -131,7 +139,8 @@ def parameters(member: dict[str, Any]) -> dict[str, Any]:
 
 
 def export_tables(store: Store) -> dict[str, list[dict[str, Any]]]:
-    """The ``cells``, ``seeds`` and ``curves`` tables of a store as lists of row dicts.
+    """The ``cells``, ``seeds``, ``runs`` and ``curves`` tables of a store as lists of
+    row dicts.
 
     Examples
     --------
@@ -140,7 +149,7 @@ def export_tables(store: Store) -> dict[str, list[dict[str, Any]]]:
     >>> from boltzmann_rl.sweep.export import export_tables
     >>> with tempfile.TemporaryDirectory() as d, Store(d) as s:
     ...     export_tables(s)
-    {'cells': [], 'seeds': [], 'curves': []}
+    {'cells': [], 'seeds': [], 'runs': [], 'curves': []}
     """
     recorded = store.latest_study()
     members: dict[str, list[dict[str, Any]]] = {}
@@ -149,11 +158,11 @@ def export_tables(store: Store) -> dict[str, list[dict[str, Any]]]:
             members.setdefault(m["cell_id"], []).append(m)
     params = {cid: [parameters(m) for m in ms] for cid, ms in members.items()}
     param_keys = list(dict.fromkeys(k for ps in params.values() for p in ps for k in p))
-    cells, seeds, curves = [], [], []
+    cells, seeds, runs, curves = [], [], [], []
     stored = store.cells()
     summary_keys = sorted({k for c in stored for k in c["summary"]})
     # A parameter named like another column keeps its name with a "param_" prefix.
-    taken = {*_CELL_COLUMNS, *summary_keys, "seed_index"}
+    taken = {*_CELL_COLUMNS, *summary_keys, "seed_index", "run", "chunk", "chunk_seed"}
     names = {k: (f"param_{k}" if k in taken else k) for k in param_keys}
     # Rows in the study's order (then cells no longer in it, by id): the tables of two
     # runs of one study compare equal whatever order their cells finished in.
@@ -182,6 +191,7 @@ def export_tables(store: Store) -> dict[str, list[dict[str, Any]]]:
         cell_params = params.get(c["cell_id"]) or [{}]
         arrays = store.arrays(c["cell_id"])
         per_seed = {k[len(_PER_SEED) :]: v for k, v in arrays.items() if k.startswith(_PER_SEED)}
+        per_run = {k[len(_PER_RUN) :]: v for k, v in arrays.items() if k.startswith(_PER_RUN)}
         for (family, setting), p in zip(labelled or [("", "")], cell_params):
             row = {"family": family, "setting": setting, **base}
             pcols = {names[k]: p.get(k) for k in param_keys}
@@ -206,6 +216,21 @@ def export_tables(store: Store) -> dict[str, list[dict[str, Any]]]:
                         **{k: _clean(float(v[i])) for k, v in sorted(per_seed.items())},
                     }
                 )
+            n_runs = max((len(v) for v in per_run.values()), default=0)
+            for i in range(n_runs):
+                chunk = i // CHUNK_RUNS
+                runs.append(
+                    {
+                        "cell_id": c["cell_id"],
+                        "family": family,
+                        "setting": setting,
+                        **pcols,
+                        "run": i,
+                        "chunk": chunk,
+                        "chunk_seed": json.dumps({"entropy": int(c["seed"]), "spawn_key": [chunk]}),
+                        **{k: _clean(float(v[i])) for k, v in sorted(per_run.items())},
+                    }
+                )
             x_of = {
                 name: info.get("x_array")
                 for name, info in _task_curves(cfg["kind"]).items()
@@ -213,7 +238,7 @@ def export_tables(store: Store) -> dict[str, list[dict[str, Any]]]:
             }
             hidden = set(x_of.values())
             for name in sorted(arrays):
-                if name.endswith("_ci") or name.startswith(_PER_SEED) or name in hidden:
+                if name.endswith("_ci") or name.startswith((_PER_SEED, _PER_RUN)) or name in hidden:
                     continue
                 values = arrays[name]
                 ci = arrays.get(f"{name}_ci")
@@ -230,7 +255,7 @@ def export_tables(store: Store) -> dict[str, list[dict[str, Any]]]:
                             "ci": None if ci is None else _clean(float(ci[i])),
                         }
                     )
-    return {"cells": cells, "seeds": seeds, "curves": curves}
+    return {"cells": cells, "seeds": seeds, "runs": runs, "curves": curves}
 
 
 def _task_curves(kind: str) -> dict[str, dict[str, Any]]:
@@ -257,10 +282,11 @@ def tidy_tables(store: Store) -> tuple[list[dict[str, Any]], list[dict[str, Any]
 
 
 def export_store(folder: str | Path, fmt: str = "csv", to: str | Path | None = None) -> list[Path]:
-    """Write the tables of the store in ``folder``: ``cells``, ``seeds`` and ``curves``.
+    """Write the tables of the store in ``folder``: ``cells``, ``seeds``, ``runs`` and
+    ``curves``.
 
-    Each table is ``<name>.<fmt>``; ``seeds`` is written only when it has rows
-    (gym studies).
+    Each table is ``<name>.<fmt>``; ``seeds`` (gym studies) and ``runs`` (bandit
+    studies) are written only when they have rows.
 
     Parameters
     ----------
@@ -295,7 +321,7 @@ def export_store(folder: str | Path, fmt: str = "csv", to: str | Path | None = N
     dest.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, rows in tables.items():
-        if name == "seeds" and not rows:
+        if name in ("seeds", "runs") and not rows:
             continue
         path = dest / f"{name}.{fmt}"
         if fmt == "json":

@@ -29,6 +29,7 @@ __all__ = [
     "FIGURE_FORMATS",
     "SweepResults",
     "best_rows",
+    "budget_used",
     "format_table",
     "load_results",
     "smoothing_window",
@@ -147,9 +148,10 @@ class SweepResults:
 
         Parameters
         ----------
-        table : {"cells", "seeds", "curves"}, default "cells"
+        table : {"cells", "seeds", "runs", "curves"}, default "cells"
             One row per setting (with a numeric column per parameter), per setting
-            and training seed (gym studies), or per setting, curve and x value.
+            and training seed (gym studies), per setting and run (bandit studies),
+            or per setting, curve and x value.
 
         Returns
         -------
@@ -184,8 +186,11 @@ class SweepResults:
         ...     _ = run_study(study, d, backend="serial", report=False)
         ...     with Store(d, readonly=True) as store:
         ...         frame = load_results(store).to_frame()
+        ...         runs = load_results(store).to_frame("runs")
         >>> frame["epsilon"].tolist()
         [0.1, 0.2]
+        >>> runs.shape[0], int(runs["run"].max())  # 2 settings x 10 runs
+        (20, 9)
         """
         from boltzmann_rl._optional import import_optional
         from boltzmann_rl.sweep.export import TABLES, export_tables
@@ -342,6 +347,16 @@ def format_table(rows: list[dict[str, Any]], extra: tuple[str, ...] = ()) -> str
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(c.ljust(w) for c, w in zip(b, widths)).rstrip() for b in body]
     return "\n".join(lines)
+
+
+def _final_entropy(results: Any, cell_id: str | None) -> str:
+    """The mean entropy at the last step of a finished cell; blank without a curve."""
+    from boltzmann_rl.plotting.curves import format_entropy  # text only: no matplotlib
+
+    curve = None if cell_id is None else results.curve(cell_id, "entropy")
+    if curve is None or len(curve) == 0:
+        return ""
+    return format_entropy(float(curve[-1]))
 
 
 def _markdown_table(header: list[str], body: list[list[str]]) -> str:
@@ -508,10 +523,41 @@ _CAPTIONS = {
 }
 
 
+def budget_used(spec: dict[str, Any]) -> dict[str, Any]:
+    """The budget keys a study's cells actually use (for the report's budget line).
+
+    A study's budget holds every key of its problem type with its default (they are
+    part of the cells' ids); a gym study on the batched tabular engine
+    (``budget.runs``) computes the greedy policy's exact return on the model, so it
+    reads no ``eval_episodes``.
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.report import budget_used
+    >>> budget = {"episodes": 200, "eval_episodes": 100, "eval_every": 100, "runs": 8}
+    >>> budget_used({"kind": "gym", "budget": budget})
+    {'episodes': 200, 'eval_every': 100, 'runs': 8}
+    >>> budget_used({"kind": "bandit", "budget": {"runs": 10, "steps": 5}})
+    {'runs': 10, 'steps': 5}
+    """
+    budget = dict(spec.get("budget") or {})
+    if spec.get("kind") == "gym" and "runs" in budget:
+        budget.pop("eval_episodes", None)
+    return budget
+
+
 def _caption(name: str, spec: dict[str, Any]) -> str:
     text = _CAPTIONS.get(name, "")
     budget = spec.get("budget") or {}
-    if name == "curves" and spec.get("kind") == "gym":
+    if name == "curves" and spec.get("kind") == "gym" and "runs" in budget:
+        text += (
+            " Training return (a moving average of 100 episodes, exploring) beside the "
+            "exact expected return of the greedy policy, computed on the model every "
+            f"{budget.get('eval_every')} episodes (mean over runs): the final one is what "
+            "ranks the settings, so read the best setting on that panel, not on the "
+            "training one."
+        )
+    elif name == "curves" and spec.get("kind") == "gym":
         text += (
             " Training return (a moving average of 100 episodes, exploring) beside the "
             f"greedy evaluation return measured every {budget.get('eval_every')} episodes "
@@ -586,7 +632,7 @@ def write_report(out: str | Path, results: SweepResults, *, figures: bool = True
     lines += [
         f"- problem: {spec['kind']} `{spec['env']}` {base or ''}".rstrip()
         + (f"; varied by the families: {', '.join(varied)}" if varied else ""),
-        f"- budget: {', '.join(f'{k}={v}' for k, v in spec['budget'].items())}; base seed "
+        f"- budget: {', '.join(f'{k}={v}' for k, v in budget_used(spec).items())}; base seed "
         f"{spec['seed']}",
         f"- settings finished: {results.finished} of {len(results.members)}"
         + (f"; failed: {results.failed}" if results.failed else ""),
@@ -597,13 +643,16 @@ def write_report(out: str | Path, results: SweepResults, *, figures: bool = True
         "## Best setting per family",
         "",
     ]
-    header = ["family", "best setting", results.metric, *others, "settings"]
+    # bandit studies: the policy's entropy at the last step, or why it has none
+    entropy = ["final entropy (nats)"] if "entropy" in results.curves else []
+    header = ["family", "best setting", results.metric, *others, *entropy, "settings"]
     body = []
     for r in rows:
         s = r["summary"]
         body.append(
             [r["family"], f"`{r['setting']}`", f"**{_best_value(r)}**"]
             + [_fmt(s.get(k), s.get(f"{k}_ci")) for k in others]
+            + [_final_entropy(results, r["cell_id"]) for _ in entropy]
             + [str(r["settings"])]
         )
     lines += [_markdown_table(header, body) if body else "(no finished cells yet)", ""]
@@ -618,16 +667,15 @@ def write_report(out: str | Path, results: SweepResults, *, figures: bool = True
                     "",
                 ]
     lines += ["## All settings", ""]
-    header = ["family", "setting", results.metric, *others, "cell"]
+    header = ["family", "setting", results.metric, *others, *entropy, "cell"]
     body = []
     for m in results.members:
         s = results.summary(m["cell_id"])
         if s is None:
             error = results.failure(m["cell_id"])
             state = "not run" if error is None else f"failed: {error}"
-            body.append(
-                [m["family"], f"`{m['label']}`", state, *["" for _ in others], m["cell_id"]]
-            )
+            blanks = ["" for _ in [*others, *entropy]]
+            body.append([m["family"], f"`{m['label']}`", state, *blanks, m["cell_id"]])
             continue
         body.append(
             [
@@ -636,6 +684,7 @@ def write_report(out: str | Path, results: SweepResults, *, figures: bool = True
                 _fmt(s.get(results.metric), s.get(f"{results.metric}_ci")),
             ]
             + [_fmt(s.get(k), s.get(f"{k}_ci")) for k in others]
+            + [_final_entropy(results, m["cell_id"]) for _ in entropy]
             + [f"`{m['cell_id']}`"]
         )
     lines += [_markdown_table(header, body), ""]

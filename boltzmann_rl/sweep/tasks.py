@@ -572,6 +572,9 @@ def _bandit_run(cells: list[Cell]) -> list[dict[str, Any]]:
             curve = group.curves[name]
             arrays[name] = curve.mean
             arrays[f"{name}_ci"] = curve.ci
+        for name in SUMMARIES:
+            # per run, in run order: the rows of the `runs` export table
+            arrays[f"run_{name}"] = group.per_run[name]
         out.append({"summary": summary, "arrays": arrays})
     return out
 
