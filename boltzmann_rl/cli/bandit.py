@@ -207,14 +207,13 @@ def _write(result: Any, payload: dict[str, Any], out: Path) -> list[Path]:
 def _print_table(header: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     from boltzmann_rl.plotting.curves import format_entropy  # no matplotlib: a text helper
 
-    def pm(row: dict[str, Any], key: str, pct: bool = False) -> str:
+    def pm(row: dict[str, Any], key: str) -> str:
         v, h = row[key], row[f"{key}_ci"]
         if v is None:
             return "n/a"
-        f = 100.0 if pct else 1.0
-        text = f"{v * f:.3f}" if not pct else f"{v * f:.1f}%"
+        text = f"{v:.3f}"
         if h is not None:
-            text += f" ± {h * f:.3f}" if not pct else f" ± {h * f:.1f}"
+            text += f" ± {h:.3f}"
         return text
 
     args = ", ".join(f"{k}={v}" for k, v in header["agent_args"].items())
@@ -225,7 +224,7 @@ def _print_table(header: dict[str, Any], rows: list[dict[str, Any]]) -> None:
         f"seed {header['seed']} (± 95% CI half-widths; entropy in nats at the last step)"
     )
     first = "policy" if bandit_agent(header["agent"]).takes_policy else "agent"
-    table = [(first, "mean reward", "final reward", "final % optimal", "regret", "final entropy")]
+    table = [(first, "mean reward", "final reward", "final optimal (fraction)", "regret", "final entropy")]
     for row in rows:
         h = row["final_entropy"]
         table.append(
@@ -233,7 +232,7 @@ def _print_table(header: dict[str, Any], rows: list[dict[str, Any]]) -> None:
                 row["policy"],
                 pm(row, "mean_reward"),
                 pm(row, "final_reward"),
-                pm(row, "final_optimal", pct=True),
+                pm(row, "final_optimal"),
                 pm(row, "regret"),
                 format_entropy(h),
             )
@@ -260,7 +259,7 @@ def register(subparsers: Any) -> None:
         "bandit",
         help="simulate policies on a multi-armed bandit (the 10-armed testbed by default)",
         description="Simulate one or more policies for R runs x T steps, all runs at once, "
-        "and report average reward, % optimal action, regret and entropy with 95% "
+        "and report average reward, the fraction of optimal actions, regret and entropy with 95% "
         "confidence intervals. Examples: boltzmann-rl bandit --policy "
         "'boltzmann(temperature=0.1)' --policy 'egreedy(epsilon=0.1)' --json; "
         "boltzmann-rl bandit --agent gradient --step-size 0.4 --no-baseline",
