@@ -224,7 +224,16 @@ def _print_table(header: dict[str, Any], rows: list[dict[str, Any]]) -> None:
         f"seed {header['seed']} (± 95% CI half-widths; entropy in nats at the last step)"
     )
     first = "policy" if bandit_agent(header["agent"]).takes_policy else "agent"
-    table = [(first, "mean reward", "final reward", "final optimal (fraction)", "regret", "final entropy")]
+    table = [
+        (
+            first,
+            "mean reward",
+            "final reward",
+            "final optimal (fraction)",
+            "regret",
+            "final entropy",
+        )
+    ]
     for row in rows:
         h = row["final_entropy"]
         table.append(
