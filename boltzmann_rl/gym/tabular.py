@@ -55,12 +55,13 @@ from typing import Any
 import numpy as np
 
 from boltzmann_rl._checks import positive_int
-from boltzmann_rl._floor import cumsum, first_above
+from boltzmann_rl._floor import Work, cumsum, draw_columns, first_above, softmax_weights_columns
 from boltzmann_rl._resources import check_memory
 from boltzmann_rl._rng import CHUNK_RUNS, BatchRNG, as_seed_sequence, chunk_seed, n_chunks
 from boltzmann_rl.core import softmax
 from boltzmann_rl.gym.agents import Anneal, TabularAgent
 from boltzmann_rl.gym.backups import Algorithm, next_value, td_target
+from boltzmann_rl.policies import Boltzmann, _evaluate
 from boltzmann_rl.stats import mean_ci
 
 __all__ = ["NoModelError", "TabularModel", "TabularResult", "train_tabular"]
@@ -724,7 +725,14 @@ class TabularResult:
 
 
 class _Groups:
-    """The policies of the stacked groups and their rows; one batched call per group."""
+    """The policies of the stacked groups and their runs (columns); one call per group.
+
+    Action values and weights are arms-major, ``(A, R)``: every operation of a step
+    works on contiguous vectors of the runs, one per action. A Boltzmann group's
+    weights come from the floor's column softmax; any other policy's from its
+    ``probs`` (transposed). Each run's weights depend only on its own column, so a
+    group draws the same actions whatever is stacked beside it.
+    """
 
     def __init__(self, policies: list[Any], sizes: list[int]) -> None:
         self.policies = policies
@@ -734,16 +742,22 @@ class _Groups:
             self.slices.append(slice(start, start + n))
             start += n
         self.single = len(policies) == 1
+        self.boltzmann = [type(p) is Boltzmann and not p.needs_counts for p in policies]
 
-    def probs(self, q: np.ndarray, step: Any, counts: Any) -> np.ndarray:
-        if self.single:
-            return np.asarray(self.policies[0].probs(q, step=step, counts=counts))
-        out = np.empty_like(q)
-        for pol, sl in zip(self.policies, self.slices, strict=True):
+    def weights(self, q: np.ndarray, step: Any, counts: Any, z: np.ndarray, w: np.ndarray) -> None:
+        """Fill ``w`` (shape of ``q``, ``(A, R)``) with the weights of every run's action."""
+        for pol, sl, fast in zip(self.policies, self.slices, self.boltzmann, strict=True):
             st = step[sl] if isinstance(step, np.ndarray) else step
-            c = None if counts is None else counts[sl]
-            out[sl] = pol.probs(q[sl], step=st, counts=c)
-        return out
+            if fast:
+                t = _evaluate(pol.temperature, st)
+                if not isinstance(t, np.ndarray):
+                    t = float(t)
+                    if t == 0.0:
+                        t = np.zeros(sl.stop - sl.start)
+                softmax_weights_columns(q[:, sl], z[:, sl], w[:, sl], t)
+            else:
+                c = None if counts is None else counts[sl]
+                w[:, sl] = np.asarray(pol.probs(q[:, sl].T, step=st, counts=c)).T
 
     def expected(self, q: np.ndarray, step: Any) -> np.ndarray:
         if self.single:
@@ -930,7 +944,6 @@ def train_tabular(
     gamma_v = proto.gamma
     temperature, omega_v = proto.backup_temperature, proto.omega
     Q = np.full((R, S, A), proto.initial_value)
-    Qf = Q.reshape(R * S, A)
     Qflat = Q.reshape(-1)
     counts = np.zeros(R * S * A, dtype=np.int64) if track_counts else None
     visits = np.zeros(R * S, dtype=np.int64) if track_visits else None
@@ -962,23 +975,36 @@ def train_tabular(
         rate.at(top)
         return np.asarray(rate.table[: top + 1])[n]
 
-    def policy_step(states: np.ndarray, t: int) -> Any:
+    def policy_step(rows: np.ndarray, t: int) -> Any:
         if mode == 0:
             return t
         if mode == 1:
             return ep
-        return visits.take(base + states)
+        return visits.take(rows)
 
-    def decide(states: np.ndarray, t: int, u: np.ndarray, q: Any = None) -> np.ndarray:
+    # Arms-major scratch: the action values of each run's current state, one
+    # R-vector per action, gathered with one take of precomputed flat indices
+    work = Work(A, R)
+    arms = np.arange(A, dtype=np.int64)[:, None]
+    qcols = np.empty((A, R))
+    idx = np.empty((A, R), dtype=np.int64)
+    counts_rows = counts.reshape(R * S, A) if needs_counts else None
+
+    def gather(states: np.ndarray) -> np.ndarray:
         rows = base + states
-        c = counts.reshape(R * S, A).take(rows, axis=0) if needs_counts else None
-        if q is None:
-            q = Qf.take(rows, axis=0)
-        return _draw(groups.probs(q, policy_step(states, t), c), u)
+        np.add(arms, rows * A, out=idx)
+        np.take(Qflat, idx, out=qcols)
+        return rows
+
+    def decide(rows: np.ndarray, t: int, u: np.ndarray) -> np.ndarray:
+        c = counts_rows.take(rows, axis=0) if needs_counts else None
+        groups.weights(qcols, policy_step(rows, t), c, work.z, work.w)
+        return draw_columns(work.w, work.c, work.b, u, work.rows, nonneg=True)
 
     start = time.perf_counter()
     s = model.reset(reset_rng.uniform())
-    a = decide(s, 0, agent_rng.uniform())
+    rows = gather(s)
+    a = decide(rows, 0, agent_rng.uniform())
     t = 0
     active = np.ones(R, dtype=bool)
     all_active = True
@@ -988,73 +1014,79 @@ def train_tabular(
         length += 1
         ret += r
         ended = term | (length >= horizon) if horizon is not None else term.copy()
-        i_sa = (base + s) * A + a
+        i_sa = rows * A + a
         ua = agent_rng.uniform()
+        rows2 = gather(s2)  # the values of s' before the update
         if sarsa:
-            a2 = decide(s2, t, ua)
-            v = Qflat.take((base + s2) * A + a2)
+            a2 = decide(rows2, t, ua)
+            v = Qflat.take(rows2 * A + a2)
+        elif alg is Algorithm.QLEARNING:
+            v = next_value(alg, qcols.T)
+        elif alg is Algorithm.EXPECTED_SARSA:
+            v = groups.expected(np.ascontiguousarray(qcols.T), policy_step(rows2, t))
         else:
-            q2 = Qf.take(base + s2, axis=0)
-            if alg is Algorithm.EXPECTED_SARSA:
-                v = groups.expected(q2, policy_step(s2, t))
-            else:
-                v = next_value(alg, q2, temperature=temperature, omega=omega_v)
+            v = next_value(
+                alg, np.ascontiguousarray(qcols.T), temperature=temperature, omega=omega_v
+            )
         target = td_target(r, gamma_v, v, term)
         old = Qflat.take(i_sa)
         new = old + alpha_at(i_sa, t) * (target - old)
         if not all_active:
             new = np.where(active, new, old)
         Qflat[i_sa] = new
-        if not sarsa:
-            # The rows of s' read above, as they are after the update (s' = s)
-            same = np.flatnonzero(s2 == s)
-            if same.size:
-                q2[same, a[same]] = new[same]
         if all_active:
             if counts is not None:
                 counts[i_sa] += 1
             if visits is not None:
-                visits[base + s] += 1
+                visits[rows] += 1
         else:
             if counts is not None:
                 counts[i_sa[active]] += 1
             if visits is not None:
-                visits[(base + s)[active]] += 1
+                visits[rows[active]] += 1
         t += 1
-        ended &= active
+        if not all_active:
+            ended &= active
         ur = reset_rng.uniform(k=2)
-        if ended.any():
-            idx = np.flatnonzero(ended)
-            e = ep[idx]
-            returns[idx, e] = ret[idx]
-            lengths[idx, e] = length[idx]
-            ep[idx] = e + 1
-            ret[idx] = 0.0
-            length[idx] = 0
+        any_ended = bool(ended.any())
+        if any_ended:
+            idx_end = np.flatnonzero(ended)
+            e = ep[idx_end]
+            returns[idx_end, e] = ret[idx_end]
+            lengths[idx_end, e] = length[idx_end]
+            ep[idx_end] = e + 1
+            ret[idx_end] = 0.0
+            length[idx_end] = 0
             if n_eval:
-                due = idx[(ep[idx] % eval_every == 0) & (ep[idx] // eval_every <= n_eval)]
+                due = idx_end[
+                    (ep[idx_end] % eval_every == 0) & (ep[idx_end] // eval_every <= n_eval)
+                ]
                 if due.size:
                     queue.append((due, ep[due] // eval_every - 1, Q[due].copy()))
                     queued[0] += due.size
                     if queued[0] >= _SNAPSHOTS:
                         flush()
             s2 = s2.copy()
-            s2[idx] = model.reset(ur[0][idx])
-            done_now = ep[idx] >= episodes
+            s2[idx_end] = model.reset(ur[0][idx_end])
+            done_now = ep[idx_end] >= episodes
             if done_now.any():
-                active[idx[done_now]] = False
+                active[idx_end[done_now]] = False
                 all_active = False
                 if not active.any():
                     break
         if not sarsa:
-            # s' of the runs that ended is now their new initial state: read those rows
-            if ended.any():
-                q2[idx] = Qf.take(base[idx] + s2[idx], axis=0)
-            a2 = decide(s2, t, ua, q2)
-        elif ended.any():
-            a0 = decide(s2, t, ur[1])
+            # The values of s' after the update (s' may be s), or of the new initial
+            # state of the runs that ended
+            if any_ended:
+                rows2 = gather(s2)
+            else:
+                np.take(Qflat, idx, out=qcols)
+            a2 = decide(rows2, t, ua)
+        elif any_ended:
+            rows2 = gather(s2)
+            a0 = decide(rows2, t, ur[1])
             a2 = np.where(ended, a0, a2)
-        s, a = s2, a2
+        s, a, rows = s2, a2, rows2
     flush()
     seconds = time.perf_counter() - start
     final = model.greedy_values(Q)
