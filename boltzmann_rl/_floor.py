@@ -993,7 +993,10 @@ def softmax_weights_columns(q: np.ndarray, z: np.ndarray, w: np.ndarray, temp: A
         np.copyto(w, np.where(q == m, 1.0, 0.0), where=zero)
         np.copyto(z, 0.0, where=zero)
     else:
-        clip_scale(z, bounds)
+        # z <= 0 <= the upper bound: clipping is only the lower bound
+        inv_t, lo, _ = bounds
+        np.maximum(z, lo, out=z)
+        np.multiply(z, inv_t, out=z)
         np.exp(z, out=w)
 
 

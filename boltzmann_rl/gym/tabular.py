@@ -478,35 +478,50 @@ class TabularModel:
             v = self._iterate(lambda v: r_pi + np.matmul(p_pi, v[..., None])[..., 0], n, horizon)
             out = v @ self.initial
         else:
-            # Sparse: through the K most probable actions of each state (K = 1 once a
-            # greedy policy has no ties), tables with the same K together, in blocks
-            # small enough to stay in cache.
-            ks = (w > 0).sum(axis=-1).max(axis=-1)
+            # Sparse: through the actions of positive probability only (one for most
+            # states of a greedy policy), tables in blocks small enough to stay in cache
+            nnz = (w > 0).sum(axis=(1, 2))
+            limit = max(1, (1 << 16) // self.next_states.shape[-1])
             out = np.empty(n)
-            for k in np.unique(ks).tolist():
-                rows = np.flatnonzero(ks == k)
-                size = max(1, (1 << 17) // (S * k * self.next_states.shape[-1]))
-                for i in range(0, rows.size, size):
-                    part = rows[i : i + size]
-                    out[part] = self._sparse_values(w[part], k, r_pi[part], cont, horizon)
+            i = 0
+            while i < n:
+                j = i + 1 + int(np.searchsorted(np.cumsum(nnz[i + 1 :]), limit - nnz[i]))
+                out[i:j] = self._sparse_values(w[i:j], r_pi[i:j], cont, horizon)
+                i = j
         return float(out[0]) if single else out
 
     def _sparse_values(
-        self, w: np.ndarray, k: int, r_pi: np.ndarray, cont: np.ndarray, horizon: int | None
+        self, w: np.ndarray, r_pi: np.ndarray, cont: np.ndarray, horizon: int | None
     ) -> np.ndarray:
-        """Policy values through the ``k`` most probable actions of each state."""
+        """Policy values through the actions of positive probability of each state."""
         n, S = w.shape[0], self.n_states
-        order = np.argsort(-w, axis=-1, kind="stable")[..., :k]  # (n, S, K)
-        wk = np.take_along_axis(w, order, axis=-1)
-        rows = np.arange(S)[:, None]
-        weight = (cont[rows, order] * wk[..., None]).reshape(n, -1)
-        nxt = self.next_states[rows, order]  # (n, S, K, M)
-        flat = (nxt + (np.arange(n) * S)[:, None, None, None]).reshape(n, -1)
+        A = self.n_actions
+        # Every (table, state) cell through its most probable action: one dense
+        # (n S, M) gather and matvec; then the cells with k > 1 actions of positive
+        # probability (ties of a greedy policy), grouped by k, through the other k - 1
+        wf = w.reshape(n * S, A)
+        ks = (wf > 0).sum(axis=-1)
+        order = np.argsort(-wf, axis=-1, kind="stable")
 
-        ones = np.ones(weight.shape[-1] // S)  # a short row sums fastest as a matvec
+        def part(cells: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, ...]:
+            st = (cells % S)[:, None]
+            weight = cont[st, o] * np.take_along_axis(wf[cells], o, axis=-1)[..., None]
+            flat = self.next_states[st, o] + (cells // S * S)[:, None, None]
+            weight, flat = weight.reshape(cells.size, -1), flat.reshape(cells.size, -1)
+            return cells, weight, flat, np.ones(weight.shape[1])
+
+        parts = [part(np.arange(n * S), order[:, :1])]
+        for k in np.unique(ks[ks > 1]).tolist():
+            cells = np.flatnonzero(ks == k)
+            parts.append(part(cells, order[cells, 1:k]))
 
         def apply(v: np.ndarray) -> np.ndarray:
-            return r_pi + (weight * v.reshape(-1)[flat]).reshape(n, S, -1) @ ones
+            x = v.reshape(-1)
+            _, weight, flat, one = parts[0]
+            out = (weight * x[flat]) @ one
+            for cells, weight, flat, one in parts[1:]:
+                out[cells] += (weight * x[flat]) @ one
+            return r_pi + out.reshape(n, S)
 
         return self._iterate(apply, n, horizon) @ self.initial
 
@@ -1014,7 +1029,7 @@ def train_tabular(
         length += 1
         ret += r
         ended = term | (length >= horizon) if horizon is not None else term.copy()
-        i_sa = rows * A + a
+        i_sa = idx[0] + a  # idx holds the flat indices of the rows of s
         ua = agent_rng.uniform()
         rows2 = gather(s2)  # the values of s' before the update
         if sarsa:
@@ -1030,7 +1045,9 @@ def train_tabular(
             )
         target = td_target(r, gamma_v, v, term)
         old = Qflat.take(i_sa)
-        new = old + alpha_at(i_sa, t) * (target - old)
+        new = np.subtract(target, old, out=target)
+        new *= alpha_at(i_sa, t)
+        new += old
         if not all_active:
             new = np.where(active, new, old)
         Qflat[i_sa] = new
