@@ -251,14 +251,13 @@ class TabularModel:
             flat = sa
         elif m <= 8:
             # The inverse CDF, one successor column at a time (a 1-D take each is far
-            # cheaper than gathering (n, m) rows): the count of cumulative
-            # probabilities <= u among the first m - 1; the last is 1 > u.
+            # cheaper than gathering (n, m) rows): step past each cumulative
+            # probability <= u, the first m - 1 at most (the last is 1 > u); the
+            # cumulative sums do not decrease, so the step stops at the first > u.
             cdf = self.cdf.reshape(-1)
             flat = sa * m
-            j = cdf.take(flat) <= u
-            flat = flat + j
-            for k in range(1, m - 1):
-                flat += cdf.take(sa * m + k) <= u
+            for _ in range(m - 1):
+                flat += cdf.take(flat) <= u
         else:
             c = self.cdf.reshape(-1, m).take(sa, axis=0)
             flat = sa * m + _first_above(c, u * c[:, -1])
@@ -279,7 +278,7 @@ class TabularModel:
         [1, 491]
         """
         cdf = self.initial_cdf
-        return np.searchsorted(cdf, u * cdf[-1], side="right")
+        return cdf.searchsorted(u * cdf[-1], side="right")
 
     @property
     def n_states(self) -> int:
@@ -1008,7 +1007,7 @@ def train_tabular(
     def gather(states: np.ndarray) -> np.ndarray:
         rows = base + states
         np.add(arms, rows * A, out=idx)
-        np.take(Qflat, idx, out=qcols)
+        Qflat.take(idx, out=qcols)
         return rows
 
     def decide(rows: np.ndarray, t: int, u: np.ndarray) -> np.ndarray:
@@ -1067,25 +1066,25 @@ def train_tabular(
         ur = reset_rng.uniform(k=2)
         any_ended = bool(ended.any())
         if any_ended:
-            idx_end = np.flatnonzero(ended)
+            idx_end = ended.nonzero()[0]
             e = ep[idx_end]
             returns[idx_end, e] = ret[idx_end]
             lengths[idx_end, e] = length[idx_end]
-            ep[idx_end] = e + 1
+            e += 1
+            ep[idx_end] = e
             ret[idx_end] = 0.0
             length[idx_end] = 0
             if n_eval:
-                due = idx_end[
-                    (ep[idx_end] % eval_every == 0) & (ep[idx_end] // eval_every <= n_eval)
-                ]
-                if due.size:
-                    queue.append((due, ep[due] // eval_every - 1, Q[due].copy()))
-                    queued[0] += due.size
-                    if queued[0] >= _SNAPSHOTS:
-                        flush()
-            s2 = s2.copy()
-            s2[idx_end] = model.reset(ur[0][idx_end])
-            done_now = ep[idx_end] >= episodes
+                due = e % eval_every == 0
+                if due.any():
+                    due = idx_end[due & (e // eval_every <= n_eval)]
+                    if due.size:
+                        queue.append((due, ep[due] // eval_every - 1, Q[due].copy()))
+                        queued[0] += due.size
+                        if queued[0] >= _SNAPSHOTS:
+                            flush()
+            s2[idx_end] = model.reset(ur[0][idx_end])  # s2 is the step's own new array
+            done_now = e >= episodes
             if done_now.any():
                 active[idx_end[done_now]] = False
                 all_active = False
@@ -1097,7 +1096,7 @@ def train_tabular(
             if any_ended:
                 rows2 = gather(s2)
             else:
-                np.take(Qflat, idx, out=qcols)
+                Qflat.take(idx, out=qcols)
             a2 = decide(rows2, t, ua)
         elif any_ended:
             rows2 = gather(s2)
