@@ -201,6 +201,24 @@ def test_same_numbers_whatever_the_chunking_and_stacking():
     assert np.array_equal(again.episode_lengths, full.episode_lengths)
 
 
+@pytest.mark.parametrize(
+    ("algorithm", "policy"),
+    [("qlearning", "boltzmann(temperature=0.2)"), ("sarsa", "ucb(c=1.0)")],
+)
+def test_same_numbers_whatever_the_memory_layout(monkeypatch, algorithm, policy):
+    # Small tables are stored arms-major, large ones row-major: only the layout differs
+    from boltzmann_rl.gym import tabular
+
+    kw = dict(algorithm=algorithm, runs=60, episodes=40, eval_every=20, seed=2, alpha=0.3)
+    monkeypatch.setattr(tabular, "_ARMS_MAJOR_BYTES", 1 << 40)
+    arms = train_tabular("FrozenLake-v1", policy, **kw)
+    monkeypatch.setattr(tabular, "_ARMS_MAJOR_BYTES", 0)
+    rows = train_tabular("FrozenLake-v1", policy, **kw)
+    assert np.array_equal(arms.q, rows.q)
+    assert np.array_equal(arms.episode_returns, rows.episode_returns)
+    assert np.array_equal(arms.eval_values, rows.eval_values, equal_nan=True)
+
+
 def test_per_run_temperatures_are_one_simulation():
     # One policy with a temperature per run: the cold runs behave better while training
     temps = np.repeat([0.01, 1.0], 125)

@@ -70,6 +70,8 @@ _ENV_STREAM, _AGENT_STREAM, _RESET_STREAM, _EVAL_STREAM = 0, 1, 2, 3
 _SNAPSHOTS = 256
 """Greedy snapshots evaluated together (the queue of exact evaluations)."""
 _TOL = 1e-9
+_ARMS_MAJOR_BYTES = 1 << 21
+"""Q tables up to this size are stored arms-major (see train_tabular)."""
 
 
 class NoModelError(ValueError):
@@ -957,13 +959,20 @@ def train_tabular(
     # ------------------------------------------------------------------ state
     gamma_v = proto.gamma
     temperature, omega_v = proto.backup_temperature, proto.omega
-    Q = np.full((R, S, A), proto.initial_value)
-    Qflat = Q.reshape(-1)
+    # Tables that fit in cache are arms-major, Q[a, r S + s]: the values of every run's
+    # state are one take along axis 1. Larger ones keep each state's A values in one
+    # cache line, Q[r S + s, a], gathered through flat indices. The same numbers
+    # either way (only the memory layout differs).
+    arms_major = R * S * A * 8 <= _ARMS_MAJOR_BYTES
+    RS = R * S
+    Qflat = np.full(R * S * A, proto.initial_value)
+    Qa = Qflat.reshape(A, RS) if arms_major else Qflat.reshape(RS, A)
     counts = np.zeros(R * S * A, dtype=np.int64) if track_counts else None
     visits = np.zeros(R * S, dtype=np.int64) if track_visits else None
     base = np.arange(R, dtype=np.int64) * S
     returns = np.zeros((R, episodes))
     lengths = np.zeros((R, episodes), dtype=np.int64)
+    returns_flat, lengths_flat = returns.reshape(-1), lengths.reshape(-1)
     eval_values = np.full((R, n_eval), np.nan)
     ep = np.zeros(R, dtype=np.int64)
     ret = np.zeros(R)
@@ -999,19 +1008,41 @@ def train_tabular(
     # Arms-major scratch: the action values of each run's current state, one
     # R-vector per action, gathered with one take of precomputed flat indices
     work = Work(A, R)
-    arms = np.arange(A, dtype=np.int64)[:, None]
     qcols = np.empty((A, R))
     idx = np.empty((A, R), dtype=np.int64)
-    counts_rows = counts.reshape(R * S, A) if needs_counts else None
+    arms = np.arange(A, dtype=np.int64)[:, None]
+
+    def tables(rows: Any = slice(None)) -> np.ndarray:
+        # the (n, S, A) Q tables of the runs ``rows`` (a copy)
+        if arms_major:
+            return np.ascontiguousarray(Qa.reshape(A, R, S)[:, rows].transpose(1, 2, 0))
+        return Qa.reshape(R, S, A)[rows].copy()
+
+    def flat_sa(rows: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return a * RS + rows if arms_major else rows * A + a
+
+    def refresh(rows: np.ndarray) -> None:
+        # qcols = the values of the states ``rows``; row-major reuses the indices of
+        # the last gather
+        if arms_major:
+            Qa.take(rows, axis=1, out=qcols)
+        else:
+            Qflat.take(idx, out=qcols)
 
     def gather(states: np.ndarray) -> np.ndarray:
         rows = base + states
-        np.add(arms, rows * A, out=idx)
-        Qflat.take(idx, out=qcols)
+        if arms_major:
+            Qa.take(rows, axis=1, out=qcols)
+        else:
+            np.add(arms, rows * A, out=idx)
+            Qflat.take(idx, out=qcols)
         return rows
 
     def decide(rows: np.ndarray, t: int, u: np.ndarray) -> np.ndarray:
-        c = counts_rows.take(rows, axis=0) if needs_counts else None
+        c = None
+        if needs_counts:
+            c = flat_sa(rows[:, None], np.arange(A)).reshape(-1)
+            c = counts.take(c).reshape(R, A)
         groups.weights(qcols, policy_step(rows, t), c, work.z, work.w)
         return draw_columns(work.w, work.c, work.b, u, work.rows, nonneg=True)
 
@@ -1028,12 +1059,12 @@ def train_tabular(
         length += 1
         ret += r
         ended = term | (length >= horizon) if horizon is not None else term.copy()
-        i_sa = idx[0] + a  # idx holds the flat indices of the rows of s
+        i_sa = flat_sa(rows, a)
         ua = agent_rng.uniform()
         rows2 = gather(s2)  # the values of s' before the update
         if sarsa:
             a2 = decide(rows2, t, ua)
-            v = Qflat.take(rows2 * A + a2)
+            v = Qflat.take(flat_sa(rows2, a2))
         elif alg is Algorithm.QLEARNING:
             v = next_value(alg, qcols.T)
         elif alg is Algorithm.EXPECTED_SARSA:
@@ -1068,8 +1099,9 @@ def train_tabular(
         if any_ended:
             idx_end = ended.nonzero()[0]
             e = ep[idx_end]
-            returns[idx_end, e] = ret[idx_end]
-            lengths[idx_end, e] = length[idx_end]
+            cell = idx_end * episodes + e
+            returns_flat[cell] = ret[idx_end]
+            lengths_flat[cell] = length[idx_end]
             e += 1
             ep[idx_end] = e
             ret[idx_end] = 0.0
@@ -1079,7 +1111,7 @@ def train_tabular(
                 if due.any():
                     due = idx_end[due & (e // eval_every <= n_eval)]
                     if due.size:
-                        queue.append((due, ep[due] // eval_every - 1, Q[due].copy()))
+                        queue.append((due, ep[due] // eval_every - 1, tables(due)))
                         queued[0] += due.size
                         if queued[0] >= _SNAPSHOTS:
                             flush()
@@ -1096,7 +1128,7 @@ def train_tabular(
             if any_ended:
                 rows2 = gather(s2)
             else:
-                Qflat.take(idx, out=qcols)
+                refresh(rows2)
             a2 = decide(rows2, t, ua)
         elif any_ended:
             rows2 = gather(s2)
@@ -1105,6 +1137,7 @@ def train_tabular(
         s, a, rows = s2, a2, rows2
     flush()
     seconds = time.perf_counter() - start
+    Q = tables()
     final = model.greedy_values(Q)
     mc = np.zeros((R, 0))
     if eval_episodes:
