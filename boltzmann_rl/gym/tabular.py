@@ -516,13 +516,22 @@ class TabularModel:
             cells = np.flatnonzero(ks == k)
             parts.append(part(cells, order[cells, 1:k]))
 
+        _, w0, f0, one0 = parts[0]
+        if w0.shape[1] == 1:  # one successor (Taxi): no sum over them
+            w0, f0 = w0[:, 0].copy(), f0[:, 0].copy()
+        r_flat = r_pi.reshape(-1)
+
         def apply(v: np.ndarray) -> np.ndarray:
             x = v.reshape(-1)
-            _, weight, flat, one = parts[0]
-            out = (weight * x[flat]) @ one
+            if w0.ndim == 1:
+                out = x.take(f0)
+                out *= w0
+            else:
+                out = (w0 * x.take(f0)) @ one0
             for cells, weight, flat, one in parts[1:]:
-                out[cells] += (weight * x[flat]) @ one
-            return r_pi + out.reshape(n, S)
+                out[cells] += (weight * x.take(flat)) @ one
+            out += r_flat
+            return out.reshape(n, S)
 
         return self._iterate(apply, n, horizon) @ self.initial
 
