@@ -110,6 +110,19 @@ def test_optimum_bounds_every_run_and_the_reference_values():
     assert r.final_values.mean() > 0.1  # it learns something
 
 
+@pytest.mark.parametrize(
+    ("env_id", "kwargs"), [("Taxi-v4", {}), ("FrozenLake-v1", {"map_name": "8x8"})]
+)
+def test_sparse_and_dense_policy_evaluation_agree(env_id, kwargs):
+    # Few tables take the dense path, many the sparse one (through tied actions too)
+    model = TabularModel.from_env(env_id, **kwargs)
+    rng = np.random.default_rng(0)
+    q = rng.integers(0, 3, size=(2, model.n_states, model.n_actions)).astype(float)
+    dense = model.greedy_values(q)
+    sparse = model.greedy_values(np.repeat(q, 600, axis=0))
+    np.testing.assert_allclose(sparse, np.repeat(dense, 600), rtol=1e-12, atol=1e-12)
+
+
 def test_exact_greedy_value_matches_an_independent_rollout():
     # The exact value of a run's greedy policy against gymnasium episodes of it
     model = TabularModel.from_env("FrozenLake-v1")
