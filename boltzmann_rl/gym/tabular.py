@@ -1103,7 +1103,8 @@ def train_tabular(
         t += 1
         if not all_active:
             ended &= active
-        ur = reset_rng.uniform(k=2)
+        # SARSA draws the first action of a new episode here; the others decide it below
+        ur = reset_rng.uniform(k=2) if sarsa else reset_rng.uniform(k=1)
         any_ended = bool(ended.any())
         if any_ended:
             idx_end = ended.nonzero()[0]
