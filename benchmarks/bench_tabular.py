@@ -84,13 +84,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="a smoke run (seconds)")
+    parser.add_argument(
+        "--runs", type=int, nargs="+", help="only these R (of 100, 1000, 10000)", default=None
+    )
+    parser.add_argument("--env", nargs="+", help="only these environments", default=None)
     args = parser.parse_args()
     print(f"python {platform.python_version()}, numpy {np.__version__}, nproc {os.cpu_count()}")
     print(f"load before: {os.getloadavg()[0]:.2f}")
     print("| env | R | per-env | engine / run-step | speed-up | target |")
     print("| --- | --- | --- | --- | --- | --- |")
     for env_id, (temp, alpha, steps, sizes) in CASES.items():
+        if args.env is not None and env_id not in args.env:
+            continue
         model = TabularModel.from_env(env_id)
+        if args.runs is not None:
+            sizes = {r: e for r, e in sizes.items() if r in args.runs}
         if args.quick:
             steps, sizes = 2000, {100: 20}
         for runs, episodes in sizes.items():

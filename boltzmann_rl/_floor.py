@@ -968,22 +968,36 @@ def softmax_draw_columns(
     if isinstance(temp, float) and temp == 1.0:
         exp_shifted_columns(q, work)
     else:
-        m = q.max(axis=0)
-        z, w = work.z, work.w
-        np.subtract(q, m, out=z)
-        bounds = temperature_bounds(temp)
-        zero = None if isinstance(temp, float) else temp == 0.0
-        if zero is not None and zero.any():
-            inv_t, lo, hi = bounds
-            clip_scale(z, (np.where(zero, 0.0, inv_t), lo, hi))
-            np.exp(z, out=w)
-            np.copyto(w, np.where(q == m, 1.0, 0.0), where=zero)
-            np.copyto(z, 0.0, where=zero)
-        else:
-            clip_scale(z, bounds)
-            np.exp(z, out=w)
+        softmax_weights_columns(q, work.z, work.w, temp)
     a = draw_columns(work.w, work.c, work.b, u, work.rows, nonneg=True)
     return a, work.c[-1]
+
+
+def softmax_weights_columns(q: np.ndarray, z: np.ndarray, w: np.ndarray, temp: Any) -> None:
+    """Unnormalised softmax weights of ``q / T`` per column (arms-major), in place.
+
+    ``z = clip(q - max q) / T`` and ``w = exp(z)``, written into ``z`` and ``w``
+    (arrays, or column slices of arrays, of the shape of ``q``). ``T`` is one float
+    ``> 0`` (``inf`` gives equal weights) or one per column; columns whose
+    temperature is 0 get weight 1 on their maxima and 0 elsewhere, ``z = 0``.
+    Every column's weights depend only on that column and its temperature.
+    """
+    m = q.max(axis=0)
+    np.subtract(q, m, out=z)
+    bounds = temperature_bounds(temp)
+    zero = None if isinstance(temp, float) else temp == 0.0
+    if zero is not None and zero.any():
+        inv_t, lo, hi = bounds
+        clip_scale(z, (np.where(zero, 0.0, inv_t), lo, hi))
+        np.exp(z, out=w)
+        np.copyto(w, np.where(q == m, 1.0, 0.0), where=zero)
+        np.copyto(z, 0.0, where=zero)
+    else:
+        # z <= 0 <= the upper bound: clipping is only the lower bound
+        inv_t, lo, _ = bounds
+        np.maximum(z, lo, out=z)
+        np.multiply(z, inv_t, out=z)
+        np.exp(z, out=w)
 
 
 def entropy_from_parts(total: np.ndarray, wz: np.ndarray) -> np.ndarray:

@@ -164,3 +164,23 @@ def test_entropy_of_probs_is_one_formula_along_any_axis():
     rows = _floor.entropy_of_probs(p, axis=-1)
     np.testing.assert_array_equal(rows, _floor.entropy_of_probs(np.ascontiguousarray(p.T)))
     assert rows[0] == pytest.approx(math.log(2.0))
+
+
+def test_softmax_weights_columns_are_the_softmax_of_each_column():
+    from boltzmann_rl._floor import softmax_weights_columns
+    from boltzmann_rl.core import softmax
+
+    rng = np.random.default_rng(0)
+    q = rng.normal(size=(4, 7)) * 3
+    temps = np.array([0.0, 0.1, 1.0, 10.0, np.inf, 1e-300, 2.0])
+    for temp in (0.5, np.inf, temps):
+        z, w = np.empty_like(q), np.empty_like(q)
+        softmax_weights_columns(q, z, w, temp)
+        ref = softmax(q.T, temp)
+        np.testing.assert_allclose((w / w.sum(axis=0)).T, ref, rtol=1e-12, atol=1e-300)
+    # column slices: each column's weights depend only on that column
+    z, w = np.empty_like(q), np.empty_like(q)
+    softmax_weights_columns(q[:, 2:5], z[:, 2:5], w[:, 2:5], temps[2:5])
+    z2, w2 = np.empty((4, 3)), np.empty((4, 3))
+    softmax_weights_columns(np.ascontiguousarray(q[:, 2:5]), z2, w2, temps[2:5])
+    assert np.array_equal(w[:, 2:5], w2) and np.array_equal(z[:, 2:5], z2)

@@ -110,6 +110,19 @@ def test_optimum_bounds_every_run_and_the_reference_values():
     assert r.final_values.mean() > 0.1  # it learns something
 
 
+@pytest.mark.parametrize(
+    ("env_id", "kwargs"), [("Taxi-v4", {}), ("FrozenLake-v1", {"map_name": "8x8"})]
+)
+def test_sparse_and_dense_policy_evaluation_agree(env_id, kwargs):
+    # Few tables take the dense path, many the sparse one (through tied actions too)
+    model = TabularModel.from_env(env_id, **kwargs)
+    rng = np.random.default_rng(0)
+    q = rng.integers(0, 3, size=(2, model.n_states, model.n_actions)).astype(float)
+    dense = model.greedy_values(q)
+    sparse = model.greedy_values(np.repeat(q, 600, axis=0))
+    np.testing.assert_allclose(sparse, np.repeat(dense, 600), rtol=1e-12, atol=1e-12)
+
+
 def test_exact_greedy_value_matches_an_independent_rollout():
     # The exact value of a run's greedy policy against gymnasium episodes of it
     model = TabularModel.from_env("FrozenLake-v1")
@@ -199,6 +212,24 @@ def test_same_numbers_whatever_the_chunking_and_stacking():
     assert np.array_equal(stacked.q[stacked.group(1)], full.q)
     again = train_tabular("FrozenLake-v1", "boltzmann(temperature=0.2)", runs=600, **kw)
     assert np.array_equal(again.episode_lengths, full.episode_lengths)
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "policy"),
+    [("qlearning", "boltzmann(temperature=0.2)"), ("sarsa", "ucb(c=1.0)")],
+)
+def test_same_numbers_whatever_the_memory_layout(monkeypatch, algorithm, policy):
+    # Small tables are stored arms-major, large ones row-major: only the layout differs
+    from boltzmann_rl.gym import tabular
+
+    kw = dict(algorithm=algorithm, runs=60, episodes=40, eval_every=20, seed=2, alpha=0.3)
+    monkeypatch.setattr(tabular, "_ARMS_MAJOR_BYTES", 1 << 40)
+    arms = train_tabular("FrozenLake-v1", policy, **kw)
+    monkeypatch.setattr(tabular, "_ARMS_MAJOR_BYTES", 0)
+    rows = train_tabular("FrozenLake-v1", policy, **kw)
+    assert np.array_equal(arms.q, rows.q)
+    assert np.array_equal(arms.episode_returns, rows.episode_returns)
+    assert np.array_equal(arms.eval_values, rows.eval_values, equal_nan=True)
 
 
 def test_per_run_temperatures_are_one_simulation():

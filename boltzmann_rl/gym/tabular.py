@@ -55,12 +55,13 @@ from typing import Any
 import numpy as np
 
 from boltzmann_rl._checks import positive_int
-from boltzmann_rl._floor import cumsum, first_above
+from boltzmann_rl._floor import Work, cumsum, draw_columns, first_above, softmax_weights_columns
 from boltzmann_rl._resources import check_memory
 from boltzmann_rl._rng import CHUNK_RUNS, BatchRNG, as_seed_sequence, chunk_seed, n_chunks
 from boltzmann_rl.core import softmax
 from boltzmann_rl.gym.agents import Anneal, TabularAgent
 from boltzmann_rl.gym.backups import Algorithm, next_value, td_target
+from boltzmann_rl.policies import Boltzmann, _evaluate
 from boltzmann_rl.stats import mean_ci
 
 __all__ = ["NoModelError", "TabularModel", "TabularResult", "train_tabular"]
@@ -69,6 +70,8 @@ _ENV_STREAM, _AGENT_STREAM, _RESET_STREAM, _EVAL_STREAM = 0, 1, 2, 3
 _SNAPSHOTS = 256
 """Greedy snapshots evaluated together (the queue of exact evaluations)."""
 _TOL = 1e-9
+_ARMS_MAJOR_BYTES = 1 << 21
+"""Q tables up to this size are stored arms-major (see train_tabular)."""
 
 
 class NoModelError(ValueError):
@@ -250,14 +253,13 @@ class TabularModel:
             flat = sa
         elif m <= 8:
             # The inverse CDF, one successor column at a time (a 1-D take each is far
-            # cheaper than gathering (n, m) rows): the count of cumulative
-            # probabilities <= u among the first m - 1; the last is 1 > u.
+            # cheaper than gathering (n, m) rows): step past each cumulative
+            # probability <= u, the first m - 1 at most (the last is 1 > u); the
+            # cumulative sums do not decrease, so the step stops at the first > u.
             cdf = self.cdf.reshape(-1)
             flat = sa * m
-            j = cdf.take(flat) <= u
-            flat = flat + j
-            for k in range(1, m - 1):
-                flat += cdf.take(sa * m + k) <= u
+            for _ in range(m - 1):
+                flat += cdf.take(flat) <= u
         else:
             c = self.cdf.reshape(-1, m).take(sa, axis=0)
             flat = sa * m + _first_above(c, u * c[:, -1])
@@ -278,7 +280,7 @@ class TabularModel:
         [1, 491]
         """
         cdf = self.initial_cdf
-        return np.searchsorted(cdf, u * cdf[-1], side="right")
+        return cdf.searchsorted(u * cdf[-1], side="right")
 
     @property
     def n_states(self) -> int:
@@ -477,35 +479,59 @@ class TabularModel:
             v = self._iterate(lambda v: r_pi + np.matmul(p_pi, v[..., None])[..., 0], n, horizon)
             out = v @ self.initial
         else:
-            # Sparse: through the K most probable actions of each state (K = 1 once a
-            # greedy policy has no ties), tables with the same K together, in blocks
-            # small enough to stay in cache.
-            ks = (w > 0).sum(axis=-1).max(axis=-1)
+            # Sparse: through the actions of positive probability only (one for most
+            # states of a greedy policy), tables in blocks small enough to stay in cache
+            nnz = (w > 0).sum(axis=(1, 2))
+            limit = max(1, (1 << 16) // self.next_states.shape[-1])
             out = np.empty(n)
-            for k in np.unique(ks).tolist():
-                rows = np.flatnonzero(ks == k)
-                size = max(1, (1 << 17) // (S * k * self.next_states.shape[-1]))
-                for i in range(0, rows.size, size):
-                    part = rows[i : i + size]
-                    out[part] = self._sparse_values(w[part], k, r_pi[part], cont, horizon)
+            i = 0
+            while i < n:
+                j = i + 1 + int(np.searchsorted(np.cumsum(nnz[i + 1 :]), limit - nnz[i]))
+                out[i:j] = self._sparse_values(w[i:j], r_pi[i:j], cont, horizon)
+                i = j
         return float(out[0]) if single else out
 
     def _sparse_values(
-        self, w: np.ndarray, k: int, r_pi: np.ndarray, cont: np.ndarray, horizon: int | None
+        self, w: np.ndarray, r_pi: np.ndarray, cont: np.ndarray, horizon: int | None
     ) -> np.ndarray:
-        """Policy values through the ``k`` most probable actions of each state."""
+        """Policy values through the actions of positive probability of each state."""
         n, S = w.shape[0], self.n_states
-        order = np.argsort(-w, axis=-1, kind="stable")[..., :k]  # (n, S, K)
-        wk = np.take_along_axis(w, order, axis=-1)
-        rows = np.arange(S)[:, None]
-        weight = (cont[rows, order] * wk[..., None]).reshape(n, -1)
-        nxt = self.next_states[rows, order]  # (n, S, K, M)
-        flat = (nxt + (np.arange(n) * S)[:, None, None, None]).reshape(n, -1)
+        A = self.n_actions
+        # Every (table, state) cell through its most probable action: one dense
+        # (n S, M) gather and matvec; then the cells with k > 1 actions of positive
+        # probability (ties of a greedy policy), grouped by k, through the other k - 1
+        wf = w.reshape(n * S, A)
+        ks = (wf > 0).sum(axis=-1)
+        order = np.argsort(-wf, axis=-1, kind="stable")
 
-        ones = np.ones(weight.shape[-1] // S)  # a short row sums fastest as a matvec
+        def part(cells: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, ...]:
+            st = (cells % S)[:, None]
+            weight = cont[st, o] * np.take_along_axis(wf[cells], o, axis=-1)[..., None]
+            flat = self.next_states[st, o] + (cells // S * S)[:, None, None]
+            weight, flat = weight.reshape(cells.size, -1), flat.reshape(cells.size, -1)
+            return cells, weight, flat, np.ones(weight.shape[1])
+
+        parts = [part(np.arange(n * S), order[:, :1])]
+        for k in np.unique(ks[ks > 1]).tolist():
+            cells = np.flatnonzero(ks == k)
+            parts.append(part(cells, order[cells, 1:k]))
+
+        _, w0, f0, one0 = parts[0]
+        if w0.shape[1] == 1:  # one successor (Taxi): no sum over them
+            w0, f0 = w0[:, 0].copy(), f0[:, 0].copy()
+        r_flat = r_pi.reshape(-1)
 
         def apply(v: np.ndarray) -> np.ndarray:
-            return r_pi + (weight * v.reshape(-1)[flat]).reshape(n, S, -1) @ ones
+            x = v.reshape(-1)
+            if w0.ndim == 1:
+                out = x.take(f0)
+                out *= w0
+            else:
+                out = (w0 * x.take(f0)) @ one0
+            for cells, weight, flat, one in parts[1:]:
+                out[cells] += (weight * x.take(flat)) @ one
+            out += r_flat
+            return out.reshape(n, S)
 
         return self._iterate(apply, n, horizon) @ self.initial
 
@@ -724,7 +750,14 @@ class TabularResult:
 
 
 class _Groups:
-    """The policies of the stacked groups and their rows; one batched call per group."""
+    """The policies of the stacked groups and their runs (columns); one call per group.
+
+    Action values and weights are arms-major, ``(A, R)``: every operation of a step
+    works on contiguous vectors of the runs, one per action. A Boltzmann group's
+    weights come from the floor's column softmax; any other policy's from its
+    ``probs`` (transposed). Each run's weights depend only on its own column, so a
+    group draws the same actions whatever is stacked beside it.
+    """
 
     def __init__(self, policies: list[Any], sizes: list[int]) -> None:
         self.policies = policies
@@ -734,16 +767,22 @@ class _Groups:
             self.slices.append(slice(start, start + n))
             start += n
         self.single = len(policies) == 1
+        self.boltzmann = [type(p) is Boltzmann and not p.needs_counts for p in policies]
 
-    def probs(self, q: np.ndarray, step: Any, counts: Any) -> np.ndarray:
-        if self.single:
-            return np.asarray(self.policies[0].probs(q, step=step, counts=counts))
-        out = np.empty_like(q)
-        for pol, sl in zip(self.policies, self.slices, strict=True):
+    def weights(self, q: np.ndarray, step: Any, counts: Any, z: np.ndarray, w: np.ndarray) -> None:
+        """Fill ``w`` (shape of ``q``, ``(A, R)``) with the weights of every run's action."""
+        for pol, sl, fast in zip(self.policies, self.slices, self.boltzmann, strict=True):
             st = step[sl] if isinstance(step, np.ndarray) else step
-            c = None if counts is None else counts[sl]
-            out[sl] = pol.probs(q[sl], step=st, counts=c)
-        return out
+            if fast:
+                t = _evaluate(pol.temperature, st)
+                if not isinstance(t, np.ndarray):
+                    t = float(t)
+                    if t == 0.0:
+                        t = np.zeros(sl.stop - sl.start)
+                softmax_weights_columns(q[:, sl], z[:, sl], w[:, sl], t)
+            else:
+                c = None if counts is None else counts[sl]
+                w[:, sl] = np.asarray(pol.probs(q[:, sl].T, step=st, counts=c)).T
 
     def expected(self, q: np.ndarray, step: Any) -> np.ndarray:
         if self.single:
@@ -929,14 +968,20 @@ def train_tabular(
     # ------------------------------------------------------------------ state
     gamma_v = proto.gamma
     temperature, omega_v = proto.backup_temperature, proto.omega
-    Q = np.full((R, S, A), proto.initial_value)
-    Qf = Q.reshape(R * S, A)
-    Qflat = Q.reshape(-1)
+    # Tables that fit in cache are arms-major, Q[a, r S + s]: the values of every run's
+    # state are one take along axis 1. Larger ones keep each state's A values in one
+    # cache line, Q[r S + s, a], gathered through flat indices. The same numbers
+    # either way (only the memory layout differs).
+    arms_major = R * S * A * 8 <= _ARMS_MAJOR_BYTES
+    RS = R * S
+    Qflat = np.full(R * S * A, proto.initial_value)
+    Qa = Qflat.reshape(A, RS) if arms_major else Qflat.reshape(RS, A)
     counts = np.zeros(R * S * A, dtype=np.int64) if track_counts else None
     visits = np.zeros(R * S, dtype=np.int64) if track_visits else None
     base = np.arange(R, dtype=np.int64) * S
     returns = np.zeros((R, episodes))
     lengths = np.zeros((R, episodes), dtype=np.int64)
+    returns_flat, lengths_flat = returns.reshape(-1), lengths.reshape(-1)
     eval_values = np.full((R, n_eval), np.nan)
     ep = np.zeros(R, dtype=np.int64)
     ret = np.zeros(R)
@@ -962,23 +1007,58 @@ def train_tabular(
         rate.at(top)
         return np.asarray(rate.table[: top + 1])[n]
 
-    def policy_step(states: np.ndarray, t: int) -> Any:
+    def policy_step(rows: np.ndarray, t: int) -> Any:
         if mode == 0:
             return t
         if mode == 1:
             return ep
-        return visits.take(base + states)
+        return visits.take(rows)
 
-    def decide(states: np.ndarray, t: int, u: np.ndarray, q: Any = None) -> np.ndarray:
+    # Arms-major scratch: the action values of each run's current state, one
+    # R-vector per action, gathered with one take of precomputed flat indices
+    work = Work(A, R)
+    qcols = np.empty((A, R))
+    idx = np.empty((A, R), dtype=np.int64)
+    arms = np.arange(A, dtype=np.int64)[:, None]
+
+    def tables(rows: Any = slice(None)) -> np.ndarray:
+        # the (n, S, A) Q tables of the runs ``rows`` (a copy)
+        if arms_major:
+            return np.ascontiguousarray(Qa.reshape(A, R, S)[:, rows].transpose(1, 2, 0))
+        return Qa.reshape(R, S, A)[rows].copy()
+
+    def flat_sa(rows: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return a * RS + rows if arms_major else rows * A + a
+
+    def refresh(rows: np.ndarray) -> None:
+        # qcols = the values of the states ``rows``; row-major reuses the indices of
+        # the last gather
+        if arms_major:
+            Qa.take(rows, axis=1, out=qcols)
+        else:
+            Qflat.take(idx, out=qcols)
+
+    def gather(states: np.ndarray) -> np.ndarray:
         rows = base + states
-        c = counts.reshape(R * S, A).take(rows, axis=0) if needs_counts else None
-        if q is None:
-            q = Qf.take(rows, axis=0)
-        return _draw(groups.probs(q, policy_step(states, t), c), u)
+        if arms_major:
+            Qa.take(rows, axis=1, out=qcols)
+        else:
+            np.add(arms, rows * A, out=idx)
+            Qflat.take(idx, out=qcols)
+        return rows
+
+    def decide(rows: np.ndarray, t: int, u: np.ndarray) -> np.ndarray:
+        c = None
+        if needs_counts:
+            c = flat_sa(rows[:, None], np.arange(A)).reshape(-1)
+            c = counts.take(c).reshape(R, A)
+        groups.weights(qcols, policy_step(rows, t), c, work.z, work.w)
+        return draw_columns(work.w, work.c, work.b, u, work.rows, nonneg=True)
 
     start = time.perf_counter()
     s = model.reset(reset_rng.uniform())
-    a = decide(s, 0, agent_rng.uniform())
+    rows = gather(s)
+    a = decide(rows, 0, agent_rng.uniform())
     t = 0
     active = np.ones(R, dtype=bool)
     all_active = True
@@ -988,75 +1068,86 @@ def train_tabular(
         length += 1
         ret += r
         ended = term | (length >= horizon) if horizon is not None else term.copy()
-        i_sa = (base + s) * A + a
+        i_sa = flat_sa(rows, a)
         ua = agent_rng.uniform()
+        rows2 = gather(s2)  # the values of s' before the update
         if sarsa:
-            a2 = decide(s2, t, ua)
-            v = Qflat.take((base + s2) * A + a2)
+            a2 = decide(rows2, t, ua)
+            v = Qflat.take(flat_sa(rows2, a2))
+        elif alg is Algorithm.QLEARNING:
+            v = next_value(alg, qcols.T)
+        elif alg is Algorithm.EXPECTED_SARSA:
+            v = groups.expected(np.ascontiguousarray(qcols.T), policy_step(rows2, t))
         else:
-            q2 = Qf.take(base + s2, axis=0)
-            if alg is Algorithm.EXPECTED_SARSA:
-                v = groups.expected(q2, policy_step(s2, t))
-            else:
-                v = next_value(alg, q2, temperature=temperature, omega=omega_v)
+            v = next_value(
+                alg, np.ascontiguousarray(qcols.T), temperature=temperature, omega=omega_v
+            )
         target = td_target(r, gamma_v, v, term)
         old = Qflat.take(i_sa)
-        new = old + alpha_at(i_sa, t) * (target - old)
+        new = np.subtract(target, old, out=target)
+        new *= alpha_at(i_sa, t)
+        new += old
         if not all_active:
             new = np.where(active, new, old)
         Qflat[i_sa] = new
-        if not sarsa:
-            # The rows of s' read above, as they are after the update (s' = s)
-            same = np.flatnonzero(s2 == s)
-            if same.size:
-                q2[same, a[same]] = new[same]
         if all_active:
             if counts is not None:
                 counts[i_sa] += 1
             if visits is not None:
-                visits[base + s] += 1
+                visits[rows] += 1
         else:
             if counts is not None:
                 counts[i_sa[active]] += 1
             if visits is not None:
-                visits[(base + s)[active]] += 1
+                visits[rows[active]] += 1
         t += 1
-        ended &= active
-        ur = reset_rng.uniform(k=2)
-        if ended.any():
-            idx = np.flatnonzero(ended)
-            e = ep[idx]
-            returns[idx, e] = ret[idx]
-            lengths[idx, e] = length[idx]
-            ep[idx] = e + 1
-            ret[idx] = 0.0
-            length[idx] = 0
+        if not all_active:
+            ended &= active
+        # SARSA draws the first action of a new episode here; the others decide it below
+        ur = reset_rng.uniform(k=2) if sarsa else reset_rng.uniform(k=1)
+        any_ended = bool(ended.any())
+        if any_ended:
+            idx_end = ended.nonzero()[0]
+            e = ep[idx_end]
+            cell = idx_end * episodes + e
+            returns_flat[cell] = ret[idx_end]
+            lengths_flat[cell] = length[idx_end]
+            e += 1
+            ep[idx_end] = e
+            ret[idx_end] = 0.0
+            length[idx_end] = 0
             if n_eval:
-                due = idx[(ep[idx] % eval_every == 0) & (ep[idx] // eval_every <= n_eval)]
-                if due.size:
-                    queue.append((due, ep[due] // eval_every - 1, Q[due].copy()))
-                    queued[0] += due.size
-                    if queued[0] >= _SNAPSHOTS:
-                        flush()
-            s2 = s2.copy()
-            s2[idx] = model.reset(ur[0][idx])
-            done_now = ep[idx] >= episodes
+                due = e % eval_every == 0
+                if due.any():
+                    due = idx_end[due & (e // eval_every <= n_eval)]
+                    if due.size:
+                        queue.append((due, ep[due] // eval_every - 1, tables(due)))
+                        queued[0] += due.size
+                        if queued[0] >= _SNAPSHOTS:
+                            flush()
+            s2[idx_end] = model.reset(ur[0][idx_end])  # s2 is the step's own new array
+            done_now = e >= episodes
             if done_now.any():
-                active[idx[done_now]] = False
+                active[idx_end[done_now]] = False
                 all_active = False
                 if not active.any():
                     break
         if not sarsa:
-            # s' of the runs that ended is now their new initial state: read those rows
-            if ended.any():
-                q2[idx] = Qf.take(base[idx] + s2[idx], axis=0)
-            a2 = decide(s2, t, ua, q2)
-        elif ended.any():
-            a0 = decide(s2, t, ur[1])
+            # The values of s' after the update (s' may be s), or of the new initial
+            # state of the runs that ended
+            if any_ended:
+                rows2 = gather(s2)
+            else:
+                refresh(rows2)
+            a2 = decide(rows2, t, ua)
+        elif any_ended:
+            rows2 = gather(s2)
+            a0 = decide(rows2, t, ur[1])
             a2 = np.where(ended, a0, a2)
-        s, a = s2, a2
+        s, a, rows = s2, a2, rows2
     flush()
     seconds = time.perf_counter() - start
+    Q = tables()
     final = model.greedy_values(Q)
     mc = np.zeros((R, 0))
     if eval_episodes:
