@@ -365,7 +365,7 @@ def plot_parameter_sweep(results: Any, metric: str | None = None, *, ax: Any = N
         if not lefts:
             right.set_ylabel(f"{info['label']} (95% CI)")
         else:
-            right.set_title("settings without a numeric parameter", fontsize=9)
+            right.set_title("settings without\na numeric parameter", fontsize=9)
     shifted: list[Any] = []
     for left in crossed:  # lower the y range by 10 % once per shared y axis
         if not any(left.get_shared_y_axes().joined(left, other) for other in shifted):
