@@ -1,13 +1,17 @@
-"""Run experiments/dqn_cartpole.toml seed by seed, resumably, and draw its figures.
+"""Run a DQN study file seed by seed, resumably, and draw its figure and table.
 
 The sweep layer runs the same file cell by cell (``boltzmann-rl run``); this script
 runs it seed-major (every setting's seed 0, then every setting's seed 1, ...), so a
 run cut short still has the same seeds for every setting, appends one JSON line per
-finished run to ``results/dqn_cartpole/runs.jsonl`` (a rerun skips what is there), and
+finished run to ``results/<study name>/runs.jsonl`` (a rerun skips what is there), and
 writes the figure and the table of experiments/dqn_README.md::
 
-    python experiments/dqn_cartpole.py            # run what is missing, then report
-    python experiments/dqn_cartpole.py --report   # report only
+    python experiments/dqn_study.py experiments/dqn_cartpole.toml --stock
+    python experiments/dqn_study.py experiments/dqn_acrobot.toml
+    python experiments/dqn_study.py experiments/dqn_cartpole.toml --stock --report
+
+``--stock`` adds stock SB3 DQN (its own epsilon-greedy on numpy's global random state)
+on the same seeds: the check that the plug-in changes only how actions are drawn.
 
 Seeds are the sweep's: ``SeedSequence(cell entropy, spawn_key=(i,))``, so run ``i``
 of a setting here is run ``i`` of its cell there. Torch is kept to one thread: on a
@@ -25,14 +29,13 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-STUDY = HERE / "dqn_cartpole.toml"
 
 
 STOCK = ("stock SB3 DQN", "sb3")  # run_dqn's text for SB3's own DQN
 
 
-def settings(study: dict) -> list[tuple[str, str]]:
-    """(label, policy text) of every setting of the study, then stock SB3 DQN."""
+def settings(study: dict, stock: bool = False) -> list[tuple[str, str]]:
+    """(label, policy text) of every setting of the study (then stock SB3 DQN)."""
     out = []
     for fam in study["family"]:
         grid = fam.get("grid", {})
@@ -42,7 +45,7 @@ def settings(study: dict) -> list[tuple[str, str]]:
         ((key, values),) = grid.items()
         for v in values:
             out.append((f"{fam['name']} {key}={v}", fam["policy"].replace("{" + key + "}", str(v))))
-    return [*out, STOCK]
+    return [*out, STOCK] if stock else out
 
 
 def seed_of(study: dict, policy: str, index: int) -> int:
@@ -65,7 +68,7 @@ def seed_of(study: dict, policy: str, index: int) -> int:
     return int(ss.generate_state(1, np.uint64)[0]) % 2**32
 
 
-def run(out: Path, study: dict, shard: int = 0, shards: int = 1) -> None:
+def run(out: Path, study: dict, stock: bool, shard: int = 0, shards: int = 1) -> None:
     import torch
 
     from boltzmann_rl.sb3 import run_dqn
@@ -78,7 +81,7 @@ def run(out: Path, study: dict, shard: int = 0, shards: int = 1) -> None:
             done.add((r["policy"], r["seed_index"]))
     args = dict(study["agent"]["args"])
     timesteps = args.pop("timesteps")
-    order = [(i, s) for i in range(study["budget"]["seeds"]) for s in settings(study)]
+    order = [(i, s) for i in range(study["budget"]["seeds"]) for s in settings(study, stock)]
     for k, (i, (label, policy)) in enumerate(order):
         if k % shards != shard or (policy, i) in done:
             continue
@@ -109,7 +112,7 @@ def run(out: Path, study: dict, shard: int = 0, shards: int = 1) -> None:
         )
 
 
-def report(out: Path, study: dict) -> None:
+def report(out: Path, study: dict, stock: bool) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -119,7 +122,7 @@ def report(out: Path, study: dict) -> None:
 
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     # only seeds that every setting finished: a run cut short compares like with like
-    per = [{r["seed_index"] for r in rows if r["policy"] == p} for _, p in settings(study)]
+    per = [{r["seed_index"] for r in rows if r["policy"] == p} for _, p in settings(study, stock)]
     common = set.intersection(*per)
     rows = [r for r in rows if r["seed_index"] in common]
     print(f"seeds finished by every setting: {len(common)}")
@@ -131,7 +134,7 @@ def report(out: Path, study: dict) -> None:
         "training return, last 20% of steps | s / run |"
     )
     print("| --- | --- | --- | --- | --- | --- |")
-    for label, policy in settings(study):
+    for label, policy in settings(study, stock):
         runs = [r for r in rows if r["policy"] == policy]
         if not runs:
             continue
@@ -163,28 +166,33 @@ def report(out: Path, study: dict) -> None:
         )
     ax.set_xlabel("timestep")
     ax.set_ylabel("training return (last 10 episodes)")
-    ax.set_title("SB3 DQN on CartPole-v1, zoo hyperparameters (mean, 95% CI over seeds)")
+    env = study["problem"]["env"]
+    ax.set_title(f"SB3 DQN on {env}, zoo hyperparameters (mean, 95% CI over seeds)")
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig_dir = HERE / "dqn_figures"
     fig_dir.mkdir(exist_ok=True)
-    fig.savefig(fig_dir / "dqn_cartpole_curves.png", dpi=110)
+    fig.savefig(fig_dir / f"{study['study']['name']}_curves.png", dpi=110)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("study", type=Path, help="a gym study file with a dqn agent")
+    p.add_argument("--stock", action="store_true", help="also run stock SB3 DQN")
     p.add_argument("--report", action="store_true", help="only draw the figure and table")
     p.add_argument("--shard", default="0/1", help="k/n: run every n-th run from the k-th")
-    p.add_argument("--out", type=Path, default=Path("results/dqn_cartpole/runs.jsonl"))
+    p.add_argument("--out", type=Path, help="default: results/<study name>/runs.jsonl")
     a = p.parse_args(argv)
-    study = tomllib.loads(STUDY.read_text())
+    study = tomllib.loads(a.study.read_text())
+    if a.out is None:
+        a.out = Path("results") / study["study"]["name"] / "runs.jsonl"
     a.out.parent.mkdir(parents=True, exist_ok=True)
     if not a.report:
         k, n = (int(x) for x in a.shard.split("/"))
-        run(a.out, study, k, n)
+        run(a.out, study, a.stock, k, n)
         if n > 1:
             return 0
-    report(a.out, study)
+    report(a.out, study, a.stock)
     return 0
 
 
