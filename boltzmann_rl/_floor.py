@@ -692,11 +692,13 @@ def count_dtype(k: int) -> type:
 def cumsum_rows(w: Any, c: Any) -> None:
     """``c[k] = w[0] + ... + w[k]`` (numpy's cumsum along axis 0 is slow for short axes).
 
-    ``w`` and ``c`` are ``(K, n)`` arrays or lists of their rows (cheaper to index).
+    ``w`` and ``c`` are ``(K, n)`` arrays or lists of their rows (cheaper to index);
+    ``c`` may be ``w`` itself (the sums in place).
     """
     add = np.add
     prev = c[0]
-    np.copyto(prev, w[0])
+    if prev is not w[0]:
+        np.copyto(prev, w[0])
     for k in range(1, len(w)):
         cur = c[k]
         add(prev, w[k], out=cur)

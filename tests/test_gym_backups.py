@@ -365,3 +365,25 @@ def test_soft_qlearning_learns_the_cliff(capsys):
         == 0
     )
     assert '"agent": "mellowmax"' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "kwargs"),
+    [
+        ("qlearning", {}),
+        ("sarsa", {"next_action": np.array([0, 2, 1, 1])}),
+        ("expected-sarsa", {"policy": Boltzmann(temperature=0.7)}),
+        ("soft-qlearning", {"temperature": 0.3}),
+        ("mellowmax", {"omega": 4.0}),
+    ],
+)
+def test_unchecked_calls_give_the_same_values(algorithm, kwargs):
+    # check_input=False only skips the checks: bit for bit the values of the checked call
+    q = np.random.default_rng(5).normal(size=(4, 3)) * 10
+    v = next_value(algorithm, q, **kwargs)
+    assert np.array_equal(next_value(algorithm, q, check_input=False, **kwargs), v)
+    r = np.array([1.0, -2.0, 0.5, 0.0])
+    done = np.array([False, True, False, True])
+    expected = td_target(r, 0.9, v, done)
+    got = td_target(r, 0.9, v.copy(), done, check_input=False)
+    assert np.array_equal(got, expected)

@@ -399,3 +399,31 @@ def test_study_files_with_runs_use_the_engine():
             loads_study(STUDY.format(env="FrozenLake-v1", extra=extra, budget=budget), "t")
     with pytest.raises(ValueError, match="no transition table"):
         loads_study(STUDY.format(env="Blackjack-v1", extra="", budget="runs = 10"), "t")
+
+
+def test_a_model_reads_uniforms_only_where_it_draws():
+    # Taxi's transitions are deterministic and its start is random; FrozenLake's start
+    # is one state and its transitions are random (the engine skips the streams a
+    # model does not read, so this is what keeps its numbers the same)
+    taxi, lake = TabularModel.from_env("Taxi-v4"), TabularModel.from_env("FrozenLake-v1")
+    assert taxi.start is None and lake.start == 0
+    s, a = np.array([0, 1, 2]), np.array([0, 1, 2])
+    assert all(
+        np.array_equal(x, y)
+        for x, y in zip(taxi.step(s, a, None), taxi.step(s, a, np.zeros(3)), strict=True)
+    )
+    assert lake.reset(np.array([0.0, 0.5, 0.999])).tolist() == [0, 0, 0]
+    with pytest.raises(ValueError, match="random transitions: step needs uniforms"):
+        lake.step(s, a, None)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_values_that_diverge_to_nan_are_an_error_not_a_result():
+    # rewards near the largest float with gamma = 1 overflow to inf, then inf - inf
+    huge = TabularModel.from_arrays(np.ones((1, 1, 1)), 1e308, False, [1.0], time_limit=50)
+    kwargs = dict(runs=2, episodes=3, alpha=0.5, gamma=1.0, seed=0)
+    with pytest.raises(ValueError, match="diverged to NaN"):
+        train_tabular(huge, "boltzmann(temperature=1.0)", **kwargs)
+    with pytest.raises(ValueError, match="NaN"):  # the policy's own check finds it first
+        train_tabular(huge, "greedy", **kwargs)

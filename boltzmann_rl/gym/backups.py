@@ -139,6 +139,7 @@ def next_value(
     next_action: Any = None,
     temperature: Any = None,
     omega: Any = None,
+    check_input: bool = True,
 ) -> np.ndarray:
     """The value ``v(s')`` of the next states that the target bootstraps from.
 
@@ -160,6 +161,10 @@ def next_value(
         or a scalar.
     omega : float or array_like
         Mellowmax's ``omega >= 0`` (``0`` is the mean, ``inf`` the max).
+    check_input : bool, default True
+        ``False`` skips the checks of ``q_next`` (its shape, NaN): for loops that
+        validated once and call this every step with float64 arrays (the batched
+        tabular engine). The values are the same.
 
     Returns
     -------
@@ -187,11 +192,16 @@ def next_value(
     [2.0, 2.0]
     """
     alg = Algorithm.parse(algorithm)
-    q = np.asarray(q_next, dtype=np.float64)
-    if q.ndim == 0 or q.shape[-1] == 0:
-        raise ValueError(f"q_next must have shape (..., A) with A >= 1, actual shape: {q.shape}")
-    if np.isnan(q).any():
-        raise ValueError(f"q_next must not contain NaN, actual value: {q_next!r}")
+    if check_input:
+        q = np.asarray(q_next, dtype=np.float64)
+        if q.ndim == 0 or q.shape[-1] == 0:
+            raise ValueError(
+                f"q_next must have shape (..., A) with A >= 1, actual shape: {q.shape}"
+            )
+        if np.isnan(q).any():
+            raise ValueError(f"q_next must not contain NaN, actual value: {q_next!r}")
+    else:
+        q = q_next
     if alg is Algorithm.QLEARNING:
         out = q.max(axis=-1)
     elif alg is Algorithm.SARSA:
@@ -229,7 +239,9 @@ def next_value(
     return out
 
 
-def td_target(reward: Any, gamma: float, v_next: Any, terminated: Any) -> Any:
+def td_target(
+    reward: Any, gamma: float, v_next: Any, terminated: Any, *, check_input: bool = True
+) -> Any:
     """The target ``r + gamma v(s')``, or ``r`` where ``s'`` is terminal.
 
     Pass gymnasium's ``terminated``, not ``truncated``: a time limit bootstraps.
@@ -243,6 +255,11 @@ def td_target(reward: Any, gamma: float, v_next: Any, terminated: Any) -> Any:
         From :func:`next_value`; not read where ``terminated`` (it may be anything
         there, even infinite).
     terminated : bool or array_like of bool, shape (...)
+    check_input : bool, default True
+        ``False`` skips the checks, for loops that validated once: then ``gamma`` is
+        a float in ``[0, 1]``, ``reward``, ``v_next`` and ``terminated`` are arrays
+        of one shape (float64, float64 and bool), and ``v_next`` is overwritten with
+        the target, which is returned. The values are the same.
 
     Returns
     -------
@@ -257,6 +274,11 @@ def td_target(reward: Any, gamma: float, v_next: Any, terminated: Any) -> Any:
     >>> td_target([0.0, 0.0], 0.5, [4.0, float("inf")], [False, True]).tolist()
     [2.0, 0.0]
     """
+    if not check_input:
+        # gamma v, 0 where terminal, + r: the same sums as below, in place
+        out: np.ndarray = np.multiply(v_next, gamma, out=v_next)
+        np.copyto(out, 0.0, where=terminated)
+        return np.add(out, reward, out=out)
     g = unit_interval(gamma, "gamma")
     r = np.asarray(reward, dtype=np.float64)
     done = np.asarray(terminated)
@@ -331,8 +353,10 @@ def _row_function(
     """``v(s')`` of one row for a backup with one parameter: ``fast(row, param)`` on a short
     finite row at a positive finite ``param``, else :func:`next_value` (which validates)."""
 
+    kwargs: dict[str, Any] = {name: param}
+
     def general(row: list[float]) -> float:
-        return float(next_value(algorithm, row, **{name: param}))
+        return float(next_value(algorithm, row, **kwargs))
 
     if not _fast_parameter(param):
         return general

@@ -144,6 +144,9 @@ class TabularModel:
     name: str = "mdp"
     cdf: np.ndarray = field(init=False, repr=False)
     initial_cdf: np.ndarray = field(init=False, repr=False)
+    start: int | None = field(init=False, repr=False)
+    """The initial state when there is only one (``reset`` needs no uniforms), else None."""
+    _flat: tuple[np.ndarray, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         ns = np.asarray(self.next_states)
@@ -223,17 +226,23 @@ class TabularModel:
         init_cdf = np.cumsum(mu)
         init_cdf.setflags(write=False)
         object.__setattr__(self, "initial_cdf", init_cdf)
+        support = np.flatnonzero(mu > 0)
+        object.__setattr__(self, "start", int(support[0]) if support.size == 1 else None)
+        # flat views for step(): one take each per step
+        flat = tuple(a.reshape(-1) for a in (cdf, self.next_states, self.rewards, self.terminated))
+        object.__setattr__(self, "_flat", flat)
 
     def step(
-        self, states: np.ndarray, actions: np.ndarray, u: np.ndarray
+        self, states: np.ndarray, actions: np.ndarray, u: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One transition per row: the inverse CDF of ``P(. | s, a)`` at the uniforms ``u``.
 
         Parameters
         ----------
         states, actions : ndarray of int, shape (n,)
-        u : ndarray, shape (n,)
-            Uniforms in ``[0, 1)``.
+        u : ndarray, shape (n,), or None
+            Uniforms in ``[0, 1)``; may be None when every transition is
+            deterministic (one successor per ``(s, a)``).
 
         Returns
         -------
@@ -247,27 +256,25 @@ class TabularModel:
         >>> m.step(np.array([0, 0, 0]), np.array([1, 1, 1]), np.array([0.1, 0.5, 0.9]))[0]
         array([0, 4, 1])
         """
+        cdf, next_states, rewards, terminated = self._flat
         m = self.next_states.shape[-1]
         sa = states * self.n_actions + actions
         if m == 1:
-            flat = sa
+            flat = sa  # deterministic: ``u`` is not read
+        elif u is None:
+            raise ValueError(f"{self.name} has random transitions: step needs uniforms u")
         elif m <= 8:
             # The inverse CDF, one successor column at a time (a 1-D take each is far
             # cheaper than gathering (n, m) rows): step past each cumulative
             # probability <= u, the first m - 1 at most (the last is 1 > u); the
             # cumulative sums do not decrease, so the step stops at the first > u.
-            cdf = self.cdf.reshape(-1)
             flat = sa * m
             for _ in range(m - 1):
                 flat += cdf.take(flat) <= u
         else:
             c = self.cdf.reshape(-1, m).take(sa, axis=0)
             flat = sa * m + _first_above(c, u * c[:, -1])
-        return (
-            self.next_states.reshape(-1).take(flat),
-            self.rewards.reshape(-1).take(flat),
-            self.terminated.reshape(-1).take(flat),
-        )
+        return next_states.take(flat), rewards.take(flat), terminated.take(flat)
 
     def reset(self, u: np.ndarray) -> np.ndarray:
         """Initial states, one per uniform in ``u`` (inverse CDF of ``initial``).
@@ -279,6 +286,8 @@ class TabularModel:
         >>> TabularModel.from_env("Taxi-v4").reset(np.array([0.0, 0.99])).tolist()
         [1, 491]
         """
+        if self.start is not None:
+            return np.full(len(u), self.start, dtype=np.int64)
         cdf = self.initial_cdf
         return cdf.searchsorted(u * cdf[-1], side="right")
 
@@ -963,6 +972,13 @@ def train_tabular(
     env_rng, agent_rng, reset_rng = (
         streams(i) for i in (_ENV_STREAM, _AGENT_STREAM, _RESET_STREAM)
     )
+    # Streams a model does not read are not drawn (each stream has its own seeds, so
+    # the numbers of the others are the same): no env uniforms when every transition
+    # is deterministic, no reset uniforms when the start is one state (except
+    # SARSA's, which also draw the first action of a new episode)
+    random_steps = m > 1
+    start_state = model.start
+    reset_uniforms = start_state is None or alg is Algorithm.SARSA
     groups = _Groups(policies, [n_group] * n_groups)
 
     # ------------------------------------------------------------------ state
@@ -976,6 +992,7 @@ def train_tabular(
     RS = R * S
     Qflat = np.full(R * S * A, proto.initial_value)
     Qa = Qflat.reshape(A, RS) if arms_major else Qflat.reshape(RS, A)
+    qrows = None if arms_major else np.empty((R, A))  # row-major gathers land here first
     counts = np.zeros(R * S * A, dtype=np.int64) if track_counts else None
     visits = np.zeros(R * S, dtype=np.int64) if track_visits else None
     base = np.arange(R, dtype=np.int64) * S
@@ -1017,9 +1034,8 @@ def train_tabular(
     # Arms-major scratch: the action values of each run's current state, one
     # R-vector per action, gathered with one take of precomputed flat indices
     work = Work(A, R)
+    in_place = (work.rows[0], work.rows[0])
     qcols = np.empty((A, R))
-    idx = np.empty((A, R), dtype=np.int64)
-    arms = np.arange(A, dtype=np.int64)[:, None]
 
     def tables(rows: Any = slice(None)) -> np.ndarray:
         # the (n, S, A) Q tables of the runs ``rows`` (a copy)
@@ -1031,20 +1047,20 @@ def train_tabular(
         return a * RS + rows if arms_major else rows * A + a
 
     def refresh(rows: np.ndarray) -> None:
-        # qcols = the values of the states ``rows``; row-major reuses the indices of
-        # the last gather
-        if arms_major:
-            Qa.take(rows, axis=1, out=qcols)
+        # qcols = the values of the states ``rows``: one take along the state axis
+        # (row-major: of whole rows of A values, then transposed, cheaper than a
+        # flat take of R x A indices). mode="clip": with out= and the default
+        # mode="raise" numpy copies out and back on every call; the rows are in
+        # range by construction, so clipping never changes them.
+        if qrows is None:
+            Qa.take(rows, axis=1, out=qcols, mode="clip")
         else:
-            Qflat.take(idx, out=qcols)
+            Qa.take(rows, axis=0, out=qrows, mode="clip")
+            np.copyto(qcols, qrows.T)
 
     def gather(states: np.ndarray) -> np.ndarray:
         rows = base + states
-        if arms_major:
-            Qa.take(rows, axis=1, out=qcols)
-        else:
-            np.add(arms, rows * A, out=idx)
-            Qflat.take(idx, out=qcols)
+        refresh(rows)
         return rows
 
     def decide(rows: np.ndarray, t: int, u: np.ndarray) -> np.ndarray:
@@ -1053,7 +1069,8 @@ def train_tabular(
             c = flat_sa(rows[:, None], np.arange(A)).reshape(-1)
             c = counts.take(c).reshape(R, A)
         groups.weights(qcols, policy_step(rows, t), c, work.z, work.w)
-        return draw_columns(work.w, work.c, work.b, u, work.rows, nonneg=True)
+        # the weights are not needed after the draw: their cumulative sums in place
+        return draw_columns(work.w, work.w, work.b, u, in_place, nonneg=True)
 
     start = time.perf_counter()
     s = model.reset(reset_rng.uniform())
@@ -1064,7 +1081,7 @@ def train_tabular(
     all_active = True
     sarsa = alg is Algorithm.SARSA
     while True:
-        s2, r, term = model.step(s, a, env_rng.uniform())
+        s2, r, term = model.step(s, a, env_rng.uniform() if random_steps else None)
         length += 1
         ret += r
         ended = term | (length >= horizon) if horizon is not None else term.copy()
@@ -1075,14 +1092,20 @@ def train_tabular(
             a2 = decide(rows2, t, ua)
             v = Qflat.take(flat_sa(rows2, a2))
         elif alg is Algorithm.QLEARNING:
-            v = next_value(alg, qcols.T)
+            v = next_value(alg, qcols.T, check_input=False)
         elif alg is Algorithm.EXPECTED_SARSA:
             v = groups.expected(np.ascontiguousarray(qcols.T), policy_step(rows2, t))
         else:
             v = next_value(
-                alg, np.ascontiguousarray(qcols.T), temperature=temperature, omega=omega_v
+                alg,
+                np.ascontiguousarray(qcols.T),
+                temperature=temperature,
+                omega=omega_v,
+                check_input=False,
             )
-        target = td_target(r, gamma_v, v, term)
+        # the hyperparameters were checked once, and the values never hold NaN (finite
+        # rewards and initial values, alpha <= 1; checked again at the end)
+        target = td_target(r, gamma_v, v, term, check_input=False)
         old = Qflat.take(i_sa)
         new = np.subtract(target, old, out=target)
         new *= alpha_at(i_sa, t)
@@ -1104,7 +1127,8 @@ def train_tabular(
         if not all_active:
             ended &= active
         # SARSA draws the first action of a new episode here; the others decide it below
-        ur = reset_rng.uniform(k=2) if sarsa else reset_rng.uniform(k=1)
+        if reset_uniforms:
+            ur = reset_rng.uniform(k=2) if sarsa else reset_rng.uniform(k=1)
         any_ended = bool(ended.any())
         if any_ended:
             idx_end = ended.nonzero()[0]
@@ -1125,7 +1149,8 @@ def train_tabular(
                         queued[0] += due.size
                         if queued[0] >= _SNAPSHOTS:
                             flush()
-            s2[idx_end] = model.reset(ur[0][idx_end])  # s2 is the step's own new array
+            # s2 is the step's own new array
+            s2[idx_end] = model.reset(ur[0][idx_end]) if start_state is None else start_state
             done_now = e >= episodes
             if done_now.any():
                 active[idx_end[done_now]] = False
@@ -1148,6 +1173,11 @@ def train_tabular(
     flush()
     seconds = time.perf_counter() - start
     Q = tables()
+    if np.isnan(Q).any():
+        raise ValueError(
+            f"the action values diverged to NaN (alpha {rate!r}, gamma {gamma_v}); "
+            "reduce the step size or the discount"
+        )
     final = model.greedy_values(Q)
     mc = np.zeros((R, 0))
     if eval_episodes:
