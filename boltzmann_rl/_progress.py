@@ -140,8 +140,14 @@ class Progress:
 
     # ----------------------------------------------------------------- events
 
-    def start(self, total: int, done: int = 0) -> None:
-        """Begin: ``total`` units in the job, ``done`` of them done already."""
+    def start(self, total: int, done: int = 0, unit: str | None = None) -> None:
+        """Begin: ``total`` units in the job, ``done`` of them done already.
+
+        ``unit`` renames what is counted, when the job knows better than its caller
+        (a sweep whose cells run seed by seed counts ``"seeds"``).
+        """
+        if unit is not None:
+            self.unit = unit
         self.total, self.done_before, self.done = total, done, done
         self.t0 = self.clock()
         if self.mode == "lines":

@@ -6,6 +6,7 @@ guard and the "base install never imports torch" checks run everywhere.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import subprocess
@@ -390,3 +391,86 @@ def test_study_with_a_dqn_agent(sb3, tmp_path):
         loads_study(DQN_STUDY.format(args="learning_starts = 10"))
     with pytest.raises(ValueError, match="colour"):
         loads_study(DQN_STUDY.format(args="timesteps = 10, colour = 1"))
+
+
+# ------------------------------------------------------------------ DQN studies, seed by seed
+
+DQN_SEEDS = DQN_STUDY.replace("seeds = 2", "seeds = 3").format(
+    args="timesteps = 250, learning_starts = 100, train_freq = 4, buffer_size = 500"
+)
+
+
+def _stop_after(n: int):
+    """A quiet progress that stops the run (as Ctrl-C would) once ``n`` seeds are stored."""
+    from boltzmann_rl._progress import Progress
+
+    class StopAfter(Progress):
+        def finished(self, k):
+            super().finished(k)
+            if self.done - self.done_before >= n:
+                raise KeyboardInterrupt
+
+    return StopAfter("run", "cells", mode="quiet")
+
+
+def _lines():
+    from boltzmann_rl._progress import Progress
+
+    return Progress("run", "cells", io.StringIO(), mode="lines")
+
+
+def test_dqn_study_runs_one_seed_per_task_and_resumes_seed_by_seed(sb3, tmp_path):
+    from helpers import assert_same_stores
+
+    from boltzmann_rl.sweep.config import loads_study
+    from boltzmann_rl.sweep.runner import run_study
+    from boltzmann_rl.sweep.store import Store
+
+    study = loads_study(DQN_SEEDS)
+    run_study(study, tmp_path / "serial", backend="serial", report=False)
+    progress = _lines()
+    whole = run_study(
+        study, tmp_path / "process", backend="process", workers=2, report=False, progress=progress
+    )
+    assert (whole.ran, whole.failed) == (2, 0)
+    lines = progress.stream.getvalue().splitlines()
+    assert lines[0] == "run: 6 seeds, 0 already done, 6 to run"  # 2 settings x 3 seeds
+    assert lines[-1].startswith("run: 6/6 seeds done")
+    assert_same_stores(tmp_path / "serial", tmp_path / "process")
+
+    out = tmp_path / "resumed"
+    with pytest.raises(KeyboardInterrupt):
+        run_study(study, out, backend="process", workers=2, report=False, progress=_stop_after(2))
+    with Store(out, readonly=True) as store:
+        # two seeds of the first setting: stored, its cell not yet
+        assert store.done_ids() == set()
+        assert sum(map(len, store.part_indices().values())) == 2
+    progress = _lines()
+    again = run_study(study, out, backend="process", workers=2, report=False, progress=progress)
+    assert (again.ran, again.skipped) == (2, 0)
+    assert progress.stream.getvalue().startswith("run: 6 seeds, 2 already done, 4 to run")
+    assert_same_stores(tmp_path / "serial", out)
+
+
+@pytest.mark.slow  # a local Ray starts in ~15 s
+def test_dqn_study_on_ray_resumes_seed_by_seed(sb3, tmp_path):
+    pytest.importorskip("ray")
+    from helpers import assert_same_stores
+
+    from boltzmann_rl.sweep.config import load_study
+    from boltzmann_rl.sweep.runner import run_study
+
+    path = tmp_path / "dqn.toml"
+    path.write_text(DQN_SEEDS)
+    study = load_study(path)
+    run_study(study, tmp_path / "serial", backend="serial", report=False)
+    out = tmp_path / "ray"
+    with pytest.raises(KeyboardInterrupt):  # three seeds stored, one cell of the two
+        run_study(study, out, backend="serial", report=False, progress=_stop_after(3))
+    cmd = [sys.executable, "-m", "boltzmann_rl", "run", str(path), "--out", str(out)]
+    cmd += ["--backend", "ray", "--workers", "2", "--json", "--no-figures"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert (data["backend"], data["ran"], data["skipped"], data["failed"]) == ("ray", 1, 1, 0)
+    assert_same_stores(tmp_path / "serial", out)

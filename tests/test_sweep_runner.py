@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import assert_same_stores, store_results
 
 from boltzmann_rl.cli import main
 from boltzmann_rl.sweep import tasks
@@ -69,31 +70,6 @@ def gym_study(tmp_path: Path, temps: str = "[0.01, 0.1, 1.0]", episodes: int = 2
 RESULT_COLUMNS = ("cell_id", "family", "setting", "policy", "seed", "cell_seed")
 
 
-def results_of(out: Path) -> tuple[list[dict], dict[str, dict[str, np.ndarray]]]:
-    """Everything that must not depend on how a run went: summaries and arrays."""
-    with Store(out, readonly=True) as store:
-        cells = sorted(
-            (
-                {"id": c["cell_id"], "config": c["config"], "summary": c["summary"]}
-                for c in store.cells()
-            ),
-            key=lambda c: c["id"],
-        )
-        arrays = {c["id"]: store.arrays(c["id"]) for c in cells}
-    return cells, arrays
-
-
-def assert_same_results(a: Path, b: Path) -> None:
-    cells_a, arrays_a = results_of(a)
-    cells_b, arrays_b = results_of(b)
-    assert cells_a == cells_b
-    assert arrays_a.keys() == arrays_b.keys()
-    for cid in arrays_a:
-        assert arrays_a[cid].keys() == arrays_b[cid].keys()
-        for name in arrays_a[cid]:
-            np.testing.assert_array_equal(arrays_a[cid][name], arrays_b[cid][name])
-
-
 # ------------------------------------------------------------------------ runner
 
 
@@ -119,28 +95,113 @@ def test_interrupted_run_resumes_to_identical_results(tmp_path, monkeypatch):
     calls = []
 
     def flaky(payload):
-        calls.append(1)
-        if len(calls) == 3:
+        calls.append(payload.get("part"))
+        if len(calls) == 4:
             raise KeyboardInterrupt
         return real(payload)
 
+    # each seed of a per-env gym cell is its own batch: three seeds ran, one cell is done
     monkeypatch.setattr(tasks, "execute_batch", flaky)
     with pytest.raises(KeyboardInterrupt):
         run_study(study, tmp_path / "split", backend="serial", report=False)
-    monkeypatch.setattr(tasks, "execute_batch", real)
     with Store(tmp_path / "split", readonly=True) as store:
-        assert len(store.done_ids()) == 2
+        assert len(store.done_ids()) == 1
+        assert list(store.part_indices().values()) == [{0}]
         assert store.runs()[-1]["status"] == "interrupted"
+    calls.clear()
+
+    def counted(payload):
+        calls.append(payload.get("part"))
+        return real(payload)
+
+    monkeypatch.setattr(tasks, "execute_batch", counted)
     resumed = run_study(study, tmp_path / "split", backend="serial", report=False)
-    assert (resumed.skipped, resumed.ran) == (2, 4)
-    assert_same_results(tmp_path / "whole", tmp_path / "split")
+    assert (resumed.skipped, resumed.ran) == (1, 5)
+    assert calls == [1] + [0, 1] * 4  # the stored seed is not run again
+    assert_same_stores(tmp_path / "whole", tmp_path / "split")
+    with Store(tmp_path / "split", readonly=True) as store:
+        assert store.part_indices() == {}  # a finished cell keeps no parts
 
 
 def test_process_backend_matches_serial(tmp_path):
     study = load_study(gym_study(tmp_path))
     run_study(study, tmp_path / "serial", backend="serial", report=False)
     run_study(study, tmp_path / "process", backend="process", workers=2, report=False)
-    assert_same_results(tmp_path / "serial", tmp_path / "process")
+    assert_same_stores(tmp_path / "serial", tmp_path / "process")
+
+
+def test_a_cell_combined_from_its_seeds_equals_the_cell_run_whole(tmp_path):
+    text = gym_study(tmp_path, "[0.1]", episodes=250).read_text()
+    study = loads_study(text.replace("eval_episodes = 3", "eval_episodes = 3\neval_every = 50"))
+    run_study(study, tmp_path / "out", backend="serial", report=False)
+    task = tasks.TASKS["gym"]
+    with Store(tmp_path / "out", readonly=True) as store:
+        for m in study.members:
+            assert task.part_count(m.cell) == 2
+            (whole,) = task.run_fn([m.cell])  # the seeds in a row, in this process
+            assert store.summary(m.cell.id) == whole["summary"]
+            stored = store.arrays(m.cell.id)
+            assert stored.keys() == whole["arrays"].keys() >= {"eval_return", "eval_at"}
+            for name, value in whole["arrays"].items():
+                np.testing.assert_array_equal(stored[name], value, err_msg=name)
+
+
+def test_a_cell_whose_seeds_are_all_stored_is_committed_without_running(tmp_path, monkeypatch):
+    # a run stopped after its last seed was stored and before the cell was committed
+    study = load_study(gym_study(tmp_path, "[0.1]"))
+    run_study(study, tmp_path / "whole", backend="serial", report=False)
+    out = tmp_path / "out"
+    gym = tasks.TASKS["gym"]
+    assert gym.parts is not None
+    with Store(out) as store:
+        for m in study.members:
+            for i in range(gym.part_count(m.cell)):
+                store.add_part(m.cell, i, gym.parts.run(m.cell, i), wall_time=0.5, worker="w")
+
+    def never(payload):
+        raise AssertionError(f"ran {payload}")
+
+    monkeypatch.setattr(tasks, "execute_batch", never)
+    result = run_study(study, out, backend="process", report=False)
+    assert (result.ran, result.failed) == (4, 0)
+    assert_same_stores(tmp_path / "whole", out)
+    with Store(out, readonly=True) as store:
+        assert {(c["worker"], c["wall_time"]) for c in store.cells()} == {("w", 1.0)}
+
+
+def test_a_failing_seed_fails_its_cell_and_a_retry_runs_only_that_seed(tmp_path, monkeypatch):
+    import dataclasses
+
+    study = load_study(gym_study(tmp_path, "[0.1]"))
+    run_study(study, tmp_path / "whole", backend="serial", report=False)
+    gym = tasks.TASKS["gym"]
+    assert gym.parts is not None
+    victim = study.members[0].cell
+    ran, broken = [], [True]
+
+    def seed(cell, index):
+        ran.append((cell.id, index))
+        if broken[0] and cell.id == victim.id and index == 1:
+            raise ValueError("seed 1 diverged")
+        return gym.parts.run(cell, index)
+
+    parts = dataclasses.replace(gym.parts, run=seed)
+    monkeypatch.setitem(tasks.TASKS, "gym", dataclasses.replace(gym, parts=parts))
+    out = tmp_path / "out"
+    first = run_study(study, out, backend="serial", figures=False)
+    assert (first.ran, first.failed) == (4, 1)
+    with Store(out, readonly=True) as store:
+        assert store.failures()[victim.id]["error"] == "ValueError: seed 1 diverged"
+        assert store.part_indices() == {victim.id: {0}}  # its good seed is kept
+    assert "failed: ValueError: seed 1 diverged" in (out / "report.md").read_text()
+    ran.clear()
+    broken[0] = False  # the cause fixed
+    assert run_study(study, out, backend="serial", report=False).failed == 1  # not retried
+    assert ran == []
+    again = run_study(study, out, backend="serial", report=False, retry_failed=True)
+    assert (again.ran, again.failed) == (1, 0)
+    assert ran == [(victim.id, 1)]
+    assert_same_stores(tmp_path / "whole", out)
 
 
 def test_concurrent_run_refuses(tmp_path):
@@ -241,8 +302,9 @@ def test_ray_backend_with_a_fake_ray(tmp_path, monkeypatch):
     )
     assert result.ran == 6
     assert fake.init_kwargs["address"] == "ray://head:10001"
-    assert fake.shutdowns == 1 and len(fake.submitted) == 6
-    assert_same_results(tmp_path / "serial", tmp_path / "ray")
+    # one task per seed: 6 cells of 2 seeds
+    assert fake.shutdowns == 1 and [p["part"] for _, _, p in fake.submitted] == [0, 1] * 6
+    assert_same_stores(tmp_path / "serial", tmp_path / "ray")
 
 
 def test_ray_backend_keeps_a_session_it_did_not_start(monkeypatch):
@@ -281,7 +343,7 @@ def test_cli_run_plot_export(tmp_path, capsys):
     assert main(["run", str(study), "--out", str(out), "--backend", "serial"]) == 0
     captured = capsys.readouterr()
     assert "best setting" in captured.out and "6 cells run" in captured.out
-    assert "6/6 cells done" in captured.err  # plain progress lines: not a terminal
+    assert "12/12 seeds done" in captured.err  # plain progress lines: not a terminal
     for name in ("sweep", "curves"):
         for ext in ("png", "svg"):
             assert (out / "figures" / f"{name}.{ext}").stat().st_size > 0
@@ -386,7 +448,7 @@ def test_kill_dash_nine_then_resume(tmp_path):
     with Store(split, readonly=True) as store:
         assert store.runs()[-1]["status"] == "running"  # it never got to say otherwise
     subprocess.run([*cmd, "--out", str(split)], check=True)
-    assert_same_results(whole, split)
+    assert_same_stores(whole, split)
     export_store(whole, "csv")
     export_store(split, "csv")
     timing = {"wall_time", "batch_size", "finished_at", "code_version"}
@@ -453,12 +515,12 @@ def test_bandit_backends_and_batching_do_not_change_results(tmp_path):
     assert len(study.cells) == 7
     run_study(study, tmp_path / "serial", backend="serial", report=False)
     run_study(study, tmp_path / "process", backend="process", workers=2, report=False)
-    assert_same_results(tmp_path / "serial", tmp_path / "process")
+    assert_same_stores(tmp_path / "serial", tmp_path / "process")
     # one cell alone gives the numbers it gives stacked with six others
     alone = load_study(bandit_study(tmp_path, "[0.2]"))
     run_study(alone, tmp_path / "alone", backend="serial", report=False)
-    cells, arrays = results_of(tmp_path / "alone")
-    all_cells, all_arrays = results_of(tmp_path / "serial")
+    cells, arrays = store_results(tmp_path / "alone")
+    all_cells, all_arrays = store_results(tmp_path / "serial")
     summaries = {c["id"]: c["summary"] for c in all_cells}
     for c in cells:
         assert c["summary"] == summaries[c["id"]]
@@ -630,7 +692,7 @@ def test_a_failing_policy_is_recorded_and_the_study_completes(tmp_path):
     assert (retried.skipped, retried.ran, retried.failed) == (3, 1, 1)
     # the serial backend records the same results and the same failure
     run_study(study, tmp_path / "serial", backend="serial", report=False)
-    assert_same_results(out, tmp_path / "serial")
+    assert_same_stores(out, tmp_path / "serial")
     with Store(out, readonly=True) as a, Store(tmp_path / "serial", readonly=True) as b:
         assert a.failures().keys() == b.failures().keys()
 
@@ -811,7 +873,7 @@ def test_sigterm_drops_cells_in_flight_and_marks_the_run_interrupted(tmp_path, b
     assert 2 <= done < 12
     subprocess.run([*cmd, "--out", str(out)], check=True)
     run_study(load_study(study), tmp_path / "whole", backend="serial", report=False)
-    assert_same_results(tmp_path / "whole", out)
+    assert_same_stores(tmp_path / "whole", out)
 
 
 # ------------------------------------------------------------------------ what Ray prints
@@ -914,4 +976,4 @@ def test_killed_at_random_moments_then_resumed_equals_an_uninterrupted_run(tmp_p
         statuses = [r["status"] for r in store.runs()]
     assert statuses[-1] == "finished"
     run_study(load_study(study), tmp_path / "whole", backend="serial", report=False)
-    assert_same_results(tmp_path / "whole", tmp_path / "split")
+    assert_same_stores(tmp_path / "whole", tmp_path / "split")

@@ -68,6 +68,33 @@ def test_first_result_wins_and_study_rows_deduplicate(tmp_path):
         assert store.record_study("s", "f", "t2", {"x": 1}) != a
 
 
+def test_parts_are_kept_until_their_cell_is_committed(tmp_path):
+    c = Cell("gym", "FrozenLake-v1", {}, "qlearning", {}, "greedy", {"seeds": 2, "episodes": 5})
+    with Store(tmp_path) as store:
+        store.begin_run("serial", 1)
+        store.add_part(c, 1, {"x": np.array([1.5, np.nan])}, wall_time=0.2, worker="w1")
+        store.add_part(c, 1, {"x": np.zeros(2)}, wall_time=9.0)  # the first one wins
+        store.add_part(c, 0, {"x": np.arange(3.0), "e": np.zeros(0)}, wall_time=0.1, worker="w0")
+        assert store.part_indices() == {c.id: {0, 1}}
+        assert store.done_ids() == set() and store.cells() == []  # a part is not a cell
+    with Store(tmp_path, readonly=True) as store:
+        parts = store.parts(c.id)
+        assert [(p["part"], p["worker"], p["wall_time"]) for p in parts] == [
+            (0, "w0", 0.1),
+            (1, "w1", 0.2),
+        ]
+        np.testing.assert_array_equal(parts[1]["arrays"]["x"], [1.5, np.nan])
+        assert parts[0]["arrays"]["e"].shape == (0,) and sorted(parts[0]["arrays"]) == ["e", "x"]
+    with Store(tmp_path) as store:
+        store.add_result(c, {"m": 1.0}, {"a": np.zeros(2)}, wall_time=0.3)
+        assert store.part_indices() == {} and store.parts(c.id) == []
+        store.add_part(c, 0, {"x": np.zeros(1)}, wall_time=0.1)  # its cell is finished
+        assert store.part_indices() == {}
+    conn = sqlite3.connect(tmp_path / STORE_FILE)
+    assert conn.execute("SELECT COUNT(*) FROM part_arrays").fetchone() == (0,)
+    conn.close()
+
+
 def test_readonly_without_store_says_what_to_do(tmp_path):
     with pytest.raises(ValueError, match="no results store here"):
         Store(tmp_path / "nothing", readonly=True)

@@ -8,9 +8,12 @@ The run loop:
 3. the cells already finished (or failed) are skipped; the others are grouped into
    batches (cells of one problem and budget share a vectorized simulation, each
    with its own seed), at least two batches per worker so that the work spreads
-   evenly;
+   evenly; a cell whose task splits it into parts (the training seeds of a per-env
+   gym cell, DQN's above all) is instead one batch per part not yet stored;
 4. each batch runs on the backend; each of its cells is committed in its own
-   transaction as soon as the batch returns;
+   transaction as soon as the batch returns, and so is each part: when the last
+   part of a cell is in, the task combines the parts into the cell's result, which
+   is committed as the cell (the same numbers as the cell run whole);
 5. the report and figures are written from the store.
 
 A cell that raises while it runs (``normalize`` meeting a negative estimate raises
@@ -20,10 +23,16 @@ cell is recorded in the store as failed with its error message, the report shows
 later runs (a cell's result is a function of its parameters, so it would fail
 again), unless ``retry_failed=True``.
 
+A part that raises fails its cell the same way, with the part's message (the
+lowest part's, if several fail); the parts that finished stay stored and a retry
+reruns only the others.
+
 Stopping a run (Ctrl-C, SIGTERM through the command line, ``kill -9``) loses only the
-batches in flight; running
+batches in flight (for a cell in parts: the parts in flight); running
 the same study again finishes the rest, and the results are identical to an
 uninterrupted run because a cell's random numbers come only from its id.
+
+Progress counts cells, or parts (``seeds``) in a study whose cells split.
 
 Examples
 --------
@@ -39,6 +48,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +119,35 @@ def plan_batches(cells: Sequence[Cell], workers: int = 1) -> list[list[Cell]]:
         batches.extend([group[i::n] for i in range(n)])
     batches.sort(key=len, reverse=True)
     return batches
+
+
+def _commit_parts(store: Store, task: tasks.Task, cell: Cell, version: str) -> None:
+    """Combine the stored parts of ``cell`` into its result and commit it as the cell.
+
+    Its time is the sum of its parts' times, its start the earliest, its worker the
+    workers of its parts (comma-separated).
+    """
+    assert task.parts is not None  # only cells of a task with parts have parts
+    stored = store.parts(cell.id)
+    timing = {
+        "wall_time": sum(p["wall_time"] for p in stored),
+        "started_at": min(p["started_at"] for p in stored),
+        "worker": ",".join(dict.fromkeys(p["worker"] for p in stored)),
+    }
+    try:
+        res = task.parts.combine(cell, [p["arrays"] for p in stored])
+    except Exception as exc:
+        store.add_failure(cell, tasks.error_text(exc), code=version, **timing)
+        return
+    store.add_result(
+        cell,
+        res["summary"],
+        res["arrays"],
+        batch_size=1,
+        batch_wall_time=timing["wall_time"],
+        code=version,
+        **timing,
+    )
 
 
 @dataclass
@@ -256,6 +295,7 @@ def run_study(
     out_path = Path(out) if out is not None else default_out(study)
     progress = progress if progress is not None else Progress("run", "cells", mode="quiet")
     cells = list(study.cells)
+    task = tasks.TASKS[study.kind]
     store = Store(out_path, lock=True)
     try:
         store.record_study(study.name, study.source, study.text, study.to_dict())
@@ -263,23 +303,52 @@ def run_study(
         if not retry_failed:
             done |= set(store.failures())
         todo = [c for c in cells if c.id not in done]
+        # a cell in parts runs as one batch per part not yet stored
+        counts = {c.id: task.part_count(c) for c in cells}
+        stored = store.part_indices()
+        whole = [c for c in todo if counts[c.id] == 1]
+        parts = [
+            (c, i)
+            for c in todo
+            if counts[c.id] > 1
+            for i in range(counts[c.id])
+            if i not in stored.get(c.id, ())
+        ]
         # With nothing to run, start nothing (parallelism() would start a local Ray).
-        nworkers = engine.parallelism() if todo else (engine.workers or 1)
-        batches = plan_batches(todo, nworkers)
-        payloads = [tasks.batch_payload(b) for b in batches]
+        nworkers = engine.parallelism() if whole or parts else (engine.workers or 1)
+        # a batch: its cells, and the part of its one cell it runs (None: whole cells)
+        batches: list[tuple[list[Cell], int | None]] = [
+            (b, None) for b in plan_batches(whole, nworkers)
+        ]
+        batches += [([c], i) for c, i in parts]
+        payloads = [tasks.batch_payload(b, part) for b, part in batches]
+        missing = Counter(c.id for c, _ in parts)
         store.begin_run(backend, nworkers, argv)
         version = code_version()
-        progress.start(total=len(cells), done=len(cells) - len(todo))
+        units = sum(counts.values())
+        unit = task.parts.unit if task.parts is not None and units > len(cells) else "cells"
+        progress.start(total=units, done=units - len(whole) - len(parts), unit=unit)
         status = "failed"
         t_compute = time.perf_counter()
+        failed_part: dict[str, int] = {}  # the lowest part of a cell that failed in this run
         try:
+            for c in todo:  # every part stored already (a run stopped before its commit)
+                if counts[c.id] > 1 and c.id not in missing:
+                    _commit_parts(store, task, c, version)
             for i, results in engine.run(
-                tasks.execute_batch, payloads, on_start=lambda i: progress.running(len(batches[i]))
+                tasks.execute_batch,
+                payloads,
+                on_start=lambda i: progress.running(len(batches[i][0])),
             ):
-                for cell, res in zip(batches[i], results, strict=True):
+                batch, part = batches[i]
+                for cell, res in zip(batch, results, strict=True):
                     if res["cell_id"] != cell.id:  # pragma: no cover - a broken worker
                         raise RuntimeError(f"worker returned {res['cell_id']} for {cell.id}")
                     if "error" in res:
+                        if part is not None:
+                            if part > failed_part.get(cell.id, part):
+                                continue  # the cell's lowest failing part names its error
+                            failed_part[cell.id] = part
                         store.add_failure(
                             cell,
                             res["error"],
@@ -288,18 +357,30 @@ def run_study(
                             worker=res["worker"],
                             code=version,
                         )
-                        continue
-                    store.add_result(
-                        cell,
-                        res["summary"],
-                        res["arrays"],
-                        wall_time=res["wall_time"],
-                        started_at=res["started_at"],
-                        batch_size=res["batch_size"],
-                        batch_wall_time=res["batch_wall_time"],
-                        worker=res["worker"],
-                        code=version,
-                    )
+                    elif part is None:
+                        store.add_result(
+                            cell,
+                            res["summary"],
+                            res["arrays"],
+                            wall_time=res["wall_time"],
+                            started_at=res["started_at"],
+                            batch_size=res["batch_size"],
+                            batch_wall_time=res["batch_wall_time"],
+                            worker=res["worker"],
+                            code=version,
+                        )
+                    else:
+                        store.add_part(
+                            cell,
+                            part,
+                            res["arrays"],
+                            wall_time=res["wall_time"],
+                            started_at=res["started_at"],
+                            worker=res["worker"],
+                        )
+                        missing[cell.id] -= 1
+                        if missing[cell.id] == 0 and cell.id not in failed_part:
+                            _commit_parts(store, task, cell, version)
                 progress.finished(len(results))
             status = "finished"
             compute_time = time.perf_counter() - t_compute

@@ -12,6 +12,10 @@ Layout of ``store.sqlite`` (standard-library :mod:`sqlite3`, WAL journal)::
     arrays(cell_id, name, dtype, shape_json, data BLOB, PRIMARY KEY(cell_id, name))
     failures(cell_id TEXT PRIMARY KEY, kind, config_json, seed TEXT, code_version,
              started_at, failed_at, wall_time, worker, run_id, error)
+    parts(cell_id, part INTEGER, started_at, finished_at, wall_time, worker, run_id,
+          PRIMARY KEY(cell_id, part))
+    part_arrays(cell_id, part, name, dtype, shape_json, data BLOB,
+                PRIMARY KEY(cell_id, part, name))
 
 A cell that raised while it ran (a policy outside its domain, say) is a row of
 ``failures`` with its error message instead of a row of ``cells``: a later run
@@ -19,14 +23,20 @@ skips it like a finished cell (its result would be the same error), unless asked
 to retry it; a success replaces the failure. Stores written before the table
 existed get it the next time a run opens them.
 
+A cell that runs in parts (the seeds of a per-env gym cell, see
+:class:`~boltzmann_rl.sweep.tasks.Parts`) has a row of ``parts`` and its arrays per
+finished part, keyed by the cell's id and the part's index, until the last part is
+in: then the cell's result, made from them, is committed and its parts deleted in
+one transaction.
+
 Configurations and summaries are JSON text; per-step curves are raw little-endian
 float64 bytes with their dtype and shape in their own columns. Nothing is pickled
 and nothing read back is executed.
 
 A cell row and its arrays are written in one transaction as soon as the cell
 finishes, so a run stopped at any moment (Ctrl-C, ``kill -9``, power loss) loses
-at most the cells that were still running; the next run finds the finished ones
-and skips them.
+at most the cells (or parts) that were still running; the next run finds the
+finished ones and skips them.
 
 Only one run writes to a store at a time: :meth:`Store.lock` takes an exclusive
 ``fcntl.flock`` on ``store.lock`` beside the database (released by the operating
@@ -138,9 +148,42 @@ CREATE TABLE IF NOT EXISTS failures (
     run_id INTEGER,
     error TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS parts (
+    cell_id TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    started_at REAL NOT NULL,
+    finished_at REAL NOT NULL,
+    wall_time REAL NOT NULL,
+    worker TEXT NOT NULL,
+    run_id INTEGER,
+    PRIMARY KEY (cell_id, part)
+);
+CREATE TABLE IF NOT EXISTS part_arrays (
+    cell_id TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    dtype TEXT NOT NULL,
+    shape_json TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (cell_id, part, name)
+);
 """
 
 _DTYPE = "<f8"
+
+
+def _encode(arr: np.ndarray) -> tuple[str, str, bytes]:
+    """An array's dtype, shape (JSON) and bytes columns."""
+    a = np.ascontiguousarray(arr, dtype=_DTYPE)
+    return _DTYPE, json.dumps(list(a.shape)), a.tobytes()
+
+
+def _decode(path: Path, where: str, dtype: str, shape_json: str, data: bytes) -> np.ndarray:
+    """The array of :func:`_encode`'s columns (``where`` names it in an error)."""
+    if dtype != _DTYPE:
+        raise ValueError(f"{path}: array {where} has unsupported dtype {dtype}")
+    shape = tuple(int(n) for n in json.loads(shape_json))
+    return np.frombuffer(data, dtype=_DTYPE).reshape(shape).astype(np.float64)
 
 
 class StoreLocked(RuntimeError):
@@ -537,13 +580,11 @@ class Store:
         """Commit one finished cell and its arrays in a single transaction.
 
         A cell already in the store is left as it is (the first result wins;
-        results are deterministic, so a second one would be identical).
+        results are deterministic, so a second one would be identical). The
+        cell's parts (:meth:`add_part`), which its result was made from, are deleted.
         """
         finished = _now()
-        blobs = []
-        for name, arr in arrays.items():
-            a = np.ascontiguousarray(arr, dtype=_DTYPE)
-            blobs.append((cell.id, name, _DTYPE, json.dumps(list(a.shape)), a.tobytes()))
+        blobs = [(cell.id, name, *_encode(arr)) for name, arr in arrays.items()]
         with self._transaction() as conn:
             cur = conn.execute(
                 "INSERT OR IGNORE INTO cells (cell_id, kind, config_json, seed, code_version, "
@@ -572,6 +613,55 @@ class Store:
                     conn.execute(
                         "UPDATE runs SET cells_done = cells_done + 1 WHERE id = ?", (self.run_id,)
                     )
+            conn.execute("DELETE FROM part_arrays WHERE cell_id = ?", (cell.id,))
+            conn.execute("DELETE FROM parts WHERE cell_id = ?", (cell.id,))
+
+    def add_part(
+        self,
+        cell: Cell,
+        part: int,
+        arrays: Mapping[str, np.ndarray],
+        *,
+        wall_time: float,
+        started_at: float | None = None,
+        worker: str = "",
+    ) -> None:
+        """Commit one finished part of a cell (its index and arrays) in a single transaction.
+
+        A part already stored, or of a cell already finished, is left as it is.
+
+        Examples
+        --------
+        >>> import tempfile, numpy as np
+        >>> from boltzmann_rl.sweep.store import Store
+        >>> from boltzmann_rl.sweep.cells import Cell
+        >>> cell = Cell("gym", "FrozenLake-v1", {}, "qlearning", {}, "greedy",
+        ...             {"seeds": 3, "episodes": 5, "eval_episodes": 1})
+        >>> with tempfile.TemporaryDirectory() as d, Store(d) as store:
+        ...     store.add_part(cell, 2, {"x": np.arange(2.0)}, wall_time=0.1)
+        ...     store.part_indices()[cell.id], store.parts(cell.id)[0]["arrays"]["x"]
+        ({2}, array([0., 1.]))
+        """
+        finished = _now()
+        blobs = [(cell.id, part, name, *_encode(arr)) for name, arr in arrays.items()]
+        with self._transaction() as conn:
+            if conn.execute("SELECT 1 FROM cells WHERE cell_id = ?", (cell.id,)).fetchone():
+                return
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO parts (cell_id, part, started_at, finished_at, wall_time, "
+                "worker, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    cell.id,
+                    int(part),
+                    finished - wall_time if started_at is None else started_at,
+                    finished,
+                    float(wall_time),
+                    worker,
+                    self.run_id,
+                ),
+            )
+            if cur.rowcount:
+                conn.executemany("INSERT INTO part_arrays VALUES (?, ?, ?, ?, ?, ?)", blobs)
 
     def add_failure(
         self,
@@ -660,6 +750,32 @@ class Store:
             out[d["cell_id"]] = d
         return out
 
+    def part_indices(self) -> dict[str, set[int]]:
+        """The stored parts of the cells not yet finished: cell id -> part indices."""
+        out: dict[str, set[int]] = {}
+        for cell_id, part in self.conn.execute("SELECT cell_id, part FROM parts"):
+            out.setdefault(cell_id, set()).add(int(part))
+        return out
+
+    def parts(self, cell_id: str) -> list[dict[str, Any]]:
+        """The stored parts of one cell in index order: ``part``, ``started_at``,
+        ``wall_time``, ``worker`` and ``arrays`` (name -> array)."""
+        keys = ("part", "started_at", "wall_time", "worker")
+        rows = self.conn.execute(
+            "SELECT part, started_at, wall_time, worker FROM parts WHERE cell_id = ? ORDER BY part",
+            (cell_id,),
+        )
+        out = {int(r[0]): {**dict(zip(keys, r)), "arrays": {}} for r in rows}
+        rows = self.conn.execute(
+            "SELECT part, name, dtype, shape_json, data FROM part_arrays WHERE cell_id = ? "
+            "ORDER BY part, name",
+            (cell_id,),
+        )
+        for part, name, *columns in rows:
+            where = f"{cell_id}/{part}/{name}"
+            out[int(part)]["arrays"][name] = _decode(self.path, where, *columns)
+        return list(out.values())
+
     def latest_study(self) -> dict[str, Any] | None:
         """The most recently recorded study: ``name``, ``source``, ``toml``, ``spec``."""
         row = self.conn.execute(
@@ -725,11 +841,7 @@ class Store:
         ).fetchone()
         if row is None:
             raise KeyError(f"{cell_id}/{name}")
-        dtype, shape_json, data = row
-        if dtype != _DTYPE:
-            raise ValueError(f"{self.path}: array {cell_id}/{name} has unsupported dtype {dtype}")
-        shape = tuple(int(n) for n in json.loads(shape_json))
-        return np.frombuffer(data, dtype=_DTYPE).reshape(shape).astype(np.float64)
+        return _decode(self.path, f"{cell_id}/{name}", *row)
 
     def arrays(self, cell_id: str) -> dict[str, np.ndarray]:
         """All arrays of one cell by name."""

@@ -2,11 +2,13 @@
 
 Each kind of problem (``bandit``, ``gym``) is a :class:`Task`: its budget fields,
 its default agent, the summaries it reports (and which way is better), the
-per-step curves it stores, how it validates a study before any work starts, and
-how it runs a batch of cells. :func:`execute_batch` is the one function every
-backend calls, in a worker, on a plain-data payload from :func:`batch_payload`; a
-cell that raises comes back as an error instead of a result, and the rest of its
-batch still runs.
+per-step curves it stores, how it validates a study before any work starts, how
+it runs a batch of cells, and whether a cell splits into :class:`Parts` that run
+one by one (a per-env gym cell: one part per training seed, each its own backend
+task, so a DQN study spreads its seeds over the workers and resumes seed by seed).
+:func:`execute_batch` is the one function every backend calls, in a worker, on a
+plain-data payload from :func:`batch_payload`; a cell that raises comes back as an
+error instead of a result, and the rest of its batch still runs.
 
 Examples
 --------
@@ -35,6 +37,7 @@ from boltzmann_rl.sweep.cells import Cell
 
 __all__ = [
     "TASKS",
+    "Parts",
     "Task",
     "batch_payload",
     "error_text",
@@ -43,6 +46,46 @@ __all__ = [
 ]
 
 ErrorFn = Callable[..., ValueError]
+PartResult = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Parts:
+    """How a task's cells split into parts that run, and are stored, one by one.
+
+    A part (one training seed of a per-env gym cell) is its own unit of work: its
+    own backend task, committed to the store as soon as it finishes, so the parts
+    of one cell spread over the workers and a stopped run resumes part by part.
+    When every part of a cell is stored, :attr:`combine` makes the cell's result
+    from them, exactly the result of running the cell whole (:attr:`Task.run_fn`
+    uses the same two functions).
+
+    Attributes
+    ----------
+    count : callable
+        ``count(cell) -> int``: the parts of a cell (1: it runs whole).
+    run : callable
+        ``run(cell, index) -> dict``: part ``index`` (from 0), as name -> float64 array.
+    combine : callable
+        ``combine(cell, parts) -> {"summary": ..., "arrays": ...}`` from the results
+        of parts ``0, 1, ...``, in order.
+    unit : str
+        What a part is, in progress lines (``"seeds"``).
+
+    Examples
+    --------
+    >>> from boltzmann_rl.sweep.cells import Cell
+    >>> from boltzmann_rl.sweep.tasks import TASKS
+    >>> cell = Cell("gym", "FrozenLake-v1", {}, "qlearning", {}, "greedy",
+    ...             {"seeds": 3, "episodes": 5, "eval_episodes": 1})
+    >>> TASKS["gym"].part_count(cell), TASKS["gym"].parts.unit
+    (3, 'seeds')
+    """
+
+    count: Callable[[Cell], int]
+    run: Callable[[Cell, int], PartResult]
+    combine: Callable[[Cell, list[PartResult]], dict[str, Any]]
+    unit: str
 
 
 @dataclass(frozen=True)
@@ -63,6 +106,8 @@ class Task:
         x values when the curve is not per step).
     batchable : bool
         Whether cells sharing a problem and budget run in one call.
+    parts : Parts or None
+        How a cell splits into parts run one by one (None: cells run whole).
 
     Examples
     --------
@@ -81,6 +126,7 @@ class Task:
     validate_fn: Callable[[Any, ErrorFn], None]
     run_fn: Callable[[list[Cell]], list[dict[str, Any]]]
     batch_cost: Callable[[Cell], int]
+    parts: Parts | None = None
 
     def validate(self, study: Any, error: ErrorFn) -> None:
         """Check the study's environment, agents and policies; raise ``error(key, ...)``."""
@@ -89,6 +135,10 @@ class Task:
     def max_batch(self, cell: Cell) -> int:
         """How many cells like ``cell`` may share one call (1: no batching)."""
         return self.batch_cost(cell) if self.batchable else 1
+
+    def part_count(self, cell: Cell) -> int:
+        """How many parts ``cell`` runs as (1: whole, as one call of :attr:`run_fn`)."""
+        return 1 if self.parts is None else max(1, self.parts.count(cell))
 
 
 # --------------------------------------------------------------------------- gym
@@ -197,7 +247,8 @@ DQN_AGENT = "dqn"
 Its agent arguments are ``timesteps`` (required: ``learn(total_timesteps)``) and any
 keyword of :class:`stable_baselines3.DQN` (``learning_rate``, ``batch_size``, ...).
 ``budget.episodes`` caps the training episodes; ``budget.seeds`` runs of a cell each
-train a fresh model. The policy text ``"sb3"`` is stock SB3 DQN, for comparisons."""
+train a fresh model, one seed per sweep task (torch on one thread in it). The policy
+text ``"sb3"`` is stock SB3 DQN, for comparisons."""
 
 
 def _dqn_validate(study: Any, fam: Any, error: ErrorFn) -> None:
@@ -389,17 +440,27 @@ def _run_gym_seed(
 
     kwargs = cell.agent_args
     if cell.agent == DQN_AGENT:
+        import torch
+
         from boltzmann_rl.sb3 import run_dqn
 
-        return run_dqn(
-            cell.env,
-            cell.policy,
-            env_kwargs=cell.env_args,
-            episodes=episodes,
-            eval_episodes=eval_episodes,
-            seed=_seed_words(cell, index) % 2**32,  # SB3 seeds numpy's legacy state: 32 bits
-            **kwargs,
-        )
+        # One intra-op thread: the sweep's workers already fill the cores, and on a
+        # 2-core machine torch's default thread pool made DQN steps ~15x slower when
+        # several workers ran.
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return run_dqn(
+                cell.env,
+                cell.policy,
+                env_kwargs=cell.env_args,
+                episodes=episodes,
+                eval_episodes=eval_episodes,
+                seed=_seed_words(cell, index) % 2**32,  # SB3 seeds numpy's legacy state: 32 bits
+                **kwargs,
+            )
+        finally:
+            torch.set_num_threads(threads)  # the serial backend runs in the caller's process
     tile_kwargs = {_TILE_ARGS[k][0]: kwargs.pop(k) for k in list(kwargs) if k in _TILE_ARGS}
     if tile_kwargs:
         kwargs["agent_kwargs"] = {**(kwargs.get("agent_kwargs") or {}), **tile_kwargs}
@@ -418,54 +479,75 @@ def _run_gym_seed(
     )
 
 
-def _gym_run(cells: list[Cell]) -> list[dict[str, Any]]:
+def _gym_seed(cell: Cell, index: int) -> dict[str, np.ndarray]:
+    """Train and evaluate seed ``index`` of a per-env gym cell: one part of the cell.
+
+    Returns what :func:`_gym_combine` needs of the seed, as float64 arrays (stored
+    bit for bit): ``episode_returns``, ``eval_returns`` (the final greedy
+    evaluation), ``eval_means`` and ``eval_at`` (the periodic evaluations).
+    """
+    b = cell.budget
+    r = _run_gym_seed(
+        cell,
+        index,
+        episodes=b["episodes"],
+        eval_episodes=b["eval_episodes"],
+        eval_every=b.get("eval_every"),
+    )
+    if r.interrupted:  # Ctrl-C inside the training loop: never commit a partial seed
+        raise KeyboardInterrupt
+    return {
+        name: np.asarray(getattr(r, name), dtype=np.float64)
+        for name in ("episode_returns", "eval_returns", "eval_means", "eval_at")
+    }
+
+
+def _gym_combine(cell: Cell, seeds: list[dict[str, np.ndarray]]) -> dict[str, Any]:
+    """A per-env gym cell's result from its seeds' results (:func:`_gym_seed`), in order."""
     from boltzmann_rl.stats import mean_ci, moving_average
 
+    returns = [s["episode_returns"] for s in seeds]
+    last100 = [float(np.mean(r[-100:])) for r in returns]
+    evals = [float(np.mean(s["eval_returns"])) for s in seeds]
+    eval_at = seeds[-1]["eval_at"]
+    # DQN runs are budgeted in timesteps: their episode counts differ; compare the
+    # episodes all seeds have
+    n = min(len(r) for r in returns)
+    curve, curve_ci = _mean_ci_rows(np.array([moving_average(r[:n], 100) for r in returns]))
+    summary = {}
+    for name, values in (("eval_return", evals), ("train_return_last100", last100)):
+        m, h = mean_ci(np.array(values))
+        summary[name] = float(m)
+        summary[f"{name}_ci"] = float(h)
+    arrays = {
+        "train_return": curve,
+        "train_return_ci": curve_ci,
+        # per seed, in seed order: the rows of the `seeds` export table
+        "seed_eval_return": np.array(evals, dtype=np.float64),
+        "seed_train_return_last100": np.array(last100, dtype=np.float64),
+    }
+    if len(eval_at):  # the greedy evaluation curve: mean and 95 % CI across seeds
+        periodic = [s["eval_means"] for s in seeds]
+        eval_curve, eval_ci = _mean_ci_rows(np.array(periodic, dtype=np.float64))
+        arrays["eval_return"] = eval_curve
+        arrays["eval_return_ci"] = eval_ci
+        arrays["eval_at"] = eval_at
+    return {"summary": summary, "arrays": arrays}
+
+
+def _gym_seeds(cell: Cell) -> int:
+    """Parts of a gym cell: its ``budget.seeds`` (the tabular engine's cells run whole)."""
+    return cell.budget.get("seeds", 1)
+
+
+def _gym_run(cells: list[Cell]) -> list[dict[str, Any]]:
     out = []
     for cell in cells:
-        b = cell.budget
-        if "runs" in b:
+        if "runs" in cell.budget:
             out.append(_tabular_cell(cell))
-            continue
-        returns, last100, evals, periodic = [], [], [], []
-        eval_at = np.zeros(0, dtype=np.int64)
-        for s in range(b["seeds"]):
-            r = _run_gym_seed(
-                cell,
-                s,
-                episodes=b["episodes"],
-                eval_episodes=b["eval_episodes"],
-                eval_every=b.get("eval_every"),
-            )
-            if r.interrupted:  # Ctrl-C inside the training loop: never commit a partial cell
-                raise KeyboardInterrupt
-            returns.append(r.episode_returns)
-            last100.append(float(np.mean(r.episode_returns[-100:])))
-            evals.append(float(np.mean(r.eval_returns)))
-            periodic.append(r.eval_means)
-            eval_at = r.eval_at
-        # DQN runs are budgeted in timesteps: their episode counts differ; compare the
-        # episodes all seeds have
-        n = min(len(r) for r in returns)
-        curve, curve_ci = _mean_ci_rows(np.array([moving_average(r[:n], 100) for r in returns]))
-        summary = {}
-        for name, values in (("eval_return", evals), ("train_return_last100", last100)):
-            m, h = mean_ci(np.array(values))
-            summary[name] = float(m)
-            summary[f"{name}_ci"] = float(h)
-        arrays = {
-            "train_return": curve,
-            "train_return_ci": curve_ci,
-            # per seed, in seed order: the rows of the `seeds` export table
-            "seed_eval_return": np.array(evals, dtype=np.float64),
-            "seed_train_return_last100": np.array(last100, dtype=np.float64),
-        }
-        if len(eval_at):  # the greedy evaluation curve: mean and 95 % CI across seeds
-            eval_curve, eval_ci = _mean_ci_rows(np.array(periodic, dtype=np.float64))
-            arrays["eval_return"] = eval_curve
-            arrays["eval_return_ci"] = eval_ci
-            arrays["eval_at"] = eval_at.astype(np.float64)
-        out.append({"summary": summary, "arrays": arrays})
+        else:
+            seeds = [_gym_seed(cell, s) for s in range(cell.budget["seeds"])]
+            out.append(_gym_combine(cell, seeds))
     return out
 
 
@@ -645,6 +727,8 @@ TASKS: dict[str, Task] = {
         validate_fn=_gym_validate,
         run_fn=_gym_run,
         batch_cost=lambda cell: 1,
+        # per-env cells: one part per seed (a DQN seed at the zoo's budget is minutes)
+        parts=Parts(count=_gym_seeds, run=_gym_seed, combine=_gym_combine, unit="seeds"),
     ),
 }
 """The kinds of problem a study can have, by ``problem.type``."""
@@ -653,22 +737,38 @@ TASKS: dict[str, Task] = {
 # --------------------------------------------------------------------------- workers
 
 
-def batch_payload(cells: Sequence[Cell]) -> dict[str, Any]:
+def batch_payload(cells: Sequence[Cell], part: int | None = None) -> dict[str, Any]:
     """The plain-data payload of a batch (what crosses to a worker).
+
+    Parameters
+    ----------
+    cells : sequence of Cell
+        Cells of one kind.
+    part : int, optional
+        Run only this part of the one cell (see :class:`Parts`), not the whole cell.
 
     Examples
     --------
     >>> from boltzmann_rl.sweep.cells import Cell
     >>> from boltzmann_rl.sweep.tasks import batch_payload
     >>> c = Cell("gym", "FrozenLake-v1", {}, "qlearning", {}, "greedy",
-    ...          {"seeds": 1, "episodes": 1, "eval_episodes": 1})
-    >>> batch_payload([c])["kind"]
-    'gym'
+    ...          {"seeds": 2, "episodes": 1, "eval_episodes": 1})
+    >>> batch_payload([c])["kind"], batch_payload([c], part=1)["part"]
+    ('gym', 1)
+    >>> batch_payload([c, c], part=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: a batch of one part holds one cell, got 2
     """
     kinds = {c.kind for c in cells}
     if len(kinds) != 1:
         raise ValueError(f"a batch holds cells of one kind, got {sorted(kinds)}")
-    return {"kind": kinds.pop(), "cells": [c.config() for c in cells]}
+    payload: dict[str, Any] = {"kind": kinds.pop(), "cells": [c.config() for c in cells]}
+    if part is not None:
+        if len(cells) != 1:
+            raise ValueError(f"a batch of one part holds one cell, got {len(cells)}")
+        payload["part"] = part
+    return payload
 
 
 def error_text(exc: BaseException) -> str:
@@ -706,13 +806,25 @@ def _run_cells(task: Task, cells: list[Cell]) -> list[dict[str, Any]]:
     return out
 
 
+def _run_part(task: Task, cell: Cell, part: int) -> dict[str, Any]:
+    """The result of one part of ``cell``: ``{"arrays": ...}``, or ``{"error": text}``."""
+    if task.parts is None:
+        raise ValueError(f"cells of kind {task.kind!r} do not split into parts")
+    try:
+        return {"arrays": task.parts.run(cell, part)}
+    except Exception as exc:
+        return {"error": error_text(exc)}
+
+
 def execute_batch(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """Run a batch in this process; return one result dict per cell, in order.
 
     Each result has ``cell_id``, ``wall_time`` (the batch's time divided by its
     cells), ``batch_wall_time``, ``batch_size``, ``started_at`` and ``worker``; then
     ``summary`` (JSON-compatible) and ``arrays`` (name -> float64 array) for a cell
-    that finished, or ``error`` (see :func:`error_text`) for one that raised.
+    that finished, or ``error`` (see :func:`error_text`) for one that raised. A
+    payload with a ``part`` (:func:`batch_payload`) runs that part of its one cell:
+    its result also has ``part``, and ``arrays`` without a ``summary``.
 
     Examples
     --------
@@ -726,7 +838,8 @@ def execute_batch(payload: dict[str, Any]) -> list[dict[str, Any]]:
     task = TASKS[payload["kind"]]
     started = time.time()
     t0 = time.perf_counter()
-    results = _run_cells(task, cells)
+    part = payload.get("part")
+    results = _run_cells(task, cells) if part is None else [_run_part(task, cells[0], part)]
     elapsed = time.perf_counter() - t0
     worker = f"{socket.gethostname()}:{os.getpid()}"
     out = []
@@ -739,10 +852,13 @@ def execute_batch(payload: dict[str, Any]) -> list[dict[str, Any]]:
             "started_at": started,
             "worker": worker,
         }
+        if part is not None:
+            row["part"] = part
         if "error" in res:
             row["error"] = res["error"]
         else:
-            row["summary"] = res["summary"]
+            if part is None:
+                row["summary"] = res["summary"]
             row["arrays"] = {k: np.asarray(v, dtype=np.float64) for k, v in res["arrays"].items()}
         out.append(row)
     return out
