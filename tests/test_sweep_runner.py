@@ -67,9 +67,6 @@ def gym_study(tmp_path: Path, temps: str = "[0.01, 0.1, 1.0]", episodes: int = 2
     return path
 
 
-RESULT_COLUMNS = ("cell_id", "family", "setting", "policy", "seed", "cell_seed")
-
-
 # ------------------------------------------------------------------------ runner
 
 
