@@ -74,8 +74,8 @@ def test_parameter_sweep_figure():
     colour = {line.get_label(): line.get_color() for line in temp.get_lines() + eps.get_lines()}
     dashed = [line for line in right.get_lines() if line.get_linestyle() == "--"]
     assert [line.get_label() for line in dashed] == [
-        "best Boltzmann (temperature=0.1)",
-        "best ε-greedy (epsilon=0.1)",
+        "best Boltzmann\n(temperature=0.1)",
+        "best ε-greedy\n(epsilon=0.1)",
     ]
     assert [line.get_color() for line in dashed] == [colour["Boltzmann"], colour["ε-greedy"]]
     legend = [t.get_text() for t in right.get_legend().get_texts()]

@@ -233,7 +233,7 @@ def plot_parameter_sweep(results: Any, metric: str | None = None, *, ax: Any = N
     >>> [t.get_text() for t in fig.axes[2].get_xticklabels()]
     ['exp(1.0, 0.01, 100)', 'greedy']
     >>> [t.get_text() for t in fig.axes[2].get_legend().get_texts()]
-    ['best Boltzmann (temperature=0.1)', 'best ε-greedy (epsilon=0.1)']
+    ['best Boltzmann\n(temperature=0.1)', 'best ε-greedy\n(epsilon=0.1)']
     """
     import matplotlib as mpl
     from matplotlib.lines import Line2D
@@ -352,7 +352,8 @@ def plot_parameter_sweep(results: Any, metric: str | None = None, *, ax: Any = N
                         lw=1.0,
                         ls="--",
                         alpha=0.8,
-                        label=f"best {name} ({key}={pts[best, 0]:.4g})",
+                        # on two lines: the right panel is narrow
+                        label=f"best {name}\n({key}={pts[best, 0]:.4g})",
                     )
                     dashed = True
         right.set_xticks(pos, [lv[1] for lv in levels], rotation=35, ha="right", fontsize=8)
