@@ -233,7 +233,7 @@ def plot_parameter_sweep(results: Any, metric: str | None = None, *, ax: Any = N
     >>> [t.get_text() for t in fig.axes[2].get_xticklabels()]
     ['exp(1.0, 0.01, 100)', 'greedy']
     >>> [t.get_text() for t in fig.axes[2].get_legend().get_texts()]
-    ['best Boltzmann\n(temperature=0.1)', 'best ε-greedy\n(epsilon=0.1)']
+    ['best Boltzmann\\n(temperature=0.1)', 'best ε-greedy\\n(epsilon=0.1)']
     """
     import matplotlib as mpl
     from matplotlib.lines import Line2D
