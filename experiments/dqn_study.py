@@ -128,7 +128,10 @@ def report(out: Path, study: dict, stock: bool) -> None:
     print(f"seeds finished by every setting: {len(common)}")
     timesteps = study["agent"]["args"]["timesteps"]
     grid = np.linspace(0, timesteps, 41)[1:]
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, (ax, bx) = plt.subplots(
+        1, 2, figsize=(11, 4.5), gridspec_kw={"width_ratios": [2, 1]}, layout="constrained"
+    )
+    names = []
     print(
         "| setting | policy | seeds | final greedy return (mean ± 95% CI) | "
         "training return, last 20% of steps | s / run |"
@@ -154,11 +157,24 @@ def report(out: Path, study: dict, stock: bool) -> None:
             )
         lm, lh = mean_ci(np.array(late)) if len(late) > 1 else (np.mean(late), np.nan)
         c = np.array(curves)
-        cm = np.nanmean(c, axis=0)
+        # mean and CI at each timestep over the seeds that have finished an episode by
+        # then (a seed with none yet is missing there, not a return of 0)
+        cm, ch = np.full(len(grid), np.nan), np.full(len(grid), np.nan)
+        for j in range(len(grid)):
+            col = c[:, j][np.isfinite(c[:, j])]
+            if len(col) > 1:
+                cm[j], ch[j] = mean_ci(col)
+            elif len(col):
+                cm[j] = col[0]
         (line,) = ax.plot(grid, cm, label=label)
-        if len(runs) > 1:
-            _, ch = mean_ci(np.nan_to_num(c, nan=0.0), axis=0)
-            ax.fill_between(grid, cm - ch, cm + ch, alpha=0.15, color=line.get_color())
+        ax.fill_between(grid, cm - ch, cm + ch, alpha=0.15, color=line.get_color())
+        # the final greedy return: each seed, and the mean with its 95% CI
+        x = len(names)
+        names.append(label)
+        bx.plot(np.full(len(evals), x) + 0.12, evals, ".", color=line.get_color(), alpha=0.5)
+        bx.errorbar(
+            x, m, yerr=h if np.isfinite(h) else None, fmt="o", capsize=4, color=line.get_color()
+        )
         secs = np.median([r["seconds"] for r in runs])
         print(
             f"| {label} | `{policy}` | {len(runs)} | {m:.1f} ± {h:.1f} | "
@@ -167,9 +183,13 @@ def report(out: Path, study: dict, stock: bool) -> None:
     ax.set_xlabel("timestep")
     ax.set_ylabel("training return (last 10 episodes)")
     env = study["problem"]["env"]
-    ax.set_title(f"SB3 DQN on {env}, zoo hyperparameters (mean, 95% CI over seeds)")
+    fig.suptitle(f"SB3 DQN on {env}, zoo hyperparameters: mean and 95% CI over seeds")
+    ax.set_title("training", fontsize=10)
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    bx.set_title("greedy policy at the end (dots: seeds)", fontsize=10)
+    bx.set_ylabel(f"greedy return ({study['budget']['eval_episodes']} episodes)")
+    bx.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
+    bx.grid(True, axis="y", alpha=0.3)
     fig_dir = HERE / "dqn_figures"
     fig_dir.mkdir(exist_ok=True)
     fig.savefig(fig_dir / f"{study['study']['name']}_curves.png", dpi=110)
