@@ -1032,7 +1032,7 @@ def train_tabular(
         return visits.take(rows)
 
     # Arms-major scratch: the action values of each run's current state, one
-    # R-vector per action, gathered with one take of precomputed flat indices
+    # R-vector per action, gathered with one take along the state axis (refresh)
     work = Work(A, R)
     in_place = (work.rows[0], work.rows[0])
     qcols = np.empty((A, R))
